@@ -1,0 +1,81 @@
+/**
+ * `npm test`: runs the whole suite against a fresh, migrated database and cleans up after.
+ *
+ * - Default: an embedded PGlite + pgvector server in a temporary directory.
+ * - With TEST_DATABASE_URL: a new database created on that server (any PostgreSQL with pgvector),
+ *   dropped afterwards.
+ *
+ * Migrations are applied with the real `prisma migrate deploy`. Extra arguments select test
+ * files by substring: `npm test -- query`.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmbeddedDatabase } from "../src/db/embedded.ts";
+import { createScratchDatabase } from "./scratch-database.ts";
+
+const filters = process.argv.slice(2);
+const files = ["test/unit", "test/integration", "test/compat"]
+  .flatMap((dir) => listTests(dir))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+let url: string;
+let cleanup: () => Promise<void>;
+if (serverUrl) {
+  const scratch = await createScratchDatabase(serverUrl);
+  url = scratch.url;
+  cleanup = scratch.drop;
+  console.log(`test database: ${scratch.name} on ${new URL(serverUrl).host}`);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), "phs-test-"));
+  const db = await startEmbeddedDatabase({ dataDir: join(dir, "pgdata"), maxConnections: 8, handleSignals: false });
+  url = db.url;
+  cleanup = async () => {
+    await db.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  console.log(`test database: embedded PGlite at ${url}`);
+}
+
+let status = 1;
+try {
+  const env = { ...process.env, DATABASE_URL: url, PHS_TEST_TARGET: serverUrl ? "server" : "pglite" };
+  if ((await run("npx", ["prisma", "migrate", "deploy"], env, true)) !== 0)
+    throw new Error("prisma migrate deploy failed");
+  status = await run(
+    process.execPath,
+    ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files],
+    env,
+  );
+} finally {
+  await cleanup();
+}
+process.exit(status);
+
+/** Async on purpose: the embedded server lives in this process and must keep answering. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ["ignore", quiet ? "pipe" : "inherit", "inherit"] });
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on("close", (code) => {
+      if (code !== 0 && quiet) process.stdout.write(out);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+function listTests(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => join(dir, f))
+      .sort();
+  } catch {
+    return [];
+  }
+}

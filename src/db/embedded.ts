@@ -1,0 +1,109 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { DatabaseUnavailableError } from "../errors.ts";
+
+/** Options for {@link startEmbeddedDatabase}. */
+export interface EmbeddedDatabaseOptions {
+  /**
+   * Where the database lives. Default `.prisma-hybrid-store/pgdata` in the current directory;
+   * `"memory"` keeps it in memory (gone on stop).
+   */
+  dataDir?: string;
+  /** Host to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /**
+   * Sockets the server accepts at once. All of them share one Postgres backend (queries are
+   * queued), so give your client pool at most this many connections. Default 8.
+   */
+  maxConnections?: number;
+  /** Close the database on SIGINT/SIGTERM before the process exits. Default true. */
+  handleSignals?: boolean;
+}
+
+/** A running embedded database. */
+export interface EmbeddedDatabase {
+  /** `postgresql://...` URL for Prisma, psql or any Postgres client. */
+  readonly url: string;
+  readonly port: number;
+  /** Absolute data directory, or `"memory"`. */
+  readonly dataDir: string;
+  /** Stops the server and closes PGlite so everything written is on disk. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_DATA_DIR = ".prisma-hybrid-store/pgdata";
+
+/**
+ * Starts PostgreSQL (PGlite, Postgres in WASM) with pgvector and serves it on the wire
+ * protocol, so Prisma and any other Postgres client can use it. No server to install.
+ *
+ * @example
+ * ```ts
+ * const db = await startEmbeddedDatabase({ dataDir: "./.data" });
+ * process.env.DATABASE_URL = db.url;
+ * // ... use Prisma ...
+ * await db.stop();
+ * ```
+ */
+export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {}): Promise<EmbeddedDatabase> {
+  const host = options.host ?? "127.0.0.1";
+  const maxConnections = options.maxConnections ?? 8;
+  const dataDir = options.dataDir === "memory" ? "memory" : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
+
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ dataDir: dataDir === "memory" ? undefined : dataDir, extensions: { vector } });
+  } catch (cause) {
+    throw new DatabaseUnavailableError(
+      `Could not open the embedded database in ${dataDir}. Is another process using it? ` +
+        "Stop it, or choose another data directory.",
+      { cause },
+    );
+  }
+  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections });
+  try {
+    await server.start();
+  } catch (cause) {
+    await db.close();
+    throw new DatabaseUnavailableError(
+      `Could not listen on ${host}:${options.port ?? 0}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const port = listeningPort(server, options.port ?? 0);
+
+  let stopping: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    void stop().finally(() => process.kill(process.pid, signal));
+  };
+  const stop = () => {
+    stopping ??= (async () => {
+      process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+      await server.stop();
+      await db.close();
+    })();
+    return stopping;
+  };
+  if (options.handleSignals ?? true) process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+
+  return {
+    url: `postgresql://postgres:postgres@${host}:${port}/postgres?sslmode=disable`,
+    port,
+    dataDir,
+    stop,
+  };
+}
+
+function listeningPort(server: PGLiteSocketServer, requested: number): number {
+  // getServerConn() reports the requested port, not the one the OS gave for port 0.
+  const net = (server as unknown as { server?: { address(): unknown } }).server;
+  const address = net?.address();
+  if (address && typeof address === "object" && "port" in address) return Number(address.port);
+  return requested;
+}

@@ -1,0 +1,142 @@
+/**
+ * Every error this library throws is a {@link HybridStoreError} with a stable `code`, so callers
+ * can branch on `err.code` instead of parsing messages.
+ *
+ * @example
+ * ```ts
+ * try { await prisma.annotation.similaritySearch({ query: "", take: 5 }); }
+ * catch (err) { if (err instanceof HybridStoreError && err.code === "INVALID_ARGUMENT") ... }
+ * ```
+ */
+export type HybridStoreErrorCode =
+  | "INVALID_ARGUMENT"
+  | "INVALID_FILTER"
+  | "DIMENSION_MISMATCH"
+  | "EMBEDDING_FAILED"
+  | "MODEL_NOT_FOUND"
+  | "QUERY_FAILED"
+  | "DATABASE_UNAVAILABLE"
+  | "EXTENSION_MISSING"
+  | "MIGRATION_FAILED"
+  | "SCHEMA_MISMATCH";
+
+/** Base class: a stable `code`, a message that says what to do, and the underlying `cause`. */
+export class HybridStoreError extends Error {
+  readonly code: HybridStoreErrorCode;
+
+  constructor(code: HybridStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** One problem found while validating input, in the shape zod uses: where it is and what is wrong. */
+export interface ValidationIssue {
+  /** Path inside the argument, e.g. `["where", "metadata", "path"]`. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** An argument that is not valid (empty query, bad `take`, unknown option). Nothing was sent. */
+export class InvalidArgumentError extends HybridStoreError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(message: string, issues: readonly ValidationIssue[] = [], options?: { cause?: unknown }) {
+    super("INVALID_ARGUMENT", message, options);
+    this.issues = issues;
+  }
+}
+
+/** A `where` filter that names an unknown field or an unsupported operator. Nothing was sent. */
+export class InvalidFilterError extends HybridStoreError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super("INVALID_FILTER", `Invalid filter: ${issues.map(formatIssue).join("; ")}`);
+    this.issues = issues;
+  }
+}
+
+/** A vector of the wrong length, or with NaN/Infinity in it. */
+export class DimensionMismatchError extends HybridStoreError {
+  readonly expected: number;
+  readonly received: number;
+
+  constructor(expected: number, received: number, detail?: string) {
+    super(
+      "DIMENSION_MISMATCH",
+      detail ?? `Expected a vector of ${expected} finite numbers, received ${received} values.`,
+    );
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/** The embedder failed; the write or search that needed it did not happen. */
+export class EmbeddingError extends HybridStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("EMBEDDING_FAILED", message, options);
+  }
+}
+
+/** The embedding model could not be loaded from any of the places it was looked for. */
+export class ModelNotFoundError extends HybridStoreError {
+  readonly model: string;
+  readonly searched: readonly string[];
+
+  constructor(model: string, searched: readonly string[], options?: { cause?: unknown }) {
+    super(
+      "MODEL_NOT_FOUND",
+      `Could not load embedding model "${model}" (looked in: ${searched.join(", ")}). ` +
+        "Download it once with network access (it is cached), or put a local copy " +
+        "(config.json, tokenizer.json, tokenizer_config.json, onnx/model_quantized.onnx) in a " +
+        "directory and pass `modelDir` or set PHS_MODEL_DIR.",
+      options,
+    );
+    this.model = model;
+    this.searched = searched;
+  }
+}
+
+/** The database rejected a query this library built. Carries the SQL and shortened parameters. */
+export class QueryError extends HybridStoreError {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+
+  constructor(message: string, sql: string, parameters: readonly unknown[], options?: { cause?: unknown }) {
+    super("QUERY_FAILED", message, options);
+    this.sql = sql;
+    this.parameters = parameters.map(shorten);
+  }
+}
+
+/** The database cannot be reached. */
+export class DatabaseUnavailableError extends HybridStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("DATABASE_UNAVAILABLE", message, options);
+  }
+}
+
+/** The server has no pgvector, or the role may not create the extension. */
+export class ExtensionMissingError extends HybridStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("EXTENSION_MISSING", message, options);
+  }
+}
+
+/** The Prisma client's models lack a field this library needs (see prisma/schema.prisma). */
+export class SchemaMismatchError extends HybridStoreError {
+  constructor(message: string) {
+    super("SCHEMA_MISMATCH", message);
+  }
+}
+
+export function formatIssue(issue: ValidationIssue): string {
+  return issue.path.length ? `${issue.message} at ${issue.path.join(".")}` : issue.message;
+}
+
+function shorten(value: unknown): unknown {
+  if (typeof value === "string" && value.length > 200) return `${value.slice(0, 200)}… (${value.length} chars)`;
+  return value;
+}

@@ -1,0 +1,116 @@
+import { SchemaMismatchError } from "../errors.ts";
+
+/** The two models this library manages. */
+export type ModelName = "Document" | "Annotation";
+export const MODEL_NAMES: readonly ModelName[] = ["Document", "Annotation"];
+
+/** Scalar types a filter can compare; everything else in a Prisma model is not filterable. */
+export type ScalarType = "String" | "Int" | "BigInt" | "Float" | "Decimal" | "Boolean" | "DateTime" | "Json" | "Enum";
+
+export interface ScalarField {
+  readonly name: string;
+  /** Column name in the database (differs from `name` with `@map`). */
+  readonly column: string;
+  readonly type: ScalarType;
+  readonly isList: boolean;
+}
+
+/** A model as the library sees it: table, filterable columns, and the columns it writes itself. */
+export interface ModelMeta {
+  readonly name: ModelName;
+  readonly table: string;
+  readonly fields: ReadonlyMap<string, ScalarField>;
+  /** The text that is embedded and full-text indexed. */
+  readonly textField: ScalarField;
+  readonly idField: ScalarField;
+  readonly embeddingModelField: ScalarField;
+  readonly payloadField: ScalarField;
+  readonly contentHashField: ScalarField;
+  /** Columns outside Prisma's schema language, created by the bundled migrations. */
+  readonly embeddingColumn: string;
+  readonly searchVectorColumn: string;
+}
+
+export interface StoreSchema {
+  readonly Document: ModelMeta;
+  readonly Annotation: ModelMeta;
+  /** Column of `Annotation.documentId`, the foreign key the relation filter joins on. */
+  readonly documentForeignKey: ScalarField;
+}
+
+/** Fields the library reads or writes; a schema without them cannot work. */
+const REQUIRED = {
+  Document: { id: "id", text: "content", extra: [] as string[] },
+  Annotation: { id: "id", text: "rawText", extra: ["documentId"] },
+} as const;
+
+/** The shape of one model in Prisma's runtime data model or DMMF (the parts we read). */
+export interface DataModelField {
+  name: string;
+  kind: string;
+  type: string;
+  dbName?: string | null;
+  isList?: boolean;
+}
+export interface DataModel {
+  models: Record<string, { dbName?: string | null; fields: readonly DataModelField[] } | undefined>;
+}
+
+const SCALARS = new Set(["String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json"]);
+
+/** Builds the library's view of the user's models, with their `@map`/`@@map` names. */
+export function buildStoreSchema(dataModel: DataModel): StoreSchema {
+  const document = buildModel("Document", dataModel);
+  const annotation = buildModel("Annotation", dataModel);
+  return { Document: document, Annotation: annotation, documentForeignKey: field(annotation, "documentId") };
+}
+
+function buildModel(name: ModelName, dataModel: DataModel): ModelMeta {
+  const model = dataModel.models[name];
+  if (!model) {
+    throw new SchemaMismatchError(
+      `The Prisma client has no model "${name}". Add the models from prisma-hybrid-store's ` +
+        "schema.prisma to your schema (or run `npx prisma-hybrid-store init`) and regenerate the client.",
+    );
+  }
+  const fields = new Map<string, ScalarField>();
+  for (const f of model.fields) {
+    if (f.kind !== "scalar" && f.kind !== "enum") continue;
+    if (f.kind === "scalar" && !SCALARS.has(f.type)) continue;
+    const type = (f.kind === "enum" ? "Enum" : f.type) as ScalarType;
+    fields.set(f.name, { name: f.name, column: f.dbName ?? f.name, type, isList: f.isList ?? false });
+  }
+  const spec = REQUIRED[name];
+  const meta: ModelMeta = {
+    name,
+    table: model.dbName ?? name,
+    fields,
+    textField: requireField(name, fields, spec.text),
+    idField: requireField(name, fields, spec.id),
+    embeddingModelField: requireField(name, fields, "embeddingModel"),
+    payloadField: requireField(name, fields, "embeddingPayload"),
+    contentHashField: requireField(name, fields, "contentHash"),
+    embeddingColumn: "embedding",
+    searchVectorColumn: "searchVector",
+  };
+  for (const extra of spec.extra) requireField(name, fields, extra);
+  return meta;
+}
+
+function requireField(model: ModelName, fields: Map<string, ScalarField>, name: string): ScalarField {
+  const f = fields.get(name);
+  if (!f) {
+    throw new SchemaMismatchError(
+      `Model "${model}" has no field "${name}", which prisma-hybrid-store needs. ` +
+        "Compare your model with prisma-hybrid-store's schema.prisma and regenerate the client.",
+    );
+  }
+  return f;
+}
+
+/** A field the library knows exists (checked in buildStoreSchema). */
+export function field(model: ModelMeta, name: string): ScalarField {
+  const f = model.fields.get(name);
+  if (!f) throw new SchemaMismatchError(`Model "${model.name}" has no field "${name}".`);
+  return f;
+}

@@ -1,0 +1,33 @@
+import { randomUUID } from "node:crypto";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../../src/generated/prisma/client.ts";
+
+export const databaseUrl = (): string => {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: run the tests with `npm test`");
+  return url;
+};
+
+/** "pglite" (one queued backend) or "server" (a real PostgreSQL with concurrent backends). */
+export const target = (): "pglite" | "server" => (process.env.PHS_TEST_TARGET === "server" ? "server" : "pglite");
+
+/** The project's own generated client, as a user would create it. */
+export function createPrisma(options: { max?: number } = {}): PrismaClient {
+  const adapter = new PrismaPg({ connectionString: databaseUrl(), max: options.max ?? 4, idleTimeoutMillis: 1000 });
+  return new PrismaClient({ adapter });
+}
+
+/** A plain pg client for checks that must not go through the library. */
+export async function withPg<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A label no other test uses, so tests can share one database without seeing each other's rows. */
+export const uniqueLabel = (prefix = "t"): string => `${prefix}-${randomUUID().slice(0, 8)}`;
