@@ -1,0 +1,118 @@
+import type { StoreContext } from "../context.ts";
+import { vectorToSql } from "../db/sql.ts";
+import { EmbeddingError, HybridStoreError, InvalidArgumentError } from "../errors.ts";
+import type { ModelName } from "../schema/model-meta.ts";
+import { validateText } from "./text.ts";
+import { validateVector } from "./vector.ts";
+import { collectWriteData } from "./write-data.ts";
+
+const WRITES = new Set([
+  "create",
+  "createMany",
+  "createManyAndReturn",
+  "update",
+  "updateMany",
+  "updateManyAndReturn",
+  "upsert",
+]);
+
+/** The key a caller may put next to the text to store its own vector (see `withEmbedding`). */
+export const EMBEDDING_KEY = "embedding";
+
+interface Pending {
+  readonly model: ModelName;
+  readonly data: Record<string, unknown>;
+  readonly text: string;
+}
+
+/**
+ * Embeds the texts a write sets and puts each vector into the row's `embeddingPayload`, so the
+ * database trigger stores it in the same statement as the row (see the embedding_triggers
+ * migration). Everything that can fail (validation, the model) runs before `query(args)`: a
+ * failure means nothing was sent.
+ */
+export async function attachEmbeddings(ctx: StoreContext, model: ModelName, operation: string, args: unknown) {
+  if (!WRITES.has(operation)) return;
+  const pending: Pending[] = [];
+  for (const { model: rowModel, data, path } of collectWriteData(model, operation, args)) {
+    const meta = ctx.schema[rowModel];
+    if (Object.hasOwn(data, EMBEDDING_KEY)) {
+      const explicit = data[EMBEDDING_KEY];
+      delete data[EMBEDDING_KEY];
+      if (explicit === null || explicit === undefined) {
+        throw new InvalidArgumentError(`${path}.embedding must be a vector; omit it to embed the text.`, [
+          { path: [...path.split("."), EMBEDDING_KEY], message: "expected an array of numbers" },
+        ]);
+      }
+      setVector(
+        ctx,
+        data,
+        meta.payloadField.name,
+        meta.embeddingModelField.name,
+        validateVector(explicit, ctx.embedder.dimensions, `${path}.embedding`),
+      );
+      continue;
+    }
+    const text = readText(data[meta.textField.name]);
+    if (text === undefined) continue;
+    validateText(text, `${path}.${meta.textField.name}`);
+    pending.push({ model: rowModel, data, text });
+  }
+  if (pending.length === 0) return;
+
+  const vectors = await embedUnique(
+    ctx,
+    pending.map((p) => p.text),
+  );
+  pending.forEach((p, i) => {
+    const meta = ctx.schema[p.model];
+    setVector(ctx, p.data, meta.payloadField.name, meta.embeddingModelField.name, vectors[i]!);
+  });
+}
+
+function setVector(ctx: StoreContext, data: Record<string, unknown>, payload: string, modelField: string, v: number[]) {
+  data[payload] = vectorToSql(v);
+  data[modelField] ??= ctx.embedder.modelId;
+}
+
+/** Embeds each distinct text once, reusing the process cache; one `embed` call for all misses. */
+export async function embedUnique(ctx: StoreContext, texts: readonly string[]): Promise<number[][]> {
+  const found = new Map<string, number[]>();
+  for (const t of texts) {
+    const hit = ctx.cache.get(t);
+    if (hit) found.set(t, hit);
+  }
+  const misses = [...new Set(texts.filter((t) => !found.has(t)))];
+  if (misses.length > 0) {
+    let vectors: number[][];
+    try {
+      vectors = await ctx.embedder.embed(misses);
+    } catch (cause) {
+      if (cause instanceof HybridStoreError) throw cause;
+      throw new EmbeddingError(
+        `Embedding ${misses.length} text(s) with ${ctx.embedder.modelId} failed: ${String(cause)}`,
+        { cause },
+      );
+    }
+    if (vectors.length !== misses.length) {
+      throw new EmbeddingError(
+        `${ctx.embedder.modelId} returned ${vectors.length} vectors for ${misses.length} texts.`,
+      );
+    }
+    misses.forEach((t, i) => {
+      const v = validateVector(vectors[i], ctx.embedder.dimensions, "embedder output");
+      found.set(t, v);
+      ctx.cache.set(t, v);
+    });
+  }
+  return texts.map((t) => found.get(t)!);
+}
+
+/** `content: "x"` or, in updates, `content: { set: "x" }`. */
+function readText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value !== null && typeof (value as { set?: unknown }).set === "string") {
+    return (value as { set: string }).set;
+  }
+  return undefined;
+}

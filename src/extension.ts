@@ -1,0 +1,86 @@
+import { Prisma } from "@prisma/client/extension";
+import type { StoreContext } from "./context.ts";
+import type { RawClient } from "./db/execute.ts";
+import { defaultEmbedder } from "./embed/default-embedder.ts";
+import type { Embedder } from "./embed/embedder.ts";
+import { EmbeddingCache } from "./embed/embedding-cache.ts";
+import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
+import { attachEmbeddings } from "./embed/save-hook.ts";
+import { InvalidArgumentError } from "./errors.ts";
+import { readDataModel } from "./schema/data-model.ts";
+import type { ModelName } from "./schema/model-meta.ts";
+import { buildStoreSchema } from "./schema/model-meta.ts";
+
+/** Options for {@link hybridStore}. */
+export interface HybridStoreOptions {
+  /** The model that embeds texts on save and search queries. Default: all-MiniLM-L6-v2. */
+  embedder?: Embedder;
+  /** `Prisma.dmmf`, for clients made by the `prisma-client-js` generator. Optional. */
+  dmmf?: unknown;
+  /** Texts whose vectors the process keeps for reuse (identical texts embed once). Default 1000. */
+  cacheSize?: number;
+}
+
+/**
+ * The Prisma client extension: embeds `Document.content` and `Annotation.rawText` on every write
+ * (in the same statement, so in the same transaction) and adds search methods to both models.
+ *
+ * @example
+ * ```ts
+ * const prisma = new PrismaClient({ adapter }).$extends(hybridStore());
+ * await prisma.document.create({ data: { content: "Cats sleep a lot." } }); // embedded on save
+ * ```
+ */
+export function hybridStore(options: HybridStoreOptions = {}) {
+  const cacheSize = options.cacheSize ?? 1000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+    throw new InvalidArgumentError("cacheSize must be a whole number >= 0", [
+      { path: ["cacheSize"], message: "expected an integer >= 0" },
+    ]);
+  }
+  return Prisma.defineExtension((client) => {
+    const ctx: StoreContext = {
+      schema: buildStoreSchema(readDataModel(client, options.dmmf)),
+      embedder: options.embedder ?? defaultEmbedder(),
+      cache: new EmbeddingCache(cacheSize),
+    };
+    const hook =
+      (model: ModelName) =>
+      async <A>({ operation, args, query }: { operation: string; args: A; query: (args: A) => Promise<unknown> }) => {
+        await attachEmbeddings(ctx, model, operation, args);
+        return query(args);
+      };
+    return client.$extends({
+      name: "prisma-hybrid-store",
+      query: {
+        document: { $allOperations: hook("Document") },
+        annotation: { $allOperations: hook("Annotation") },
+      },
+      client: {
+        /**
+         * Embeds rows with no vector, or a vector from another model. Resumable.
+         *
+         * @example
+         * ```ts
+         * await prisma.$reembed({ onProgress: (p) => console.log(p.model, p.done, "/", p.total) });
+         * ```
+         */
+        $reembed(options?: ReembedOptions): Promise<ReembedResult> {
+          return reembed(Prisma.getExtensionContext(this) as unknown as RawClient, ctx, options);
+        },
+      },
+    });
+  });
+}
+
+/**
+ * Marks a caller-computed vector for the save hook, typed so it spreads into Prisma's `data`.
+ *
+ * @example
+ * ```ts
+ * await prisma.annotation.create({ data: { rawText, documentId, ...withEmbedding(vector) } });
+ * ```
+ */
+export function withEmbedding(vector: readonly number[] | Float32Array): Record<never, never> {
+  return { embedding: vector };
+}
