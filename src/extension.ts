@@ -7,6 +7,8 @@ import { EmbeddingCache } from "./embed/embedding-cache.ts";
 import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
 import { attachEmbeddings } from "./embed/save-hook.ts";
 import { InvalidArgumentError } from "./errors.ts";
+import { modelMethods } from "./query/model-methods.ts";
+import { readRelations } from "./query/relations.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import type { ModelName } from "./schema/model-meta.ts";
 import { buildStoreSchema } from "./schema/model-meta.ts";
@@ -21,6 +23,40 @@ export interface HybridStoreOptions {
   cacheSize?: number;
 }
 
+/** The method `hybridStore()` adds to the client. */
+export interface HybridStoreClientMethods {
+  /**
+   * Embeds rows with no vector, or a vector from another model. Resumable.
+   *
+   * @example
+   * ```ts
+   * await prisma.$reembed({ onProgress: (p) => console.log(p.model, p.done, "/", p.total) });
+   * ```
+   */
+  $reembed(options?: ReembedOptions): Promise<ReembedResult>;
+}
+
+/** Prisma's extension-args shape: every method behind a thunk. */
+type Thunks<T> = { [K in keyof T]: () => T[K] };
+type StoreModelMethods = Thunks<ReturnType<typeof modelMethods>>;
+
+/**
+ * What `hybridStore()` returns; pass it to `$extends`. Spelled out (structurally Prisma's
+ * `InternalArgs`) because the inferred type names `@prisma/client/runtime/library`, a module
+ * Prisma 7 no longer has: there the extended client became `any`, or a compile error without
+ * skipLibCheck. Only our own types and `@prisma/client/extension` may appear in the .d.ts.
+ */
+export type HybridStoreExtension = (client: unknown) => {
+  $extends: {
+    extArgs: {
+      result: Record<never, never>;
+      model: { document: StoreModelMethods; annotation: StoreModelMethods };
+      query: Record<never, never>;
+      client: Thunks<HybridStoreClientMethods>;
+    };
+  };
+};
+
 /**
  * The Prisma client extension: embeds `Document.content` and `Annotation.rawText` on every write
  * (in the same statement, so in the same transaction) and adds search methods to both models.
@@ -31,7 +67,7 @@ export interface HybridStoreOptions {
  * await prisma.document.create({ data: { content: "Cats sleep a lot." } }); // embedded on save
  * ```
  */
-export function hybridStore(options: HybridStoreOptions = {}) {
+export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtension {
   const cacheSize = options.cacheSize ?? 1000;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) {
     throw new InvalidArgumentError("cacheSize must be a whole number >= 0", [
@@ -39,8 +75,10 @@ export function hybridStore(options: HybridStoreOptions = {}) {
     ]);
   }
   return Prisma.defineExtension((client) => {
+    const dataModel = readDataModel(client, options.dmmf);
+    const relations = readRelations(dataModel);
     const ctx: StoreContext = {
-      schema: buildStoreSchema(readDataModel(client, options.dmmf)),
+      schema: buildStoreSchema(dataModel),
       embedder: options.embedder ?? defaultEmbedder(),
       cache: new EmbeddingCache(cacheSize),
     };
@@ -55,6 +93,10 @@ export function hybridStore(options: HybridStoreOptions = {}) {
       query: {
         document: { $allOperations: hook("Document") },
         annotation: { $allOperations: hook("Annotation") },
+      },
+      model: {
+        document: modelMethods(ctx, "Document", relations),
+        annotation: modelMethods(ctx, "Annotation", relations),
       },
       client: {
         /**

@@ -1,0 +1,149 @@
+import type { CompiledQuery } from "../db/execute.ts";
+import { qualified, quoteIdent, vectorToSql } from "../db/sql.ts";
+import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
+import type { FilterNode } from "./filter-nodes.ts";
+import type { PlanChoice, SearchPlan } from "./plan.ts";
+import { choosePlan } from "./plan.ts";
+import type { RawRow } from "./rows.ts";
+import { num, numOrNull, selectFields } from "./rows.ts";
+import type { SearchClient } from "./run-search.ts";
+import { runPlanned } from "./run-search.ts";
+import type { Fusion } from "./search-args.ts";
+import { MAX_TAKE } from "./search-args.ts";
+import { SqlParams } from "./sql-builder.ts";
+import { tsQuery } from "./text-search.ts";
+
+export interface HybridRequest {
+  /** Full-text query (web-search syntax). */
+  readonly text: string;
+  /** Already validated vector of the query. */
+  readonly vector: readonly number[];
+  readonly filter: FilterNode;
+  readonly take: number;
+  readonly skip?: number;
+  /** Rows taken from each ranked list before fusing. Default max(60, 2 * (skip + take)). */
+  readonly candidates?: number | undefined;
+  /** Default `{ type: "rrf", k: 60 }`. */
+  readonly fusion?: Fusion;
+  readonly plan?: PlanChoice;
+  readonly efSearch?: number | undefined;
+}
+
+/** Where a hybrid result stood in each list, its raw scores, and the fused score (higher first). */
+export interface HybridScores {
+  /** 1-based rank in the vector list; null when not among its candidates. */
+  vectorRank: number | null;
+  /** 1-based rank in the full-text list; null when not among its candidates. */
+  textRank: number | null;
+  /** Cosine distance to the query vector; null when the row has no vector. */
+  distance: number | null;
+  similarity: number | null;
+  /** `ts_rank_cd`; null when the row does not match the text query. */
+  textScore: number | null;
+  score: number;
+}
+
+export interface HybridResult {
+  readonly rows: (RawRow & HybridScores)[];
+  readonly plan: SearchPlan;
+}
+
+export const candidatesFor = (r: Pick<HybridRequest, "candidates" | "take" | "skip">): number =>
+  Math.max(r.candidates ?? Math.min(MAX_TAKE, Math.max(60, 2 * ((r.skip ?? 0) + r.take))), (r.skip ?? 0) + r.take);
+
+/**
+ * One statement: the top candidates by vector and by text (each under the same filter), a full
+ * outer join of the two lists, and the fused score. RRF: sum of 1 / (k + rank). Weighted:
+ * alpha * similarity + (1 - alpha) * ts_rank_cd / (best ts_rank_cd among the text candidates).
+ */
+export function buildHybridQuery(
+  schema: StoreSchema,
+  model: ModelMeta,
+  r: HybridRequest,
+  plan: SearchPlan,
+): CompiledQuery {
+  const params = new SqlParams();
+  const vector = params.param(vectorToSql(r.vector), "vector");
+  const query = tsQuery(params, r.text);
+  const filter = compileFilter(r.filter, { schema, model, params });
+  const n = params.param(candidatesFor(r));
+  const table = `${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)}`;
+  const id = quoteIdent(model.idField.name);
+  const tid = qualified(ROOT_ALIAS, model.idField.column);
+  const emb = qualified(ROOT_ALIAS, model.embeddingColumn);
+  const sv = qualified(ROOT_ALIAS, model.searchVectorColumn);
+  const and = filter === "TRUE" ? "" : ` AND ${filter}`;
+
+  const vectorRows = `SELECT ${tid} AS ${id}, (${emb} <=> ${vector}) AS "distance" FROM ${table} WHERE ${emb} IS NOT NULL${and}`;
+  const vectorList =
+    plan.kind === "exact"
+      ? `SELECT * FROM (${vectorRows} OFFSET 0) AS "e" ORDER BY "distance", ${id} LIMIT ${n}`
+      : `${vectorRows} ORDER BY ${emb} <=> ${vector} LIMIT ${n}`;
+  const textList =
+    `SELECT ${tid} AS ${id}, ts_rank_cd(${sv}, "q"."query") AS "score" FROM ${table}, "q" ` +
+    `WHERE ${sv} @@ "q"."query"${and} ORDER BY "score" DESC, ${tid} LIMIT ${n}`;
+  const textScore = `CASE WHEN ${sv} @@ "q"."query" THEN ts_rank_cd(${sv}, "q"."query") END`;
+  const fusion = r.fusion ?? { type: "rrf", k: 60 };
+  let fused: string;
+  if (fusion.type === "rrf") {
+    const k = params.param(fusion.k, "float8");
+    fused = `coalesce(1.0 / (${k} + "f"."vectorRank"), 0) + coalesce(1.0 / (${k} + "f"."textRank"), 0)`;
+  } else {
+    const a = params.param(fusion.alpha, "float8");
+    fused =
+      `${a} * coalesce(1 - (${emb} <=> ${vector}), 0) + ` +
+      `(1 - ${a}) * coalesce(${textScore} / nullif((SELECT max("score") FROM "x"), 0), 0)`;
+  }
+  return params.finish(
+    `WITH "q" AS (SELECT ${query} AS "query"), ` +
+      `"v" AS (SELECT ${id}, "distance", (row_number() OVER (ORDER BY "distance", ${id}))::int AS "rank" FROM (${vectorList}) AS "c"), ` +
+      `"x" AS (SELECT ${id}, "score", (row_number() OVER (ORDER BY "score" DESC, ${id}))::int AS "rank" FROM (${textList}) AS "c"), ` +
+      `"f" AS (SELECT coalesce("v".${id}, "x".${id}) AS ${id}, "v"."rank" AS "vectorRank", "x"."rank" AS "textRank" ` +
+      `FROM "v" FULL OUTER JOIN "x" ON "x".${id} = "v".${id}) ` +
+      `SELECT ${selectFields(model, ROOT_ALIAS)}, "f"."vectorRank", "f"."textRank", (${emb} <=> ${vector}) AS "distance", ` +
+      `${textScore} AS "textScore", (${fused}) AS "score", (SELECT count(*) FROM "v")::int AS "vectorCandidates" ` +
+      `FROM "f" JOIN ${table} ON ${tid} = "f".${id} CROSS JOIN "q" ` +
+      `ORDER BY "score" DESC, ${tid} LIMIT ${params.param(r.take)} OFFSET ${params.param(r.skip ?? 0)}`,
+  );
+}
+
+/**
+ * Vector and full-text search ranked together in one statement (see {@link buildHybridQuery}).
+ * The vector list uses the same plan choice as `runSimilaritySearch`, with the same fallback to
+ * an exact scan when an HNSW plan comes back short.
+ */
+export async function runHybridSearch(
+  client: SearchClient,
+  ctx: { readonly schema: StoreSchema },
+  model: ModelMeta,
+  r: HybridRequest,
+): Promise<HybridResult> {
+  const n = candidatesFor(r);
+  const request = { choice: r.plan ?? "auto", limit: n, efSearch: r.efSearch };
+  let plan = await choosePlan(client, ctx.schema, model, r.filter, request);
+  let raw = await runPlanned<RawRow>(client, plan, buildHybridQuery(ctx.schema, model, r, plan));
+  const found = raw.length === 0 ? 0 : num(raw[0]!.vectorCandidates);
+  if (plan.kind !== "exact" && found < n) {
+    plan = {
+      ...plan,
+      kind: "exact",
+      efSearch: null,
+      reason: `${plan.reason}; the vector list had ${found} of ${n} rows, so an exact scan ran`,
+    };
+    raw = await runPlanned<RawRow>(client, plan, buildHybridQuery(ctx.schema, model, r, plan));
+  }
+  const rows = raw.map(({ vectorCandidates: _, ...row }) => {
+    const distance = numOrNull(row.distance);
+    return {
+      ...row,
+      vectorRank: numOrNull(row.vectorRank),
+      textRank: numOrNull(row.textRank),
+      distance,
+      similarity: distance === null ? null : 1 - distance,
+      textScore: numOrNull(row.textScore),
+      score: num(row.score),
+    };
+  });
+  return { rows, plan };
+}

@@ -1,0 +1,160 @@
+import { Prisma } from "@prisma/client/extension";
+import type { StoreContext } from "../context.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import type { ModelName } from "../schema/model-meta.ts";
+import type { HybridScores } from "./hybrid-search.ts";
+import { runHybridSearch } from "./hybrid-search.ts";
+import { parseWhere } from "./parse-where.ts";
+import type { PlanChoice, SearchPlan } from "./plan.ts";
+import { resolveQueryVector, validateQueryText, validateQueryVector } from "./query-vector.ts";
+import { withRelations } from "./relation-rows.ts";
+import type { RelationMap } from "./relations.ts";
+import type { SearchClient } from "./run-search.ts";
+import { parseHybridArgs, parseSimilarityArgs, parseTextArgs } from "./search-args.ts";
+import type { HybridSearchArgs, SearchRow, SimilaritySearchArgs, TextSearchArgs } from "./search-types.ts";
+import type { SimilarityScores } from "./similarity-search.ts";
+import { runSimilaritySearch } from "./similarity-search.ts";
+import type { TextScores } from "./text-search.ts";
+import { runTextSearch } from "./text-search.ts";
+
+/** What `Prisma.getExtensionContext(this)` gives a model method: the delegate and its client. */
+export interface ModelContext {
+  readonly $parent: SearchClient;
+  findMany(args: object): PromiseLike<Record<string, unknown>[]>;
+}
+
+/** The plan a search ran with and why, from `explainSearch`. */
+export interface SearchPlanReport extends SearchPlan {
+  /** True when an HNSW plan returned fewer rows than asked and an exact scan ran instead. */
+  readonly fellBack: boolean;
+}
+
+/**
+ * The search methods added to `prisma.document` and `prisma.annotation`. Argument and result
+ * types come from the caller's own generated client through `Prisma.Args`/`Prisma.Result`.
+ */
+export function modelMethods(ctx: StoreContext, name: ModelName, relations: RelationMap) {
+  const model = ctx.schema[name];
+  const where = (w: unknown) => parseWhere(model, ctx.schema, w, { relations });
+
+  async function similarity(self: unknown, input: unknown) {
+    const args = parseSimilarityArgs(input);
+    const filter = where(args.where);
+    const plan = planChoice(args.exact, args.plan);
+    const vector = await resolveQueryVector(ctx, args.query);
+    const delegate = Prisma.getExtensionContext(self) as unknown as ModelContext;
+    const result = await runSimilaritySearch(delegate.$parent, ctx, model, {
+      vector,
+      filter,
+      take: args.take,
+      skip: args.skip,
+      minSimilarity: args.minSimilarity,
+      plan,
+      efSearch: args.efSearch,
+    });
+    const rows = await withRelations(delegate, model, result.rows, args);
+    return { rows, plan: { ...result.plan, fellBack: result.fellBack } };
+  }
+
+  return {
+    /**
+     * Rows nearest to a text or vector by cosine distance, most similar first, with `distance`
+     * and `similarity` (= 1 - distance). Rows without a vector never appear.
+     *
+     * @example
+     * ```ts
+     * const hits = await prisma.annotation.similaritySearch({
+     *   query: "termination clause", where: { document: { label: "contract" } }, take: 5,
+     * });
+     * ```
+     */
+    async similaritySearch<T, A extends SimilaritySearchArgs<T>>(
+      this: T,
+      args: Prisma.Exact<A, SimilaritySearchArgs<T>>,
+    ): Promise<(SearchRow<T, A> & SimilarityScores)[]> {
+      const { rows } = await similarity(this, args);
+      return rows as (SearchRow<T, A> & SimilarityScores)[];
+    },
+
+    /**
+     * `similaritySearch`, plus which plan ran (exact scan, HNSW, HNSW with iterative scan) and why.
+     *
+     * @example
+     * ```ts
+     * const { rows, plan } = await prisma.annotation.explainSearch({ query: "cats", where: { label: "x" } });
+     * console.log(plan.kind, plan.reason);
+     * ```
+     */
+    async explainSearch<T, A extends SimilaritySearchArgs<T>>(
+      this: T,
+      args: Prisma.Exact<A, SimilaritySearchArgs<T>>,
+    ): Promise<{ rows: (SearchRow<T, A> & SimilarityScores)[]; plan: SearchPlanReport }> {
+      const { rows, plan } = await similarity(this, args);
+      return { rows: rows as (SearchRow<T, A> & SimilarityScores)[], plan };
+    },
+
+    /**
+     * Full-text search (`websearch_to_tsquery('english', query)` over the generated
+     * `searchVector`), best `rank` (`ts_rank_cd`) first.
+     *
+     * @example
+     * ```ts
+     * const hits = await prisma.document.textSearch({ query: '"notice period" -draft', take: 10 });
+     * ```
+     */
+    async textSearch<T, A extends TextSearchArgs<T>>(
+      this: T,
+      args: Prisma.Exact<A, TextSearchArgs<T>>,
+    ): Promise<(SearchRow<T, A> & TextScores)[]> {
+      const a = parseTextArgs(args);
+      const filter = where(a.where);
+      const query = validateQueryText(a.query);
+      const delegate = Prisma.getExtensionContext(this) as unknown as ModelContext;
+      const rows = await runTextSearch(delegate.$parent, ctx, model, { query, filter, take: a.take, skip: a.skip });
+      return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & TextScores)[];
+    },
+
+    /**
+     * Vector and full-text search fused in one statement (RRF by default), best `score` first,
+     * with each row's rank in both lists.
+     *
+     * @example
+     * ```ts
+     * const hits = await prisma.annotation.hybridSearch({ query: "notice period", fusion: { type: "rrf" } });
+     * ```
+     */
+    async hybridSearch<T, A extends HybridSearchArgs<T>>(
+      this: T,
+      args: Prisma.Exact<A, HybridSearchArgs<T>>,
+    ): Promise<(SearchRow<T, A> & HybridScores)[]> {
+      const a = parseHybridArgs(args);
+      const filter = where(a.where);
+      const text = validateQueryText(a.query);
+      const plan = planChoice(a.exact, a.plan);
+      const vector =
+        a.vector === undefined ? await resolveQueryVector(ctx, text) : validateQueryVector(ctx, a.vector, "vector");
+      const delegate = Prisma.getExtensionContext(this) as unknown as ModelContext;
+      const { rows } = await runHybridSearch(delegate.$parent, ctx, model, {
+        text,
+        vector,
+        filter,
+        take: a.take,
+        skip: a.skip,
+        candidates: a.candidates,
+        fusion: a.fusion,
+        plan,
+        efSearch: a.efSearch,
+      });
+      return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & HybridScores)[];
+    },
+  };
+}
+
+function planChoice(exact: boolean | undefined, plan: PlanChoice): PlanChoice {
+  if (exact === true && plan === "hnsw") {
+    throw new InvalidArgumentError('exact: true contradicts plan: "hnsw"', [
+      { path: ["exact"], message: 'contradicts plan "hnsw"' },
+    ]);
+  }
+  return exact === true ? "exact" : plan;
+}

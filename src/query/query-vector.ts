@@ -1,0 +1,37 @@
+import type { StoreContext } from "../context.ts";
+import { embedUnique } from "../embed/save-hook.ts";
+import { validateText } from "../embed/text.ts";
+import { validateVector } from "../embed/vector.ts";
+import { InvalidArgumentError } from "../errors.ts";
+
+/** Checks a search text: not empty or blank, and text PostgreSQL can take. */
+export function validateQueryText(query: string, where = "query"): string {
+  if (query.trim().length === 0) {
+    throw new InvalidArgumentError(`${where} must not be empty or blank.`, [
+      { path: [where], message: "must not be empty" },
+    ]);
+  }
+  validateText(query, where);
+  return query;
+}
+
+/** Checks a caller's query vector: the embedder's length, finite, and not all zeros. */
+export function validateQueryVector(ctx: Pick<StoreContext, "embedder">, vector: unknown, where = "query"): number[] {
+  const v = validateVector(vector, ctx.embedder.dimensions, where);
+  if (v.every((x) => x === 0)) {
+    // Cosine distance to a zero vector is NaN: every row would tie.
+    throw new InvalidArgumentError(`${where} is all zeros; cosine similarity needs a non-zero vector.`, [
+      { path: [where], message: "must not be all zeros" },
+    ]);
+  }
+  return v;
+}
+
+/** The vector to search with: a string is embedded (through the process cache), an array checked. */
+export async function resolveQueryVector(ctx: StoreContext, query: unknown, where = "query"): Promise<number[]> {
+  if (typeof query === "string") {
+    const [vector] = await embedUnique(ctx, [validateQueryText(query, where)]);
+    return vector!;
+  }
+  return validateQueryVector(ctx, query, where);
+}

@@ -1,0 +1,38 @@
+import type { ModelMeta } from "../schema/model-meta.ts";
+import type { ModelContext } from "./model-methods.ts";
+import type { RawRow } from "./rows.ts";
+
+/**
+ * Applies `select`/`include` to search rows: one `findMany` by id through the model delegate
+ * (so Prisma shapes relations and selections as usual), merged back in search order with the
+ * scores. Without either, the search rows are returned as they are.
+ */
+export async function withRelations<R extends RawRow>(
+  delegate: ModelContext,
+  model: ModelMeta,
+  rows: readonly R[],
+  args: {
+    readonly select?: Record<string, unknown> | undefined;
+    readonly include?: Record<string, unknown> | undefined;
+  },
+): Promise<RawRow[]> {
+  const { select, include } = args;
+  if (!select && !include) return [...rows];
+  const id = model.idField.name;
+  if (rows.length === 0) return [];
+  const where = { [id]: { in: rows.map((r) => r[id]) } };
+  const fetched = await delegate.findMany(select ? { where, select: { ...select, [id]: true } } : { where, include });
+  const byId = new Map(fetched.map((r) => [r[id], r]));
+  const out: RawRow[] = [];
+  for (const row of rows) {
+    const found = byId.get(row[id]);
+    if (!found) continue; // deleted between the search and the fetch
+    const shaped: RawRow = { ...found };
+    if (select && !select[id]) delete shaped[id];
+    if (!select) delete shaped[model.payloadField.name];
+    // The scores: every key of the search row that is not a field of the model.
+    for (const [key, value] of Object.entries(row)) if (!model.fields.has(key)) shaped[key] = value;
+    out.push(shaped);
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+import { qualified, quoteIdent } from "../db/sql.ts";
+import type { ModelMeta, ScalarField } from "../schema/model-meta.ts";
+
+/**
+ * The fields a search row carries: every scalar field of the model except the write-only
+ * `embeddingPayload`. The vector and the tsvector are not Prisma fields, so they never appear.
+ */
+export function resultFields(model: ModelMeta): ScalarField[] {
+  return [...model.fields.values()].filter((f) => f.name !== model.payloadField.name);
+}
+
+/** `"t0"."rawText" AS "rawText", ...`: columns named by their Prisma field names in the result. */
+export function selectFields(model: ModelMeta, alias: string): string {
+  return resultFields(model)
+    .map((f) => `${qualified(alias, f.column)} AS ${quoteIdent(f.name)}`)
+    .join(", ");
+}
+
+/** A row as the database returned it, keyed by field name (see {@link selectFields}). */
+export type RawRow = Record<string, unknown>;
+
+/** Reads a numeric score column (float4/float8 arrive as numbers; counts may arrive as bigint). */
+export function num(value: unknown): number {
+  return typeof value === "bigint" ? Number(value) : (value as number);
+}
+
+export function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : num(value);
+}

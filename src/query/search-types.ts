@@ -1,0 +1,64 @@
+import type { Prisma } from "@prisma/client/extension";
+import type { PlanChoice } from "./plan.ts";
+
+type FindMany<T> = Prisma.Args<T, "findMany">;
+
+/** A query vector: as many finite numbers as the embedder's dimensions (384). */
+export type QueryVector = readonly number[] | Float32Array | Float64Array;
+
+/** Arguments every search takes. `where`, `select` and `include` are the model's own Prisma types. */
+export interface SearchArgsBase<T> {
+  /** A Prisma `where` for this model (fields, AND/OR/NOT, relation and JSON filters). */
+  where?: FindMany<T>["where"];
+  /** Fields to return, as in `findMany` (the scores are always returned). */
+  select?: FindMany<T>["select"];
+  /** Relations to load, as in `findMany`. */
+  include?: FindMany<T>["include"];
+  /** Rows to return: 1 to 1000, default 10. */
+  take?: number;
+  /** Rows to skip first: 0 to 100,000, default 0. */
+  skip?: number;
+}
+
+/** How the vector part runs (see `explainSearch` and docs on plans). */
+export interface VectorPlanArgs {
+  /** Force an exact scan of the filtered rows (perfect recall). Same as `plan: "exact"`. */
+  exact?: boolean;
+  /** `"auto"` (default) chooses by the filter's estimated row count. */
+  plan?: PlanChoice;
+  /** pgvector's `hnsw.ef_search` for the HNSW plans, 1 to 1000. Default max(40, 2 * (skip + take)). */
+  efSearch?: number;
+}
+
+export interface SimilaritySearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
+  /** A text (embedded with the extension's embedder) or a vector. */
+  query: string | QueryVector;
+  /** Only rows with similarity (1 - cosine distance) >= this, from -1 to 1. */
+  minSimilarity?: number;
+}
+
+export interface TextSearchArgs<T> extends SearchArgsBase<T> {
+  /** Web-search syntax: words, `"a phrase"`, `or`, `-word`. */
+  query: string;
+}
+
+/** Reciprocal rank fusion (default, k = 60) or a weighted sum of similarity and normalized text rank. */
+export type FusionArgs = { type: "rrf"; k?: number } | { type: "weighted"; alpha?: number };
+
+export interface HybridSearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
+  /** The text for full-text search; also embedded for the vector search unless `vector` is given. */
+  query: string;
+  /** A precomputed vector of `query`. */
+  vector?: QueryVector;
+  fusion?: FusionArgs;
+  /** Rows taken from each list before fusing, up to 1000. Default max(60, 2 * (skip + take)). */
+  candidates?: number;
+}
+
+/**
+ * A row as `findFirstOrThrow` would return it with the same `select`/`include`, minus the
+ * write-only `embeddingPayload` when no `select` is given.
+ */
+export type SearchRow<T, A> = A extends { select: object }
+  ? Prisma.Result<T, A, "findFirstOrThrow">
+  : Omit<Prisma.Result<T, A, "findFirstOrThrow">, "embeddingPayload">;

@@ -1,0 +1,60 @@
+import type { CompiledQuery } from "../db/execute.ts";
+import { queryRows } from "../db/execute.ts";
+import { qualified, quoteIdent } from "../db/sql.ts";
+import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
+import type { FilterNode } from "./filter-nodes.ts";
+import type { RawRow } from "./rows.ts";
+import { num, selectFields } from "./rows.ts";
+import type { SearchClient } from "./run-search.ts";
+import { SqlParams } from "./sql-builder.ts";
+
+/** The text search configuration of the generated `searchVector` columns (see the migrations). */
+export const TEXT_SEARCH_CONFIG = "english";
+
+export interface TextRequest {
+  /** Web-search syntax: `"exact phrase"`, `or`, `-excluded`. */
+  readonly query: string;
+  readonly filter: FilterNode;
+  readonly take: number;
+  readonly skip?: number;
+}
+
+/** `ts_rank_cd` of the row's text for the query: higher is better. */
+export interface TextScores {
+  rank: number;
+}
+
+/** The `tsquery` of a search text, as SQL over one bound parameter. */
+export function tsQuery(params: SqlParams, text: string): string {
+  return `websearch_to_tsquery('${TEXT_SEARCH_CONFIG}', ${params.param(text, "text")})`;
+}
+
+/** Rows whose `searchVector` matches the query, best `ts_rank_cd` first (ties by id). */
+export function buildTextQuery(schema: StoreSchema, model: ModelMeta, request: TextRequest): CompiledQuery {
+  const params = new SqlParams();
+  const query = tsQuery(params, request.query);
+  const where = compileFilter(request.filter, { schema, model, params });
+  const sv = qualified(ROOT_ALIAS, model.searchVectorColumn);
+  return params.finish(
+    `SELECT ${selectFields(model, ROOT_ALIAS)}, ts_rank_cd(${sv}, "q"."query") AS "rank" ` +
+      `FROM ${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)}, ${query} AS "q"("query") ` +
+      `WHERE ${sv} @@ "q"."query"${where === "TRUE" ? "" : ` AND ${where}`} ` +
+      `ORDER BY "rank" DESC, ${qualified(ROOT_ALIAS, model.idField.column)} ` +
+      `LIMIT ${params.param(request.take)} OFFSET ${params.param(request.skip ?? 0)}`,
+  );
+}
+
+/**
+ * Full-text search over the model's generated `searchVector` (GIN-indexed) with
+ * `websearch_to_tsquery('english', query)`, ranked by `ts_rank_cd`.
+ */
+export async function runTextSearch(
+  client: SearchClient,
+  ctx: { readonly schema: StoreSchema },
+  model: ModelMeta,
+  request: TextRequest,
+): Promise<(RawRow & TextScores)[]> {
+  const rows = await queryRows<RawRow>(client, buildTextQuery(ctx.schema, model, request));
+  return rows.map((r) => ({ ...r, rank: num(r.rank) }));
+}

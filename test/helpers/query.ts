@@ -1,0 +1,38 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { CompiledQuery } from "../../src/db/execute.ts";
+import { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { compileFilter } from "../../src/query/compile-filter.ts";
+import { parseWhere } from "../../src/query/parse-where.ts";
+import { SqlParams } from "../../src/query/sql-builder.ts";
+import { readDataModel } from "../../src/schema/data-model.ts";
+import type { DataModel, ModelName, StoreSchema } from "../../src/schema/model-meta.ts";
+import { buildStoreSchema } from "../../src/schema/model-meta.ts";
+
+/** The project's own schema, read from the generated client (no connection is made). */
+export function projectSchema(): StoreSchema {
+  const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: "postgresql://unused@127.0.0.1:1/x" }) });
+  return buildStoreSchema(readDataModel(client));
+}
+
+/** The same models with `@@map`/`@map` names, to prove SQL takes column names from the schema. */
+export function mappedSchema(): StoreSchema {
+  const base = readDataModel(
+    new PrismaClient({ adapter: new PrismaPg({ connectionString: "postgresql://unused@127.0.0.1:1/x" }) }),
+  );
+  const models: DataModel["models"] = {};
+  for (const [name, model] of Object.entries(base.models)) {
+    if (!model) continue;
+    models[name] = {
+      dbName: `${name.toLowerCase()}s`,
+      fields: model.fields.map((f) => (f.kind === "scalar" ? { ...f, dbName: `${f.name}_col` } : f)),
+    };
+  }
+  return buildStoreSchema({ models });
+}
+
+/** parseWhere + compileFilter on a fresh parameter list. */
+export function compileWhere(schema: StoreSchema, model: ModelName, where: unknown): CompiledQuery {
+  const params = new SqlParams();
+  const sql = compileFilter(parseWhere(schema[model], schema, where), { schema, model: schema[model], params });
+  return params.finish(sql);
+}

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { buildHybridQuery, candidatesFor } from "../../src/query/hybrid-search.ts";
+import { parseWhere } from "../../src/query/parse-where.ts";
+import type { SearchPlan } from "../../src/query/plan.ts";
+import { defaultEfSearch } from "../../src/query/plan.ts";
+import { planSettings } from "../../src/query/run-search.ts";
+import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
+import { buildTextQuery } from "../../src/query/text-search.ts";
+import { projectSchema } from "../helpers/query.ts";
+
+const schema = projectSchema();
+const filter = parseWhere(schema.Annotation, schema, { label: "x" });
+const vector = [1, 0, 0];
+const exact: SearchPlan = { kind: "exact", efSearch: null, estimatedRows: 3, reason: "" };
+const iterative: SearchPlan = { kind: "hnsw-iterative", efSearch: 40, estimatedRows: 20_000, reason: "" };
+const COLUMNS =
+  `"t0"."id" AS "id", "t0"."documentId" AS "documentId", "t0"."rawText" AS "rawText", "t0"."label" AS "label", ` +
+  `"t0"."page" AS "page", "t0"."position" AS "position", "t0"."metadata" AS "metadata", ` +
+  `"t0"."embeddingModel" AS "embeddingModel", "t0"."contentHash" AS "contentHash", ` +
+  `"t0"."createdAt" AS "createdAt", "t0"."updatedAt" AS "updatedAt"`;
+
+describe("similarity search SQL", () => {
+  test("exact plan: the distance is computed behind an OFFSET 0 fence, sorted by distance then id", () => {
+    assert.deepEqual(buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5, skip: 2 }, exact), {
+      sql:
+        `SELECT * FROM (SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) AS "distance" FROM "Annotation" AS "t0" ` +
+        `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 OFFSET 0) AS "c" ` +
+        `ORDER BY "distance", "c"."id" LIMIT $3 OFFSET $4`,
+      params: ["[1,0,0]", "x", 5, 2],
+    });
+  });
+
+  test("HNSW plans order by the indexed expression, then re-sort ascending in the outer query", () => {
+    const q = buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5, skip: 2 }, iterative);
+    assert.equal(
+      q.sql,
+      `SELECT * FROM (SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) AS "distance" FROM "Annotation" AS "t0" ` +
+        `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 ORDER BY "t0"."embedding" <=> $1::vector LIMIT $3) AS "c" ` +
+        `ORDER BY "distance", "c"."id" OFFSET $4`,
+    );
+    assert.deepEqual(q.params, ["[1,0,0]", "x", 7, 2], "the index delivers skip + take rows");
+    // The tutorial this replaces sorted by -distance: never descending here.
+    assert.doesNotMatch(q.sql, /DESC|-\s*\(?"?distance/);
+  });
+
+  test("no filter: no extra predicate; the vector, embedding and payload columns are never selected", () => {
+    const q = buildSimilarityQuery(
+      schema,
+      schema.Document,
+      { vector, filter: parseWhere(schema.Document, schema, {}), take: 3 },
+      exact,
+    );
+    assert.match(q.sql, /WHERE "t0"."embedding" IS NOT NULL OFFSET 0/);
+    assert.doesNotMatch(q.sql, /"t0"\."embedding" AS|embeddingPayload|searchVector/);
+  });
+
+  test("pgvector settings are bound values of one set_config statement (transaction-local)", () => {
+    assert.equal(planSettings(exact), undefined);
+    assert.deepEqual(planSettings(iterative), {
+      sql: "SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', $2, true)",
+      params: ["40", "relaxed_order"],
+    });
+    assert.deepEqual(planSettings({ ...iterative, kind: "hnsw", efSearch: 100 })?.params, ["100", "off"]);
+  });
+
+  test("default ef_search: at least 40, twice the rows asked, at most 1000", () => {
+    assert.equal(defaultEfSearch(5), 40);
+    assert.equal(defaultEfSearch(50), 100);
+    assert.equal(defaultEfSearch(900), 1000);
+  });
+});
+
+describe("text search SQL", () => {
+  test("websearch_to_tsquery over searchVector, best ts_rank_cd first, ties by id", () => {
+    const q = buildTextQuery(schema, schema.Annotation, { query: "cats -dogs", filter, take: 5, skip: 1 });
+    assert.deepEqual(q, {
+      sql:
+        `SELECT ${COLUMNS}, ts_rank_cd("t0"."searchVector", "q"."query") AS "rank" ` +
+        `FROM "Annotation" AS "t0", websearch_to_tsquery('english', $1::text) AS "q"("query") ` +
+        `WHERE "t0"."searchVector" @@ "q"."query" AND "t0"."label" = $2 ORDER BY "rank" DESC, "t0"."id" LIMIT $3 OFFSET $4`,
+      params: ["cats -dogs", "x", 5, 1],
+    });
+  });
+});
+
+describe("hybrid search SQL", () => {
+  test("one statement: two candidate lists under the same filter, full outer join, RRF", () => {
+    const q = buildHybridQuery(schema, schema.Annotation, { text: "cats", vector, filter, take: 5 }, exact);
+    assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, 60, 5, 0]);
+    assert.equal(q.sql.split(`"t0"."label" = $3`).length, 3, "the compiled filter appears in both lists");
+    assert.match(q.sql, /^WITH "q" AS \(SELECT websearch_to_tsquery\('english', \$2::text\) AS "query"\), "v" AS /);
+    assert.match(q.sql, /FROM "v" FULL OUTER JOIN "x" ON "x"."id" = "v"."id"/);
+    assert.match(
+      q.sql,
+      /\(coalesce\(1\.0 \/ \(\$5::float8 \+ "f"."vectorRank"\), 0\) \+ coalesce\(1\.0 \/ \(\$5::float8 \+ "f"."textRank"\), 0\)\) AS "score"/,
+    );
+    assert.match(q.sql, /ORDER BY "score" DESC, "t0"."id" LIMIT \$6 OFFSET \$7$/);
+    assert.match(q.sql, /OFFSET 0\) AS "e" ORDER BY "distance", "id" LIMIT \$4/, "exact plan: fenced vector list");
+  });
+
+  test("weighted fusion; HNSW vector list", () => {
+    const q = buildHybridQuery(
+      schema,
+      schema.Annotation,
+      { text: "cats", vector, filter, take: 5, fusion: { type: "weighted", alpha: 0.3 } },
+      iterative,
+    );
+    assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, 0.3, 5, 0]);
+    assert.match(
+      q.sql,
+      /\(\$5::float8 \* coalesce\(1 - \("t0"."embedding" <=> \$1::vector\), 0\) \+ \(1 - \$5::float8\) \* coalesce\(/,
+    );
+    assert.match(q.sql, /nullif\(\(SELECT max\("score"\) FROM "x"\), 0\)/);
+    assert.match(q.sql, /ORDER BY "t0"."embedding" <=> \$1::vector LIMIT \$4\) AS "c"/);
+  });
+
+  test("candidates: default max(60, 2 * (skip + take)), never fewer than skip + take, capped at 1000", () => {
+    assert.equal(candidatesFor({ take: 10 }), 60);
+    assert.equal(candidatesFor({ take: 50, skip: 10 }), 120);
+    assert.equal(candidatesFor({ take: 900 }), 1000);
+    assert.equal(candidatesFor({ take: 20, candidates: 5 }), 20);
+    assert.equal(candidatesFor({ take: 5, candidates: 7 }), 7);
+  });
+});
