@@ -19,3 +19,17 @@ export {
   type ValidationIssue,
 } from "./errors.ts";
 export { type HybridStoreOptions, hybridStore, withEmbedding } from "./extension.ts";
+export type { HybridScores } from "./query/hybrid-search.ts";
+export type { SearchPlanReport } from "./query/model-methods.ts";
+export type { PlanChoice, PlanKind, SearchPlan } from "./query/plan.ts";
+export { DEFAULT_TAKE, MAX_EF_SEARCH, MAX_SKIP, MAX_TAKE } from "./query/search-args.ts";
+export type {
+  FusionArgs,
+  HybridSearchArgs,
+  QueryVector,
+  SearchRow,
+  SimilaritySearchArgs,
+  TextSearchArgs,
+} from "./query/search-types.ts";
+export type { SimilarityScores } from "./query/similarity-search.ts";
+export type { TextScores } from "./query/text-search.ts";
