@@ -1,0 +1,174 @@
+import type { BaseNode, Metadata } from "@llamaindex/core/schema";
+import { MetadataMode, NodeRelationship, TextNode } from "@llamaindex/core/schema";
+import { metadataDictToNode, nodeToMetadata } from "@llamaindex/core/vector-store";
+import { validateText } from "../embed/text.ts";
+import { validateVector } from "../embed/vector.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import type { JsonValue } from "../query/filter-nodes.ts";
+import type { RawRow } from "../query/rows.ts";
+import { isPlainObject } from "../query/where-schema.ts";
+
+/** An Annotation row about to be written for one node. */
+export interface NodeRow {
+  readonly id: string;
+  readonly documentId: string;
+  readonly rawText: string;
+  /** `metadata.label` when it is a string. */
+  readonly label: string | null;
+  /** `metadata.page` when it is an integer that fits the Int column. */
+  readonly page: number | null;
+  /** The node's metadata plus LlamaIndex's keys (`_node_content`, `_node_type`, `ref_doc_id`...). */
+  readonly metadata: Record<string, JsonValue>;
+  /** The node's own embedding, validated; null when the store must embed `embedText`. */
+  readonly vector: number[] | null;
+  /** The text LlamaIndex embeds for a node (its content with the embed-visible metadata). */
+  readonly embedText: string;
+}
+
+/** A Document row created for a ref doc the database does not have yet. */
+export interface RefDocRow {
+  readonly id: string;
+  /** `file_name` of the ref doc's metadata, when it has one. */
+  readonly title: string | null;
+  readonly metadata: Record<string, JsonValue>;
+}
+
+/** Keys `nodeToMetadata` adds; `metadataDictToNode` removes them again. */
+const LLAMAINDEX_KEYS = ["_node_content", "_node_type", "document_id", "doc_id", "ref_doc_id"];
+const INT_MIN = -2_147_483_648;
+const INT_MAX = 2_147_483_647;
+
+/**
+ * The row for a node. The text goes to `rawText`, so `_node_content` is stored without it
+ * (core's `removeText`); everything else LlamaIndex needs to rebuild the node (id, relationships,
+ * hash, excluded keys, node type) is in `_node_content`, as LlamaIndex's own stores keep it.
+ * Checks everything before anything is written: text PostgreSQL can store, JSON metadata, and
+ * the embedding (length and finite numbers, else DimensionMismatchError).
+ */
+export function nodeToRow(node: BaseNode, index: number, dimensions: number): NodeRow {
+  const where = `nodes.${index}`;
+  if (typeof node?.id_ !== "string" || node.id_.length === 0) {
+    throw new InvalidArgumentError(`${where}.id_ must be a non-empty string.`, [
+      { path: ["nodes", index, "id_"], message: "expected a non-empty string" },
+    ]);
+  }
+  const rawText = node.getContent(MetadataMode.NONE);
+  validateText(rawText, `${where}.text`);
+  const metadata = toJson(
+    serialize(() => nodeToMetadata(node, true), where),
+    `${where}.metadata`,
+  );
+  const vector =
+    node.embedding === undefined || node.embedding === null
+      ? null
+      : validateVector(node.embedding, dimensions, `${where}.embedding`);
+  const label = node.metadata.label;
+  const page = node.metadata.page;
+  return {
+    id: node.id_,
+    documentId: serialize(() => refDocId(node), where),
+    rawText,
+    label: typeof label === "string" ? label : null,
+    page: Number.isInteger(page) && page >= INT_MIN && page <= INT_MAX ? (page as number) : null,
+    metadata,
+    vector,
+    embedText: vector ? "" : node.getContent(MetadataMode.EMBED),
+  };
+}
+
+/** Runs LlamaIndex's own serialization; what it throws on (a function in metadata) is the caller's input error. */
+function serialize<T>(fn: () => T, where: string): T {
+  try {
+    return fn();
+  } catch (cause) {
+    throw new InvalidArgumentError(
+      `${where} cannot be serialized: ${String(cause)}`,
+      [{ path: where.split("."), message: "not serializable" }],
+      { cause },
+    );
+  }
+}
+
+/** The ref doc a node belongs to: its SOURCE node, else the node itself (a node without a source is its own document). */
+export function refDocId(node: BaseNode): string {
+  const source = node.sourceNode?.nodeId;
+  return typeof source === "string" && source.length > 0 ? source : node.id_;
+}
+
+/** The Document row for a node's ref doc (used only when no row with that id exists). */
+export function refDocRow(node: BaseNode, index: number): RefDocRow {
+  const source = node.sourceNode;
+  const metadata = source?.metadata ? toJson(source.metadata, `nodes.${index}.relationships.SOURCE.metadata`) : {};
+  const fileName = metadata.file_name;
+  return { id: refDocId(node), title: typeof fileName === "string" ? fileName : null, metadata };
+}
+
+/**
+ * The node for a row. Rows LlamaIndex wrote are rebuilt with core's `metadataDictToNode` (same
+ * class, id, relationships, metadata); the `rawText` column is the text. Rows written any other
+ * way (Prisma, SQL) become a TextNode of `rawText` and `metadata`, whose source is the row's
+ * Document, so `deleteRefDoc` and `docIds` treat them like the rest.
+ */
+export function rowToNode(row: RawRow): BaseNode {
+  const id = String(row.id);
+  const text = typeof row.rawText === "string" ? row.rawText : "";
+  const metadata = readMetadata(row.metadata);
+  if (typeof metadata._node_content === "string") {
+    try {
+      const node = metadataDictToNode(metadata);
+      node.id_ = id;
+      if (node instanceof TextNode) node.text = text;
+      return node;
+    } catch {
+      // An unreadable _node_content (edited by hand): fall back to the plain node below.
+    }
+  }
+  const plain = Object.fromEntries(Object.entries(metadata).filter(([k]) => !LLAMAINDEX_KEYS.includes(k)));
+  return new TextNode({
+    id_: id,
+    text,
+    metadata: plain,
+    relationships: { [NodeRelationship.SOURCE]: { nodeId: String(row.documentId), metadata: {} } },
+  });
+}
+
+function readMetadata(value: unknown): Metadata {
+  const parsed: unknown = typeof value === "string" ? safeParse(value) : value;
+  return isPlainObject(parsed) ? parsed : {};
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A plain-JSON copy of `value`, as jsonb will store it. Rejects what JSON cannot hold or
+ * PostgreSQL refuses (bigint, cycles, NUL characters) with the path of the node.
+ */
+function toJson(value: Metadata, where: string): Record<string, JsonValue> {
+  const path = where.split(".");
+  let nul = false;
+  let text: string;
+  try {
+    text = JSON.stringify(value, (key, v: unknown) => {
+      if (key.includes("\u0000") || (typeof v === "string" && v.includes("\u0000"))) nul = true;
+      return v;
+    });
+  } catch (cause) {
+    throw new InvalidArgumentError(
+      `${where} cannot be stored as JSON: ${String(cause)}`,
+      [{ path, message: "not JSON-serializable" }],
+      { cause },
+    );
+  }
+  if (nul) {
+    throw new InvalidArgumentError(`${where} contains a NUL character, which PostgreSQL jsonb cannot store.`, [
+      { path, message: "contains a NUL character" },
+    ]);
+  }
+  return JSON.parse(text) as Record<string, JsonValue>;
+}
