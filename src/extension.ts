@@ -1,5 +1,6 @@
 import { Prisma } from "@prisma/client/extension";
 import type { StoreContext } from "./context.ts";
+import { connectionFailure } from "./db/connect.ts";
 import type { RawClient } from "./db/execute.ts";
 import { defaultEmbedder } from "./embed/default-embedder.ts";
 import type { Embedder } from "./embed/embedder.ts";
@@ -86,7 +87,13 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
       (model: ModelName) =>
       async <A>({ operation, args, query }: { operation: string; args: A; query: (args: A) => Promise<unknown> }) => {
         await attachEmbeddings(ctx, model, operation, args);
-        return query(args);
+        try {
+          return await query(args);
+        } catch (error) {
+          // Prisma's own errors (unique constraint, not found) stay as they are; an unreachable
+          // database becomes the same typed error the searches throw.
+          throw connectionFailure(error) ?? error;
+        }
       };
     return client.$extends({
       name: "prisma-hybrid-store",
@@ -99,14 +106,7 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
         annotation: modelMethods(ctx, "Annotation", relations),
       },
       client: {
-        /**
-         * Embeds rows with no vector, or a vector from another model. Resumable.
-         *
-         * @example
-         * ```ts
-         * await prisma.$reembed({ onProgress: (p) => console.log(p.model, p.done, "/", p.total) });
-         * ```
-         */
+        /** Documented on {@link HybridStoreClientMethods}, the type users see. */
         $reembed(options?: ReembedOptions): Promise<ReembedResult> {
           return reembed(Prisma.getExtensionContext(this) as unknown as RawClient, ctx, options);
         },

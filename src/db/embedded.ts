@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
@@ -55,11 +55,13 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
   const maxConnections = options.maxConnections ?? 8;
   const dataDir = options.dataDir === "memory" ? "memory" : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir === "memory" ? () => {} : lock(dataDir);
 
   let db: PGlite;
   try {
     db = await PGlite.create({ dataDir: dataDir === "memory" ? undefined : dataDir, extensions: { vector } });
   } catch (cause) {
+    unlock();
     throw new DatabaseUnavailableError(
       `Could not open the embedded database in ${dataDir}. Is another process using it? ` +
         "Stop it, or choose another data directory.",
@@ -71,6 +73,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     await server.start();
   } catch (cause) {
     await db.close();
+    unlock();
     throw new DatabaseUnavailableError(
       `Could not listen on ${host}:${options.port ?? 0}: ${(cause as Error).message}`,
       { cause },
@@ -87,6 +90,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
       process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
       await server.stop();
       await db.close();
+      unlock();
     })();
     return stopping;
   };
@@ -98,6 +102,42 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     dataDir,
     stop,
   };
+}
+
+/**
+ * PGlite takes no lock of its own: two instances on one directory both start, and what one of
+ * them writes is lost. A lock file beside the directory, with the owner's pid, prevents that; a
+ * lock left by a process that no longer runs is taken over.
+ */
+function lock(dataDir: string): () => void {
+  const file = `${dataDir}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(readFileSync(file, "utf8"));
+      if (isRunning(owner)) {
+        throw new DatabaseUnavailableError(
+          `The embedded database in ${dataDir} is in use by another process (pid ${owner}). ` +
+            "Stop it, use its DATABASE_URL, or choose another data directory.",
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new DatabaseUnavailableError(`Could not lock ${dataDir}.`);
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function listeningPort(server: PGLiteSocketServer, requested: number): number {
