@@ -1,0 +1,92 @@
+/** Timing and memory helpers shared by the suites. */
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
+export const mean = (values: readonly number[]): number =>
+  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+
+export interface LatencyStats {
+  readonly p50: number;
+  readonly p95: number;
+  readonly mean: number;
+  readonly samples: number;
+}
+
+export function latencyStats(ms: readonly number[]): LatencyStats {
+  return { p50: percentile(ms, 50), p95: percentile(ms, 95), mean: mean(ms), samples: ms.length };
+}
+
+/** One way of answering query q; returns the row indexes it found. */
+export type Variant = (q: number) => Promise<number[]>;
+
+export interface VariantRun {
+  readonly ms: number[];
+  readonly results: number[][];
+}
+
+/**
+ * Runs every variant on every query, one query at a time, rotating which variant goes first per
+ * query so that drift on a noisy machine (other processes, caches warming) spreads evenly
+ * instead of landing on whichever variant runs last. `warmup` queries run first, untimed.
+ */
+export async function interleave(
+  variants: Readonly<Record<string, Variant>>,
+  queries: number,
+  warmup: number,
+): Promise<Record<string, VariantRun>> {
+  const names = Object.keys(variants);
+  const runs: Record<string, VariantRun> = Object.fromEntries(names.map((n) => [n, { ms: [], results: [] }]));
+  for (let w = 0; w < warmup; w++) for (const n of names) await variants[n]!(w % queries);
+  for (let q = 0; q < queries; q++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(q + k) % names.length]!;
+      const t = performance.now();
+      const got = await variants[name]!(q);
+      runs[name]!.ms.push(performance.now() - t);
+      runs[name]!.results[q] = got;
+    }
+  }
+  return runs;
+}
+
+/** Samples RSS and heap every `everyMs` while running; peaks in MiB. */
+export class MemorySampler {
+  #timer: NodeJS.Timeout | undefined;
+  peakRss = 0;
+  peakHeap = 0;
+  readonly startRss: number;
+
+  constructor(everyMs = 25) {
+    this.startRss = process.memoryUsage.rss();
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), everyMs);
+  }
+
+  sample(): void {
+    const m = process.memoryUsage();
+    this.peakRss = Math.max(this.peakRss, m.rss);
+    this.peakHeap = Math.max(this.peakHeap, m.heapUsed);
+  }
+
+  stop(): { peakRssMiB: number; peakHeapMiB: number; startRssMiB: number } {
+    this.sample();
+    clearInterval(this.#timer);
+    const mib = (b: number) => b / 2 ** 20;
+    return { peakRssMiB: mib(this.peakRss), peakHeapMiB: mib(this.peakHeap), startRssMiB: mib(this.startRss) };
+  }
+}
+
+export const seconds = (startMs: number): number => (performance.now() - startMs) / 1000;
+
+/** "1.07x" style ratio, or "n/a". */
+export const ratio = (value: number, base: number): string =>
+  Number.isFinite(value) && Number.isFinite(base) && base > 0 ? `${(value / base).toFixed(2)}x` : "n/a";
+
+export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");

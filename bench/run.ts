@@ -1,0 +1,84 @@
+/**
+ * `npm run bench -- [suite...] [--rows 10000,100000] [--quick]`
+ *
+ * Runs the chosen suites (default: all) against BENCH_DATABASE_URL / DATABASE_URL (a scratch
+ * database is created there and dropped after) or an embedded PGlite in a temporary directory.
+ * Each suite prints its tables and ratios, writes bench/results/<suite>-<target>.json and
+ * updates its block in docs/benchmarks.md.
+ */
+import { loadNow, printTables, saveResult } from "./report.ts";
+import type { Suite } from "./suite.ts";
+import { ingest } from "./suites/ingest.ts";
+import { peers } from "./suites/peers.ts";
+import { plans } from "./suites/plans.ts";
+import { search } from "./suites/search.ts";
+import { openTarget } from "./target.ts";
+
+const SUITES: readonly Suite[] = [ingest, peers, search, plans];
+
+interface Args {
+  suites: Suite[];
+  rows: number[] | undefined;
+  quick: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const names: string[] = [];
+  let rows: number[] | undefined;
+  let quick = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--quick") quick = true;
+    else if (a === "--rows" || a.startsWith("--rows=")) {
+      const value = a.includes("=") ? a.slice(7) : argv[++i];
+      rows = (value ?? "").split(",").map((s) => Number(s.trim().replace(/k$/i, "000")));
+      if (rows.length === 0 || rows.some((n) => !Number.isInteger(n) || n < 100)) usage(`bad --rows value: ${value}`);
+    } else if (a === "--help" || a === "-h") usage();
+    else if (a.startsWith("-")) usage(`unknown option ${a}`);
+    else names.push(a);
+  }
+  const suites =
+    names.length === 0
+      ? [...SUITES]
+      : names.map((n) => SUITES.find((s) => s.name === n) ?? usage(`unknown suite ${n}`));
+  return { suites, rows, quick };
+}
+
+function usage(problem?: string): never {
+  if (problem) console.error(problem);
+  console.error("usage: npm run bench -- [suite...] [--rows 10000,100000] [--quick]\nsuites:");
+  for (const s of SUITES) console.error(`  ${s.name.padEnd(8)} ${s.summary}`);
+  process.exit(problem ? 2 : 0);
+}
+
+const args = parseArgs(process.argv.slice(2));
+const log = (line: string) => console.log(line);
+const target = await openTarget(log);
+// Interrupted: still drop the scratch database / stop PGlite and remove its directory.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void target.close().finally(() => process.exit(130)));
+}
+let failed = false;
+try {
+  for (const suite of args.suites) {
+    const flags = [args.rows ? `--rows ${args.rows.join(",")}` : "", args.quick ? "--quick" : ""].filter(Boolean);
+    const server = target.name === "postgres" ? "DATABASE_URL=postgresql://... " : "";
+    const command = `${server}npm run bench -- ${[suite.name, ...flags].join(" ")}`;
+    log(`\n=== ${suite.name} on ${target.name}: ${suite.summary}`);
+    const started = performance.now();
+    const loadAtStart = loadNow();
+    try {
+      const run = await suite.run({ target, rows: args.rows, quick: args.quick, log, command });
+      const variant = [args.rows?.join("-"), args.quick ? "quick" : ""].filter(Boolean).join("-") || undefined;
+      const result = { ...run, variant, load: [loadAtStart, loadNow()] as const };
+      printTables(result, log);
+      log(`wrote ${saveResult(result)} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    } catch (error) {
+      failed = true;
+      console.error(`suite ${suite.name} failed:`, error);
+    }
+  }
+} finally {
+  await target.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,97 @@
+/**
+ * Hand-written SQL for the search and plans suites: what a careful user would write with
+ * `$queryRawUnsafe` for each plan (the same statements the library sends, typed by hand).
+ * Filters here are trusted constants of the benchmark, never user input.
+ */
+
+/** The columns of a search row: every Annotation field but the write-only payload. */
+const COLUMNS = `t.id, t."documentId", t."rawText", t.label, t.page, t.position, t.metadata, t."embeddingModel", t."contentHash", t."createdAt", t."updatedAt"`;
+
+/** A filter as SQL over alias `t` with its parameters numbered from `first`. */
+export interface SqlFilter {
+  readonly sql: (first: number) => string;
+  readonly values: readonly unknown[];
+}
+
+export const NO_FILTER: SqlFilter = { sql: () => "TRUE", values: [] };
+export const pageBelow = (n: number): SqlFilter => ({ sql: (p) => `t.page < $${p}`, values: [n] });
+export const labelIs = (label: string): SqlFilter => ({ sql: (p) => `t.label = $${p}`, values: [label] });
+
+export interface Statement {
+  readonly sql: string;
+  readonly values: unknown[];
+  /** Transaction-local settings to run first, in one batch transaction with the statement. */
+  readonly settings?: string;
+}
+
+export type VectorPlan = "exact" | "hnsw" | "hnsw-iterative";
+
+/** pgvector settings of a plan, as `SELECT set_config(...)` with `is_local = true`. */
+export function settingsFor(plan: VectorPlan, efSearch = 40, forceIndex = false): string | undefined {
+  if (plan === "exact") return undefined;
+  const iterative = plan === "hnsw-iterative" ? "relaxed_order" : "off";
+  // `enable_sort = off` makes every sorting plan cost-prohibitive, so the planner walks the HNSW
+  // index even where a b-tree + sort looks cheaper: the forced variants of the plans suite.
+  const force = forceIndex ? ", set_config('enable_sort', 'off', true)" : "";
+  return `SELECT set_config('hnsw.ef_search', '${efSearch}', true), set_config('hnsw.iterative_scan', '${iterative}', true)${force}`;
+}
+
+/** Top-k by cosine distance under `plan`: exact scan of the filtered rows, or the HNSW index. */
+export function vectorSearch(
+  vector: string,
+  filter: SqlFilter,
+  k: number,
+  plan: VectorPlan,
+  efSearch = 40,
+  forceIndex = false,
+): Statement {
+  const where = `t.embedding IS NOT NULL AND ${filter.sql(2)}`;
+  const dist = `(t.embedding <=> $1::vector)`;
+  const lim = `$${2 + filter.values.length}`;
+  const inner = `SELECT ${COLUMNS}, ${dist} AS distance FROM "Annotation" AS t WHERE ${where}`;
+  const sql =
+    plan === "exact"
+      ? `SELECT * FROM (${inner} OFFSET 0) AS c ORDER BY distance, id LIMIT ${lim}`
+      : `SELECT * FROM (${inner} ORDER BY t.embedding <=> $1::vector LIMIT ${lim}) AS c ORDER BY distance, id`;
+  return { sql, values: [vector, ...filter.values, k], settings: settingsFor(plan, efSearch, forceIndex) };
+}
+
+/** Full-text top-k by ts_rank_cd over the generated tsvector. */
+export function textSearch(text: string, filter: SqlFilter, k: number): Statement {
+  const sql =
+    `SELECT ${COLUMNS}, ts_rank_cd(t."searchVector", q.query) AS rank ` +
+    `FROM "Annotation" AS t, websearch_to_tsquery('english', $1::text) AS q(query) ` +
+    `WHERE t."searchVector" @@ q.query AND ${filter.sql(2)} ` +
+    `ORDER BY rank DESC, t.id LIMIT $${2 + filter.values.length}`;
+  return { sql, values: [text, ...filter.values, k] };
+}
+
+/** Reciprocal rank fusion (k = 60) of `candidates` vector and `candidates` text results. */
+export function hybridSearch(
+  vector: string,
+  text: string,
+  filter: SqlFilter,
+  k: number,
+  plan: VectorPlan,
+  candidates = 60,
+): Statement {
+  const f = filter.sql(3);
+  const n = `$${3 + filter.values.length}`;
+  const lim = `$${4 + filter.values.length}`;
+  const vectorRows = `SELECT t.id, (t.embedding <=> $1::vector) AS distance FROM "Annotation" AS t WHERE t.embedding IS NOT NULL AND ${f}`;
+  const vectorList =
+    plan === "exact"
+      ? `SELECT * FROM (${vectorRows} OFFSET 0) AS e ORDER BY distance, id LIMIT ${n}`
+      : `${vectorRows} ORDER BY t.embedding <=> $1::vector LIMIT ${n}`;
+  const textList =
+    `SELECT t.id, ts_rank_cd(t."searchVector", q.query) AS score FROM "Annotation" AS t, q ` +
+    `WHERE t."searchVector" @@ q.query AND ${f} ORDER BY score DESC, t.id LIMIT ${n}`;
+  const sql =
+    `WITH q AS (SELECT websearch_to_tsquery('english', $2::text) AS query), ` +
+    `v AS (SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM (${vectorList}) AS c), ` +
+    `x AS (SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (${textList}) AS c), ` +
+    `f AS (SELECT coalesce(v.id, x.id) AS id, v.rank AS vr, x.rank AS xr FROM v FULL OUTER JOIN x ON x.id = v.id) ` +
+    `SELECT ${COLUMNS}, coalesce(1.0 / (60 + f.vr), 0) + coalesce(1.0 / (60 + f.xr), 0) AS score ` +
+    `FROM f JOIN "Annotation" AS t ON t.id = f.id ORDER BY score DESC, t.id LIMIT ${lim}`;
+  return { sql, values: [vector, text, ...filter.values, candidates, k], settings: settingsFor(plan) };
+}

@@ -1,0 +1,19 @@
+import type { SuiteResult } from "./report.ts";
+import type { Target } from "./target.ts";
+
+export interface SuiteContext {
+  readonly target: Target;
+  /** Sizes from `--rows`; each suite has its own default. */
+  readonly rows: readonly number[] | undefined;
+  /** `--quick`: fewer queries and rounds, for a smoke run. */
+  readonly quick: boolean;
+  readonly log: (line: string) => void;
+  /** The command that reproduces this suite's run, for the doc. */
+  readonly command: string;
+}
+
+export interface Suite {
+  readonly name: string;
+  readonly summary: string;
+  run(ctx: SuiteContext): Promise<SuiteResult>;
+}

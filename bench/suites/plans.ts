@@ -1,0 +1,176 @@
+/**
+ * plans (issue #11): filtered vector search at filters keeping 100%, 10%, 1% and 0.1% of rows.
+ * The library's automatic plan against each hand-written plan in the same run, query by query:
+ * an exact scan of the filtered rows (b-tree), HNSW with an iterative scan, and plain HNSW
+ * (both HNSW variants forced onto the index). Target: library p50 within 2x of the best plan
+ * that reaches recall@10 >= 0.9.
+ */
+import { basePrisma, precomputedEmbedder, storePrisma } from "../clients.ts";
+import { FILTERS, type Selectivity, vectorOf } from "../data.ts";
+import { ensureDataset, runStatement } from "../dataset.ts";
+import { capture, explainCaptured } from "../explain.ts";
+import { vectorText } from "../load.ts";
+import { fmt, interleave, type LatencyStats, latencyStats, mean, type Variant } from "../measure.ts";
+import type { SuiteResult, Table } from "../report.ts";
+import { pageBelow, type VectorPlan, vectorSearch } from "../search-sql.ts";
+import type { Suite, SuiteContext } from "../suite.ts";
+import { exactAll, indexOfId, recallAt } from "../truth.ts";
+
+const K = 10;
+const EF = 40;
+const TARGET = 2;
+const GOOD_RECALL = 0.9;
+const HAND: readonly { name: string; plan: VectorPlan }[] = [
+  { name: "exact scan (b-tree filter)", plan: "exact" },
+  { name: "HNSW + iterative scan", plan: "hnsw-iterative" },
+  { name: "plain HNSW", plan: "hnsw" },
+];
+
+export const plans: Suite = {
+  name: "plans",
+  summary: "filtered vector search at 100/10/1/0.1% selectivity: library plan vs the best hand-written plan",
+  run,
+};
+
+interface Measured {
+  readonly latency: LatencyStats;
+  readonly recall: number;
+  readonly rows: number;
+  readonly explain: string;
+}
+
+async function run(ctx: SuiteContext): Promise<SuiteResult> {
+  const sizes = ctx.rows ?? [ctx.quick ? 5_000 : 20_000];
+  const queryCount = ctx.quick ? 30 : 100;
+  const tables: Table[] = [];
+  const data: unknown[] = [];
+  for (const size of sizes) {
+    const results = await runSize(ctx, size, queryCount);
+    tables.push(...sizeTables(size, queryCount, results));
+    data.push({ size, results });
+  }
+  return {
+    suite: "plans",
+    target: ctx.target.name,
+    description: ctx.target.description,
+    command: ctx.command,
+    params: { sizes, queries: queryCount, k: K, efSearch: EF, goodRecall: GOOD_RECALL },
+    tables,
+    notes: [
+      `Best = the fastest hand-written plan (p50) among those with recall@10 >= ${GOOD_RECALL}; a plan that returns too few rows is not "best" however fast.`,
+      `The HNSW variants run with hnsw.ef_search = ${EF} and enable_sort = off (so the planner uses the index even where it would rather sort); the plan column shows what EXPLAIN reported.`,
+      "Library = `explainSearch({ query, where, take: 10 })` with no plan option: the plan it chose is listed with how often each ran.",
+    ],
+    data,
+  };
+}
+
+type CaseResult = {
+  selectivity: Selectivity;
+  kept: number;
+  library: Measured & { plans: string };
+  hand: Record<string, Measured>;
+};
+
+async function runSize(ctx: SuiteContext, size: number, queryCount: number): Promise<CaseResult[]> {
+  const { data, queries } = await ensureDataset(ctx, size, queryCount);
+  const base = basePrisma(ctx.target.url, 2);
+  const prisma = storePrisma(
+    base,
+    precomputedEmbedder(() => new Float32Array(384)),
+  );
+  const vec = (q: number) => Array.from(vectorOf(queries.vectors, q));
+  const vtext = (q: number) => vectorText(vectorOf(queries.vectors, q));
+  const out: CaseResult[] = [];
+  for (const selectivity of Object.keys(FILTERS) as Selectivity[]) {
+    const f = FILTERS[selectivity];
+    const sql = pageBelow(f.where.page.lt);
+    const kept = data.r.slice(0, data.size).filter((r) => f.keep(r)).length;
+    const kinds = new Map<string, number>();
+    const library = async (q: number) => {
+      const { rows, plan } = await prisma.annotation.explainSearch({ query: vec(q), where: f.where, take: K });
+      const label = `${plan.kind}${plan.fellBack ? " then exact" : ""}`;
+      kinds.set(label, (kinds.get(label) ?? 0) + 1);
+      return rows.map((r) => indexOfId(r.id));
+    };
+    const statement = (plan: VectorPlan, q: number) => vectorSearch(vtext(q), sql, K, plan, EF, plan !== "exact");
+    const variants: Record<string, Variant> = { library };
+    for (const h of HAND) variants[h.name] = (q) => runStatement(prisma, statement(h.plan, q));
+    ctx.log(`  ${selectivity} (${kept} rows)`);
+    const runs = await interleave(variants, queryCount, 5);
+    const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+    const plansSeen = [...kinds]
+      .map(([k, n]) => (kinds.size === 1 ? k : `${k} ${Math.round((100 * n) / total)}%`))
+      .join(", ");
+    const truth = exactAll(data, queries, K, f.keep);
+    const measured = async (name: string, probe: () => Promise<unknown>): Promise<Measured> => {
+      const r = runs[name]!;
+      const { queries: sent } = await capture(probe);
+      return {
+        latency: latencyStats(r.ms),
+        recall: mean(r.results.map((got, q) => recallAt(truth[q]!, got))),
+        rows: mean(r.results.map((got) => got.length)),
+        explain: await explainCaptured(ctx.target.url, sent),
+      };
+    };
+    const hand: Record<string, Measured> = {};
+    for (const h of HAND) hand[h.name] = await measured(h.name, () => runStatement(prisma, statement(h.plan, 0)));
+    const lib = await measured("library", () => library(0));
+    out.push({ selectivity, kept, library: { ...lib, plans: plansSeen }, hand });
+    ctx.log(`    library ${plansSeen}: p50 ${fmt(lib.latency.p50, 2)} ms, recall ${fmt(lib.recall, 3)}`);
+    for (const h of HAND)
+      ctx.log(
+        `    ${h.name}: p50 ${fmt(hand[h.name]!.latency.p50, 2)} ms, recall ${fmt(hand[h.name]!.recall, 3)}, ${hand[h.name]!.explain}`,
+      );
+  }
+  await base.$disconnect();
+  return out;
+}
+
+/** The fastest plan with good recall, or the most accurate one if none has it. */
+function best(hand: Record<string, Measured>): [string, Measured] {
+  const entries = Object.entries(hand);
+  const good = entries.filter(([, m]) => m.recall >= GOOD_RECALL);
+  if (good.length > 0) return good.reduce((a, b) => (b[1].latency.p50 < a[1].latency.p50 ? b : a));
+  return entries.reduce((a, b) => (b[1].recall > a[1].recall ? b : a));
+}
+
+const cell = (m: Measured) =>
+  `${fmt(m.latency.p50, 2)} / ${fmt(m.latency.p95, 2)} ms, recall ${fmt(m.recall, 2)}, ${fmt(m.rows, 1)} rows`;
+
+function sizeTables(size: number, queryCount: number, results: CaseResult[]): Table[] {
+  return [
+    {
+      title: `Plans at ${size} rows: top-${K}, ${queryCount} queries per filter (p50 / p95, recall@10, rows returned)`,
+      columns: [
+        "filter keeps",
+        "rows",
+        "library plan",
+        "library",
+        ...HAND.map((h) => h.name),
+        "best hand-written",
+        "library / best (p50)",
+        `target <= ${TARGET}x`,
+      ],
+      rows: results.map((r) => {
+        const [name, b] = best(r.hand);
+        const x = r.library.latency.p50 / b.latency.p50;
+        return [
+          r.selectivity,
+          r.kept,
+          r.library.plans,
+          cell(r.library),
+          ...HAND.map((h) => cell(r.hand[h.name]!)),
+          name,
+          `${x.toFixed(2)}x`,
+          x <= TARGET ? "met" : "missed",
+        ];
+      }),
+    },
+    {
+      title: `Plans at ${size} rows: what EXPLAIN shows for each statement`,
+      columns: ["filter keeps", "library", ...HAND.map((h) => h.name)],
+      rows: results.map((r) => [r.selectivity, r.library.explain, ...HAND.map((h) => r.hand[h.name]!.explain)]),
+    },
+  ];
+}

@@ -1,0 +1,59 @@
+import { relative } from "node:path";
+import { parseCommandArgs } from "../args.ts";
+import { type Command, print } from "../command.ts";
+import { initProject } from "../init-project.ts";
+import { BIN } from "../report-error.ts";
+
+const spec = {
+  command: "init",
+  options: { schema: { type: "string" }, migrations: { type: "string" } },
+} as const;
+
+export const initCommand: Command = {
+  name: "init",
+  summary: "add the Document/Annotation models and migrations to your Prisma project",
+  help: `Usage: ${BIN} init [--schema prisma/schema.prisma] [--migrations DIR]
+
+Adds the Document and Annotation models to your existing Prisma schema and copies the bundled
+migrations (pgvector, tables, save-hook triggers, search indexes) into your migrations folder.
+Run it again at any time: models already there and migrations already copied are left alone,
+and files it did not create are never overwritten. If your schema has a Document or Annotation
+model of its own that differs, it changes nothing and says so.
+
+Options:
+  --schema PATH      your schema file, or folder of .prisma files (default prisma/schema.prisma)
+  --migrations DIR   your migrations folder (default: "migrations" next to the schema)
+  -h, --help         show this help
+
+Then: npx prisma generate && npx prisma migrate deploy`,
+
+  async run(argv) {
+    const { values } = parseCommandArgs(spec, argv);
+    if (values.help) {
+      print(this.help);
+      return 0;
+    }
+    const result = await initProject({
+      schema: values.schema ?? "prisma/schema.prisma",
+      migrations: values.migrations,
+    });
+    const rel = (p: string) => relative(process.cwd(), p) || ".";
+    const models =
+      result.modelsAdded.length > 0
+        ? `added models ${result.modelsAdded.join(", ")}`
+        : "models Document and Annotation already there";
+    print(`Schema ${rel(result.schemaFile)}: ${models}.`);
+    const copied = result.migrationsCopied.length;
+    print(
+      `Migrations ${rel(result.migrationsDir)}: ${copied > 0 ? `copied ${copied} (${result.migrationsCopied.join(", ")})` : "nothing to copy"}` +
+        `${result.migrationsPresent.length > 0 ? `, ${result.migrationsPresent.length} already there` : ""}.`,
+    );
+    for (const name of result.migrationsDiffering) {
+      print(`  left as is: ${name}/migration.sql exists with other content than prisma-hybrid-store's.`);
+    }
+    if (copied > 0 || result.modelsAdded.length > 0) {
+      print("Next: npx prisma generate && npx prisma migrate deploy (DATABASE_URL: PostgreSQL with pgvector).");
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,146 @@
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { InvalidArgumentError, SchemaMismatchError } from "../errors.ts";
+import { packagePaths } from "./package-paths.ts";
+import { datasourceProvider, type SchemaBlock, schemaBlocks, signatureDifferences } from "./schema-blocks.ts";
+
+const MODELS = ["Document", "Annotation"] as const;
+const LOCK = "migration_lock.toml";
+
+/** What `init` did. Paths are absolute. */
+export interface InitResult {
+  readonly schemaFile: string;
+  readonly modelsAdded: string[];
+  readonly modelsPresent: string[];
+  readonly migrationsDir: string;
+  readonly migrationsCopied: string[];
+  readonly migrationsPresent: string[];
+  /** Migrations of ours whose folder exists with other content: left untouched. */
+  readonly migrationsDiffering: string[];
+}
+
+/**
+ * Adds the Document and Annotation models to an existing Prisma schema (a file, or a folder of
+ * .prisma files) and copies the bundled migrations into its migrations folder. Everything is
+ * checked before anything is written; running it again changes nothing; files it did not
+ * create are never overwritten.
+ *
+ * @throws SchemaMismatchError if the schema has a Document or Annotation model that differs;
+ *   InvalidArgumentError for a missing schema or a provider other than PostgreSQL.
+ */
+export async function initProject(options: { schema: string; migrations?: string | undefined }): Promise<InitResult> {
+  const schemaPath = resolve(options.schema);
+  const info = await stat(schemaPath).catch(() => undefined);
+  if (!info) {
+    throw new InvalidArgumentError(
+      `No Prisma schema at ${options.schema}. Run this in your project, or pass --schema path/to/schema.prisma (or your schema folder).`,
+    );
+  }
+  const files = info.isDirectory() ? await prismaFiles(schemaPath) : [schemaPath];
+  const texts = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, "utf8") })));
+  const withDatasource = texts.find((t) => datasourceProvider(t.text) !== undefined);
+  const provider = withDatasource && datasourceProvider(withDatasource.text);
+  if (!provider) throw new InvalidArgumentError(`No datasource block found in ${options.schema}.`);
+  if (provider !== "postgresql" && provider !== "postgres") {
+    throw new InvalidArgumentError(
+      `Your datasource uses "${provider}"; prisma-hybrid-store needs PostgreSQL (with pgvector).`,
+    );
+  }
+
+  const theirs = new Map<string, SchemaBlock>();
+  for (const { text } of texts) for (const b of schemaBlocks(text)) if (b.kind === "model") theirs.set(b.name, b);
+  const ours = schemaBlocks(await readFile(packagePaths.schema, "utf8")).filter((b) => b.kind === "model");
+  const toAdd: SchemaBlock[] = [];
+  const present: string[] = [];
+  const conflicts: string[] = [];
+  for (const name of MODELS) {
+    const mine = ours.find((b) => b.name === name);
+    if (!mine) throw new Error(`bundled schema lacks model ${name}`);
+    const existing = theirs.get(name);
+    if (!existing) toAdd.push(mine);
+    else {
+      const diff = signatureDifferences(mine, existing);
+      if (diff.length === 0) present.push(name);
+      else conflicts.push(`model ${name} (${diff.slice(0, 3).join("; ")}${diff.length > 3 ? "; ..." : ""})`);
+    }
+  }
+  if (conflicts.length > 0) {
+    throw new SchemaMismatchError(
+      `Your schema already has ${conflicts.join(" and ")}, which differs from prisma-hybrid-store's. ` +
+        "Rename your model, or make it match (see docs/existing-schema.md). Nothing was changed.",
+    );
+  }
+
+  const schemaFile = info.isDirectory() ? join(schemaPath, "prisma-hybrid-store.prisma") : schemaPath;
+  const migrationsDir = resolve(options.migrations ?? join(dirname(withDatasource?.file ?? schemaFile), "migrations"));
+  const plan = await planMigrations(migrationsDir);
+
+  if (toAdd.length > 0) await appendModels(schemaFile, toAdd);
+  for (const name of plan.copy) {
+    await mkdir(join(migrationsDir, name), { recursive: true });
+    await writeFile(join(migrationsDir, name, "migration.sql"), plan.sql.get(name)!, { flag: "wx" });
+  }
+  if (plan.writeLock) await writeFile(join(migrationsDir, LOCK), plan.lock, { flag: "wx" });
+  return {
+    schemaFile,
+    modelsAdded: toAdd.map((b) => b.name),
+    modelsPresent: present,
+    migrationsDir,
+    migrationsCopied: plan.copy,
+    migrationsPresent: plan.present,
+    migrationsDiffering: plan.differing,
+  };
+}
+
+async function planMigrations(dir: string) {
+  const bundled = (await readdir(packagePaths.migrations, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  const sql = new Map<string, string>();
+  const copy: string[] = [];
+  const present: string[] = [];
+  const differing: string[] = [];
+  for (const name of bundled) {
+    const text = await readFile(join(packagePaths.migrations, name, "migration.sql"), "utf8");
+    sql.set(name, text);
+    const target = join(dir, name, "migration.sql");
+    if (!existsSync(target)) copy.push(name);
+    else if ((await readFile(target, "utf8")) === text) present.push(name);
+    else differing.push(name);
+  }
+  const lock = await readFile(join(packagePaths.migrations, LOCK), "utf8");
+  const lockPath = join(dir, LOCK);
+  const writeLock = !existsSync(lockPath);
+  if (!writeLock) {
+    const provider = /provider\s*=\s*"([^"]+)"/.exec(await readFile(lockPath, "utf8"))?.[1];
+    if (provider && provider !== "postgresql") {
+      throw new InvalidArgumentError(
+        `${relative(process.cwd(), lockPath)} is for "${provider}"; prisma-hybrid-store's migrations are for PostgreSQL. Nothing was changed.`,
+      );
+    }
+  }
+  return { sql, copy, present, differing, lock, writeLock };
+}
+
+async function appendModels(file: string, blocks: readonly SchemaBlock[]): Promise<void> {
+  const header =
+    "// prisma-hybrid-store: Document and Annotation, added by `npx prisma-hybrid-store init`.\n" +
+    "// The vector columns, triggers and search indexes come with its migrations; keep these\n" +
+    "// models as they are (see docs/existing-schema.md).\n";
+  const body = `${header}\n${blocks.map((b) => b.text).join("\n\n")}\n`;
+  const existing = existsSync(file) ? await readFile(file, "utf8") : "";
+  const separator = existing === "" ? "" : existing.endsWith("\n") ? "\n" : "\n\n";
+  await writeFile(file, `${existing}${separator}${body}`);
+}
+
+async function prismaFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== "migrations") files.push(...(await prismaFiles(path)));
+    else if (entry.isFile() && entry.name.endsWith(".prisma")) files.push(path);
+  }
+  return files.sort();
+}

@@ -1,0 +1,32 @@
+import { toHybridStoreError } from "../db/execute.ts";
+import { HybridStoreError } from "../errors.ts";
+import { UsageError } from "./usage-error.ts";
+
+export const BIN = "prisma-hybrid-store";
+
+/**
+ * Prints an error as one line on stderr and returns the exit code: 2 for a wrong command line,
+ * 1 for anything that failed at run time. PHS_DEBUG=1 adds the stack and causes.
+ */
+export function reportError(error: unknown, command: string | undefined): number {
+  const prefix = command ? `${BIN} ${command}` : BIN;
+  if (error instanceof UsageError) {
+    const helpFor = error.command ?? command;
+    process.stderr.write(`${prefix}: ${error.message} (see '${BIN}${helpFor ? ` ${helpFor}` : ""} --help')\n`);
+    return 2;
+  }
+  const known = error instanceof HybridStoreError ? error : toHybridStoreError(error);
+  process.stderr.write(`${prefix}: ${known.message.replace(/\s*\n\s*/g, " ")}\n`);
+  if (process.env.PHS_DEBUG) process.stderr.write(`${debugDetails(error)}\n`);
+  return 1;
+}
+
+function debugDetails(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 5; depth++) {
+    parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join("\ncaused by: ");
+}

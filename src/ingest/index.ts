@@ -1,0 +1,5 @@
+// The ingest API, for `src/index.ts` to re-export: `export * from "./ingest/index.ts";`
+export { type ChunkOptions, chunkSpans, chunkText, type TextChunk } from "./chunk-text.ts";
+export { IngestFileError } from "./ingest-error.ts";
+export { ingestFiles } from "./ingest-files.ts";
+export type { IngestClient, IngestOptions, IngestProgress, IngestResult } from "./ingest-types.ts";

@@ -1,0 +1,56 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { tinyModelDir } from "./store.ts";
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+// An absolute loader URL, so the CLI also runs with a working directory outside the repository.
+const tsx = import.meta.resolve("tsx");
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/**
+ * Runs `node --import tsx src/cli/main.ts ...args` as a user would, with the test database's
+ * DATABASE_URL and the tiny test model, unless `env` says otherwise (`undefined` unsets).
+ */
+export function runCli(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PHS_MODEL_DIR: tinyModelDir, PHS_ALLOW_REMOTE_MODELS: "0" };
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", tsx, main, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+/** The lines a run printed on stderr that are not progress or notes: its error lines. */
+export const errorLines = (run: CliRun): string[] =>
+  run.stderr.split("\n").filter((line) => line.startsWith("prisma-hybrid-store"));

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { errorLines, repoRoot, runCli } from "../helpers/cli.ts";
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const USER_SCHEMA = `generator client {
+  provider   = "prisma-client"
+  output     = "../generated"
+  engineType = "client"
+}
+
+datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+
+model User {
+  id    Int    @id @default(autoincrement())
+  email String @unique
+  prefs Json   @default("{}") // a brace in a string and a comment
+}
+`;
+
+function project(schema = USER_SCHEMA): string {
+  const dir = mkdtempSync(join(tmpdir(), "phs-cli-init-"));
+  dirs.push(dir);
+  mkdirSync(join(dir, "prisma/migrations/20250101000000_users"), { recursive: true });
+  writeFileSync(join(dir, "prisma/schema.prisma"), schema);
+  writeFileSync(join(dir, "prisma/migrations/20250101000000_users/migration.sql"), 'CREATE TABLE "User" ();\n');
+  writeFileSync(join(dir, "prisma/migrations/migration_lock.toml"), 'provider = "postgresql"\n');
+  return dir;
+}
+
+const bundled = readdirSync(join(repoRoot, "prisma/migrations"), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+/** `prisma validate` on the merged schema (the schema-engine binary is not needed for it). */
+function prismaValidate(schema: string): Promise<{ code: number | null; output: string }> {
+  const cli = createRequire(import.meta.url).resolve("prisma/build/index.js");
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, "validate", "--schema", schema], {
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: "/bin/false", CHECKPOINT_DISABLE: "1" },
+      cwd: join(schema, "../.."),
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+describe("prisma-hybrid-store init", () => {
+  test("adds the models and copies the migrations; the schema stays valid; a second run changes nothing", async () => {
+    const dir = project();
+    const run = await runCli(["init"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Schema prisma\/schema\.prisma: added models Document, Annotation\.$/m);
+    assert.match(run.stdout, new RegExp(`^Migrations prisma/migrations: copied ${bundled.length} \\(`, "m"));
+
+    const schema = readFileSync(join(dir, "prisma/schema.prisma"), "utf8");
+    assert.ok(schema.startsWith(USER_SCHEMA), "the user's schema is kept as it was");
+    assert.match(schema, /model Document \{[\s\S]*embeddingPayload String\?/);
+    assert.match(schema, /model Annotation \{[\s\S]*@relation\(fields: \[documentId\]/);
+    for (const name of bundled) {
+      assert.equal(
+        readFileSync(join(dir, "prisma/migrations", name, "migration.sql"), "utf8"),
+        readFileSync(join(repoRoot, "prisma/migrations", name, "migration.sql"), "utf8"),
+      );
+    }
+    const valid = await prismaValidate(join(dir, "prisma/schema.prisma"));
+    assert.equal(valid.code, 0, valid.output);
+
+    const again = await runCli(["init"], { cwd: dir });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /models Document and Annotation already there/);
+    assert.match(again.stdout, new RegExp(`nothing to copy, ${bundled.length} already there`));
+    assert.equal(readFileSync(join(dir, "prisma/schema.prisma"), "utf8"), schema);
+  });
+
+  test("never overwrites a migration file it did not write", async () => {
+    const dir = project();
+    const mine = join(dir, "prisma/migrations", bundled[0]!, "migration.sql");
+    mkdirSync(join(mine, ".."), { recursive: true });
+    writeFileSync(mine, "-- my own edit\n");
+    const run = await runCli(["init"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`left as is: ${bundled[0]}/migration.sql exists with other content`));
+    assert.equal(readFileSync(mine, "utf8"), "-- my own edit\n");
+  });
+
+  test("a Document model of the user's own that differs: refuses, one line, nothing changed", async () => {
+    const schema = `${USER_SCHEMA}\nmodel Document {\n  id    Int    @id\n  title String\n}\n`;
+    const dir = project(schema);
+    const run = await runCli(["init", "--schema", "prisma/schema.prisma", "--migrations", "prisma/migrations"], {
+      cwd: dir,
+    });
+    assert.equal(run.code, 1);
+    assert.equal(errorLines(run).length, 1);
+    assert.match(
+      errorLines(run)[0]!,
+      /^prisma-hybrid-store init: Your schema already has model Document \(missing .*\), which differs from prisma-hybrid-store's\. Rename your model, or make it match \(see docs\/existing-schema\.md\)\. Nothing was changed\.$/,
+    );
+    assert.equal(readFileSync(join(dir, "prisma/schema.prisma"), "utf8"), schema);
+    assert.deepEqual(readdirSync(join(dir, "prisma/migrations")).sort(), [
+      "20250101000000_users",
+      "migration_lock.toml",
+    ]);
+  });
+
+  test("a folder of .prisma files gets a file of its own; a non-PostgreSQL project is refused", async () => {
+    const dir = project();
+    mkdirSync(join(dir, "prisma/schema"));
+    writeFileSync(join(dir, "prisma/schema/main.prisma"), USER_SCHEMA);
+    const run = await runCli(["init", "--schema", "prisma/schema"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(readFileSync(join(dir, "prisma/schema/prisma-hybrid-store.prisma"), "utf8"), /model Annotation \{/);
+    assert.match(run.stdout, /Migrations prisma\/schema\/migrations: copied/);
+
+    const sqlite = project(USER_SCHEMA.replace('provider = "postgresql"', 'provider = "sqlite"'));
+    const refused = await runCli(["init"], { cwd: sqlite });
+    assert.equal(refused.code, 1);
+    assert.match(errorLines(refused)[0]!, /uses "sqlite"; prisma-hybrid-store needs PostgreSQL/);
+  });
+});
