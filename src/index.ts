@@ -18,7 +18,13 @@ export {
   SchemaMismatchError,
   type ValidationIssue,
 } from "./errors.ts";
-export { type HybridStoreOptions, hybridStore, withEmbedding } from "./extension.ts";
+export {
+  type HybridStoreClientMethods,
+  type HybridStoreExtension,
+  type HybridStoreOptions,
+  hybridStore,
+  withEmbedding,
+} from "./extension.ts";
 export type { HybridScores } from "./query/hybrid-search.ts";
 export type { SearchPlanReport } from "./query/model-methods.ts";
 export type { PlanChoice, PlanKind, SearchPlan } from "./query/plan.ts";

@@ -96,7 +96,7 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   let server: { serverVersion: string; database: string; user: string };
   try {
     [server] = (await client.$queryRawUnsafe(
-      `select current_setting('server_version') as "serverVersion", current_database() as database, current_user as "user"`,
+      `select current_setting('server_version') as "serverVersion", current_database()::text as database, current_user::text as "user"`,
     )) as [typeof server];
   } catch (cause) {
     throw connectionFailure(cause) ?? toHybridStoreError(cause);
@@ -161,19 +161,20 @@ async function migrationHistory(client: RawClient) {
 }
 
 async function missingObjects(client: RawClient): Promise<{ missing: string[]; warnings: string[] }> {
+  // ::text on every `name` column: @prisma/adapter-pg 6.x cannot read the `name` type (P2010).
   const tables = Object.keys(REQUIRED);
   const found = await rows<{ table: string; kind: string; name: string }>(
     client,
-    `select c.relname as "table", 'column' as kind, a.attname as name
+    `select c.relname::text as "table", 'column' as kind, a.attname::text as name
        from pg_attribute a join pg_class c on c.oid = a.attrelid
       where c.relname = any($1::text[]) and c.relkind in ('r', 'p') and pg_table_is_visible(c.oid)
         and a.attnum > 0 and not a.attisdropped
      union all
-     select c.relname, 'trigger', t.tgname
+     select c.relname::text, 'trigger', t.tgname::text
        from pg_trigger t join pg_class c on c.oid = t.tgrelid
       where c.relname = any($1::text[]) and pg_table_is_visible(c.oid) and not t.tgisinternal
      union all
-     select c.relname, 'index', i.relname
+     select c.relname::text, 'index', i.relname::text
        from pg_index x join pg_class c on c.oid = x.indrelid join pg_class i on i.oid = x.indexrelid
       where c.relname = any($1::text[]) and pg_table_is_visible(c.oid)`,
     tables,

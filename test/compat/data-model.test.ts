@@ -51,6 +51,8 @@ describe("data model on each client kind", () => {
       t.diagnostic(`Document as the client exposes it: ${JSON.stringify(runtime?.models.Document)}`);
       const expected = names(buildStoreSchema(readDataModel(client)));
       assert.deepEqual(expected.Document.columns.content, "content:String");
+      // A client that already has another extension (what `hybridStore` then receives).
+      assert.deepEqual(names(buildStoreSchema(readDataModel(client.$extends({})))), expected);
       if (project.dmmf) {
         assert.deepEqual(names(buildStoreSchema(readDataModel({}, project.dmmf))), expected, "dmmf and runtime agree");
       }
