@@ -5,6 +5,7 @@ import {
   QueryError,
   SchemaMismatchError,
 } from "../errors.ts";
+import { connectionFailure } from "./connect.ts";
 
 /** The raw-SQL surface of any Prisma client (6 or 7, base, extended or transaction client). */
 export interface RawClient {

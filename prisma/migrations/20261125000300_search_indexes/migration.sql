@@ -1,6 +1,6 @@
 -- Indexes Prisma's schema language cannot express. `prisma migrate diff` proposes DROP INDEX
 -- for every one of them: never apply such a diff as is (see docs/migrations.md, and
--- scripts/check-migrations.mjs fails the build when a migration drops one).
+-- scripts/check-migrations.ts fails the build when a migration drops one).
 
 -- Full-text: a generated tsvector kept by Postgres itself, searched with websearch_to_tsquery.
 ALTER TABLE "Document" ADD COLUMN "searchVector" tsvector
