@@ -25,6 +25,7 @@ export {
   hybridStore,
   withEmbedding,
 } from "./extension.ts";
+export * from "./ingest/index.ts";
 export type { HybridScores } from "./query/hybrid-search.ts";
 export type { SearchPlanReport } from "./query/model-methods.ts";
 export type { PlanChoice, PlanKind, SearchPlan } from "./query/plan.ts";

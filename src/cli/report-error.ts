@@ -15,10 +15,24 @@ export function reportError(error: unknown, command: string | undefined): number
     process.stderr.write(`${prefix}: ${error.message} (see '${BIN}${helpFor ? ` ${helpFor}` : ""} --help')\n`);
     return 2;
   }
-  const known = error instanceof HybridStoreError ? error : toHybridStoreError(error);
-  process.stderr.write(`${prefix}: ${known.message.replace(/\s*\n\s*/g, " ")}\n`);
+  process.stderr.write(`${prefix}: ${describeError(error).replace(/\s*\n\s*/g, " ")}\n`);
   if (process.env.PHS_DEBUG) process.stderr.write(`${debugDetails(error)}\n`);
   return 1;
+}
+
+/**
+ * Our errors as they are; database errors mapped to what they mean; anything else is a bug
+ * or an environment problem, said as such rather than dressed as a failed query.
+ */
+function describeError(error: unknown): string {
+  if (error instanceof HybridStoreError) return error.message;
+  const { code } = (error ?? {}) as { code?: unknown };
+  const fromDatabase =
+    (typeof code === "string" && /^(P\d{4}|[0-9A-Z]{5}|E[A-Z]+)$/.test(code)) ||
+    (error instanceof Error && /^PrismaClient|DriverAdapterError/.test(error.name));
+  if (fromDatabase || !(error instanceof Error)) return toHybridStoreError(error).message;
+  const line = error.message.split("\n")[0];
+  return `Unexpected error: ${line}${process.env.PHS_DEBUG ? "" : " (run again with PHS_DEBUG=1 for details)"}`;
 }
 
 function debugDetails(error: unknown): string {

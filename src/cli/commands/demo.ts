@@ -29,6 +29,7 @@ Options:
       return 0;
     }
     // Loaded here, not at the top: --help and usage errors stay fast.
+    await (await import("../prisma-runtime.ts")).checkPrismaRuntime();
     const { runDemo } = await import("../demo-run.ts");
     return runDemo({ modelDir: values["model-dir"] });
   },

@@ -69,6 +69,7 @@ to stdout.`,
     // Missing paths and the model are checked before the database is touched.
     await collectFiles(positionals);
     // The model, Prisma and PGlite load here, not at the top: --help and usage errors stay fast.
+    await (await import("../prisma-runtime.ts")).checkPrismaRuntime();
     const { loadCliEmbedder } = await import("../load-model.ts");
     const { connectStore } = await import("../connect.ts");
     const embedder = await loadCliEmbedder(values["model-dir"], note);

@@ -74,6 +74,7 @@ rank (ts_rank_cd); hybrid results a fused score and their rank in each list.`,
     };
     const model = choiceOption(values.model, "model", "search", MODELS, "annotation");
     // The model, Prisma and PGlite load here, not at the top: --help and usage errors stay fast.
+    await (await import("../prisma-runtime.ts")).checkPrismaRuntime();
     const { loadCliEmbedder } = await import("../load-model.ts");
     const { cliEmbedder } = await import("../store-client.ts");
     const { connectStore } = await import("../connect.ts");
