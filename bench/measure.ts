@@ -85,8 +85,4 @@ export class MemorySampler {
 
 export const seconds = (startMs: number): number => (performance.now() - startMs) / 1000;
 
-/** "1.07x" style ratio, or "n/a". */
-export const ratio = (value: number, base: number): string =>
-  Number.isFinite(value) && Number.isFinite(base) && base > 0 ? `${(value / base).toFixed(2)}x` : "n/a";
-
 export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");

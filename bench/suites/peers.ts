@@ -238,7 +238,7 @@ function sizeTables(size: number, stores: StoreResult[], queryCount: number): Ta
 }
 
 function chart(ctx: SuiteContext, size: number, stores: StoreResult[]): string {
-  const series = ["no filter", "1% metadata filter"];
+  const series = ["no filter", "1% filter"];
   return barChart(
     `Vector stores on PostgreSQL + pgvector: ${size / 1000}k rows x 384 dims, top-10`,
     `${ctx.target.description}. Reproduce: ${ctx.command}`,

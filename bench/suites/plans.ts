@@ -57,7 +57,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     params: { sizes, queries: queryCount, k: K, efSearch: EF, goodRecall: GOOD_RECALL },
     tables,
     notes: [
-      `Best = the fastest hand-written plan (p50) among those with recall@10 >= ${GOOD_RECALL}; a plan that returns too few rows is not "best" however fast.`,
+      `Best = the fastest hand-written plan (p50) among those with recall@10 >= ${GOOD_RECALL} or at least the library's own recall - 0.02; a plan that returns too few rows is not "best" however fast.`,
       `The HNSW variants run with hnsw.ef_search = ${EF} and enable_sort = off (so the planner uses the index even where it would rather sort); the plan column shows what EXPLAIN reported.`,
       "Library = `explainSearch({ query, where, take: 10 })` with no plan option: the plan it chose is listed with how often each ran.",
     ],
@@ -127,10 +127,15 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number): Pro
   return out;
 }
 
-/** The fastest plan with good recall, or the most accurate one if none has it. */
-function best(hand: Record<string, Measured>): [string, Measured] {
+/**
+ * The fastest hand-written plan whose recall is good (>= 0.9) or at least the library's own
+ * (less 0.02), so the library is compared with plans that answer as well as it did; if none
+ * does, the most accurate one.
+ */
+function best(hand: Record<string, Measured>, libraryRecall: number): [string, Measured] {
   const entries = Object.entries(hand);
-  const good = entries.filter(([, m]) => m.recall >= GOOD_RECALL);
+  const bar = Math.min(GOOD_RECALL, libraryRecall - 0.02);
+  const good = entries.filter(([, m]) => m.recall >= bar);
   if (good.length > 0) return good.reduce((a, b) => (b[1].latency.p50 < a[1].latency.p50 ? b : a));
   return entries.reduce((a, b) => (b[1].recall > a[1].recall ? b : a));
 }
@@ -138,7 +143,7 @@ function best(hand: Record<string, Measured>): [string, Measured] {
 const cell = (m: Measured) =>
   `${fmt(m.latency.p50, 2)} / ${fmt(m.latency.p95, 2)} ms, recall ${fmt(m.recall, 2)}, ${fmt(m.rows, 1)} rows`;
 
-function sizeTables(size: number, queryCount: number, results: CaseResult[]): Table[] {
+export function sizeTables(size: number, queryCount: number, results: CaseResult[]): Table[] {
   return [
     {
       title: `Plans at ${size} rows: top-${K}, ${queryCount} queries per filter (p50 / p95, recall@10, rows returned)`,
@@ -153,7 +158,7 @@ function sizeTables(size: number, queryCount: number, results: CaseResult[]): Ta
         `target <= ${TARGET}x`,
       ],
       rows: results.map((r) => {
-        const [name, b] = best(r.hand);
+        const [name, b] = best(r.hand, r.library.recall);
         const x = r.library.latency.p50 / b.latency.p50;
         return [
           r.selectivity,
