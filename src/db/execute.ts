@@ -43,6 +43,8 @@ export async function execute(client: RawClient, query: CompiledQuery): Promise<
  */
 export function toHybridStoreError(cause: unknown, query?: CompiledQuery): HybridStoreError {
   if (cause instanceof HybridStoreError) return cause;
+  const unavailable = connectionFailure(cause);
+  if (unavailable) return unavailable;
   const text = describe(cause);
   if (
     /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Can't reach database|DatabaseNotReachable|Connection terminated|closed the connection|P1001/i.test(

@@ -7,9 +7,9 @@ import {
   type ValidationIssue,
 } from "../errors.ts";
 import type { Embedder } from "./embedder.ts";
+import { type MiniLmEmbedderOptions, resolveMiniLmOptions } from "./minilm-options.ts";
 import { type LoadedModel, loadModel } from "./model-loader.ts";
 import { type ModelLocation, searchedPlaces } from "./model-location.ts";
-import { type MiniLmEmbedderOptions, resolveMiniLmOptions } from "./minilm-options.ts";
 import { meanPoolNormalize } from "./pooling.ts";
 import { truncatingEncoder } from "./truncating-tokenizer.ts";
 

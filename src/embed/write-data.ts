@@ -26,7 +26,9 @@ export function collectWriteData(model: ModelName, operation: string, args: unkn
     case "createManyAndReturn":
     case "updateMany":
     case "updateManyAndReturn":
-      each(args.data).forEach((d, i) => visit(model, d, Array.isArray(args.data) ? `data.${i}` : "data", out));
+      each(args.data).forEach((d, i) => {
+        visit(model, d, Array.isArray(args.data) ? `data.${i}` : "data", out);
+      });
       break;
     case "upsert":
       visit(model, args.create, "create", out);
@@ -63,8 +65,8 @@ function nested(model: ModelName, ops: unknown, path: string, out: WriteData[]):
   list("updateMany", (item) => [[item.data, "data"]]);
   if (isObj(ops.createMany)) {
     const data = ops.createMany.data;
-    each(data).forEach((d, i) =>
-      visit(model, d, Array.isArray(data) ? `${path}.createMany.data.${i}` : `${path}.createMany.data`, out),
-    );
+    each(data).forEach((d, i) => {
+      visit(model, d, Array.isArray(data) ? `${path}.createMany.data.${i}` : `${path}.createMany.data`, out);
+    });
   }
 }

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { env, pipeline } from "@huggingface/transformers";
-import { DimensionMismatchError, InvalidArgumentError, ModelNotFoundError } from "../../src/errors.ts";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
+import { DimensionMismatchError, InvalidArgumentError, ModelNotFoundError } from "../../src/errors.ts";
 
 // A synthetic bag-of-words model with the real tokenizer (see test/fixtures/tiny-minilm/README.md):
 // compare orderings, never absolute similarity values.

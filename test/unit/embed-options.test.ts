@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { InvalidArgumentError } from "../../src/errors.ts";
 import { defaultEmbedder } from "../../src/embed/default-embedder.ts";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
 import { resolveMiniLmOptions } from "../../src/embed/minilm-options.ts";
+import { InvalidArgumentError } from "../../src/errors.ts";
 
 const invalid = (options: Record<string, unknown>, path: string, environment = {}) => {
   assert.throws(

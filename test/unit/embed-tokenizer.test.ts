@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { PreTrainedTokenizer } from "@huggingface/transformers";
 import { fileURLToPath } from "node:url";
+import type { PreTrainedTokenizer } from "@huggingface/transformers";
 import { loadModel } from "../../src/embed/model-loader.ts";
 import { truncatingEncoder } from "../../src/embed/truncating-tokenizer.ts";
 
