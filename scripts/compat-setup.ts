@@ -27,6 +27,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { isRunning } from "../src/db/embedded.ts";
 import { COMPAT_KINDS, type CompatKind, compatRoot, projectDir, projectSource, repoRoot } from "./compat-paths.ts";
 
 const STAMP = ".phs-compat.json";
@@ -109,17 +110,6 @@ function withLock(fn: () => void): void {
     fn();
   } finally {
     rmSync(lock, { force: true });
-  }
-}
-
-/** Signal 0 only asks whether the process exists. */
-function isRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

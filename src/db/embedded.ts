@@ -130,7 +130,8 @@ function lock(dataDir: string): () => void {
   throw new DatabaseUnavailableError(`Could not lock ${dataDir}.`);
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 only asks). */
+export function isRunning(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -7,6 +7,7 @@ import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { databaseUrl, target, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
+import { within } from "../helpers/time.ts";
 
 // PGlite serves every connection from one backend, so only a real server can show concurrency.
 const skip =
@@ -51,19 +52,6 @@ function watchConnections(applicationName: string) {
       return peak;
     },
   };
-}
-
-/** `promise`'s value, or "timed out" after `ms` (the timer is cleared either way). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | "timed out"> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"timed out">((resolve) => {
-    timer = setTimeout(() => resolve("timed out"), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function countRows(label: string) {

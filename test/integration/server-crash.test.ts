@@ -7,6 +7,7 @@ import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { databaseUrl, target, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
+import { within } from "../helpers/time.ts";
 
 // The server this test stops and restarts: .ci/run sets these for the one it starts with
 // ../shared/scripts/native-postgres.sh (data directory /tmp/prisma-hybrid-store-pg-$PORT).
@@ -28,19 +29,6 @@ async function pgCtl(...args: string[]): Promise<void> {
   const ctl = [`${bin}/pg_ctl`, "-D", dataDir!, ...args];
   const [cmd, ...rest] = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...ctl] : ctl;
   await promisify(execFile)(cmd!, rest);
-}
-
-/** `promise`'s value, or "timed out" after `ms` (the timer is cleared either way). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | "timed out"> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"timed out">((resolve) => {
-    timer = setTimeout(() => resolve("timed out"), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const ANNOTATIONS = 3;
