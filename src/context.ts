@@ -1,5 +1,6 @@
 import type { Embedder } from "./embed/embedder.ts";
 import type { EmbeddingCache } from "./embed/embedding-cache.ts";
+import type { RowEstimates } from "./query/row-estimates.ts";
 import type { StoreSchema } from "./schema/model-meta.ts";
 
 /** What every layer of one `hybridStore()` extension shares. */
@@ -7,4 +8,6 @@ export interface StoreContext {
   readonly schema: StoreSchema;
   readonly embedder: Embedder;
   readonly cache: EmbeddingCache;
+  /** Planner row estimates for the plan choice, reused for a few seconds. */
+  readonly estimates: RowEstimates;
 }

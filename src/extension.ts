@@ -10,6 +10,7 @@ import { attachEmbeddings } from "./embed/save-hook.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { modelMethods } from "./query/model-methods.ts";
 import { readRelations } from "./query/relations.ts";
+import { RowEstimates } from "./query/row-estimates.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import type { ModelName } from "./schema/model-meta.ts";
 import { buildStoreSchema } from "./schema/model-meta.ts";
@@ -82,6 +83,7 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
       schema: buildStoreSchema(dataModel),
       embedder: options.embedder ?? defaultEmbedder(),
       cache: new EmbeddingCache(cacheSize),
+      estimates: new RowEstimates(),
     };
     const hook =
       (model: ModelName) =>

@@ -8,6 +8,7 @@ import type { ValidationIssue } from "../errors.ts";
 import { formatIssue, InvalidArgumentError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, compare, like } from "../query/filter-nodes.ts";
+import { RowEstimates } from "../query/row-estimates.ts";
 import type { SearchClient } from "../query/run-search.ts";
 import { readDataModel } from "../schema/data-model.ts";
 import { buildStoreSchema } from "../schema/model-meta.ts";
@@ -110,7 +111,12 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),
     ...(mustHaveText === undefined ? [] : [like(schema.Annotation.textField, "contains", mustHaveText, true)]),
   );
-  return { client, ctx: { schema, embedder, cache: new EmbeddingCache(256) }, embedModel, scope };
+  return {
+    client,
+    ctx: { schema, embedder, cache: new EmbeddingCache(256), estimates: new RowEstimates() },
+    embedModel,
+    scope,
+  };
 }
 
 /** One model for nodes, queries and LlamaIndex: see {@link PrismaHybridVectorStoreOptions.embedder}. */

@@ -3,7 +3,7 @@ import { qualified, quoteIdent, vectorToSql } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
-import type { PlanChoice, SearchPlan } from "./plan.ts";
+import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
 import { choosePlan } from "./plan.ts";
 import type { RawRow } from "./rows.ts";
 import { num, numOrNull, selectFields } from "./rows.ts";
@@ -115,13 +115,13 @@ export function buildHybridQuery(
  */
 export async function runHybridSearch(
   client: SearchClient,
-  ctx: { readonly schema: StoreSchema },
+  ctx: PlanContext,
   model: ModelMeta,
   r: HybridRequest,
 ): Promise<HybridResult> {
   const n = candidatesFor(r);
   const request = { choice: r.plan ?? "auto", limit: n, efSearch: r.efSearch };
-  let plan = await choosePlan(client, ctx.schema, model, r.filter, request);
+  let plan = await choosePlan(client, ctx, model, r.filter, request);
   let raw = await runPlanned<RawRow>(client, plan, buildHybridQuery(ctx.schema, model, r, plan));
   const found = raw.length === 0 ? 0 : num(raw[0]!.vectorCandidates);
   if (plan.kind !== "exact" && found < n) {

@@ -3,7 +3,7 @@ import { qualified, quoteIdent, vectorToSql } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
-import type { PlanChoice, SearchPlan } from "./plan.ts";
+import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
 import { choosePlan } from "./plan.ts";
 import type { RawRow } from "./rows.ts";
 import { num, selectFields } from "./rows.ts";
@@ -84,13 +84,13 @@ export function buildSimilarityQuery(
  */
 export async function runSimilaritySearch(
   client: SearchClient,
-  ctx: { readonly schema: StoreSchema },
+  ctx: PlanContext,
   model: ModelMeta,
   request: SimilarityRequest,
 ): Promise<SimilarityResult> {
   const skip = request.skip ?? 0;
   const choice = { choice: request.plan ?? "auto", limit: skip + request.take, efSearch: request.efSearch };
-  let plan = await choosePlan(client, ctx.schema, model, request.filter, choice);
+  let plan = await choosePlan(client, ctx, model, request.filter, choice);
   let raw = await runPlanned<RawRow>(client, plan, buildSimilarityQuery(ctx.schema, model, request, plan));
   let fellBack = false;
   if (plan.kind !== "exact" && raw.length < request.take) {

@@ -4,6 +4,7 @@ import type pg from "pg";
 import { hybridStore } from "../../src/extension.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
 import type { SearchPlan } from "../../src/query/plan.ts";
+import { RowEstimates } from "../../src/query/row-estimates.ts";
 import type { SearchClient } from "../../src/query/run-search.ts";
 import { planSettings } from "../../src/query/run-search.ts";
 import { buildSimilarityQuery, runSimilaritySearch } from "../../src/query/similarity-search.ts";
@@ -107,12 +108,17 @@ describe("recall of filtered search (1% of 3,000 clustered rows)", () => {
           );
         }
         const start = performance.now();
-        const result = await runSimilaritySearch(rawClient(pg), { schema }, schema.Annotation, {
-          vector: query,
-          filter,
-          take: 10,
-          plan: "hnsw",
-        });
+        const result = await runSimilaritySearch(
+          rawClient(pg),
+          { schema, estimates: new RowEstimates() },
+          schema.Annotation,
+          {
+            vector: query,
+            filter,
+            take: 10,
+            plan: "hnsw",
+          },
+        );
         ms += performance.now() - start;
         await pg.query("COMMIT");
         assert.equal(result.plan.kind, "hnsw-iterative");

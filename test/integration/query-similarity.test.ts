@@ -5,6 +5,7 @@ import type { Embedder } from "../../src/embed/embedder.ts";
 import { DimensionMismatchError, InvalidArgumentError, InvalidFilterError } from "../../src/errors.ts";
 import { hybridStore, withEmbedding } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { DEFAULT_EF_SEARCH } from "../../src/query/plan.ts";
 import { databaseUrl, uniqueLabel } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { bruteForce, DIMS, gaussian, randomUnit, rng } from "../helpers/vectors.ts";
@@ -206,7 +207,7 @@ describe("similaritySearch against brute force", () => {
       plan: "hnsw",
     });
     assert.equal(forced.plan.kind, "hnsw-iterative");
-    assert.equal(forced.plan.efSearch, 40);
+    assert.equal(forced.plan.efSearch, DEFAULT_EF_SEARCH.filtered);
     assert.equal(forced.plan.fellBack, false);
   });
 
@@ -253,7 +254,7 @@ describe("similaritySearch against brute force", () => {
       return [hits.map((h) => h.id).includes(extra.id), ef!.ef];
     });
     assert.equal(inside, true, "the search sees the transaction's own uncommitted row");
-    assert.equal(visible, "40", "SET LOCAL lasts until the caller's transaction ends");
+    assert.equal(visible, String(DEFAULT_EF_SEARCH.filtered), "SET LOCAL lasts until the caller's transaction ends");
   });
 
   test("include and select go through findMany and keep order and scores", async () => {

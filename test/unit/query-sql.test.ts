@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { buildHybridQuery, candidatesFor } from "../../src/query/hybrid-search.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
 import type { SearchPlan } from "../../src/query/plan.ts";
-import { defaultEfSearch } from "../../src/query/plan.ts";
+import { DEFAULT_EF_SEARCH, defaultEfSearch } from "../../src/query/plan.ts";
 import { planSettings } from "../../src/query/run-search.ts";
 import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
 import { buildTextQuery } from "../../src/query/text-search.ts";
@@ -64,10 +64,11 @@ describe("similarity search SQL", () => {
     assert.deepEqual(planSettings({ ...iterative, kind: "hnsw", efSearch: 100 })?.params, ["100", "off"]);
   });
 
-  test("default ef_search: at least 40, twice the rows asked, at most 1000", () => {
-    assert.equal(defaultEfSearch(5), 40);
-    assert.equal(defaultEfSearch(50), 100);
-    assert.equal(defaultEfSearch(900), 1000);
+  test("default ef_search: the recall default (higher under a filter), twice the rows asked, at most 1000", () => {
+    assert.equal(defaultEfSearch(5, false), DEFAULT_EF_SEARCH.unfiltered);
+    assert.equal(defaultEfSearch(5, true), DEFAULT_EF_SEARCH.filtered);
+    assert.equal(defaultEfSearch(120, false), 240);
+    assert.equal(defaultEfSearch(900, true), 1000);
   });
 });
 
