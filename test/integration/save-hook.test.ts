@@ -142,6 +142,31 @@ describe("save hook", () => {
     assert.deepEqual(await countRows(label), { docs: 1, anns: 0 });
   });
 
+  test("the shortened vector text stores the same float4 values as full float64 digits", async () => {
+    const prisma = base.$extends(hybridStore({ embedder: countingEmbedder() }));
+    let seed = 12345;
+    const next = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647) * 2 - 1;
+    };
+    // Unit-scale values, tiny and large ones: all must come back as the same float4.
+    const vector = Array.from({ length: 384 }, (_, i) => next() * 10 ** ((i % 9) - 6));
+    const doc = await prisma.document.create({
+      data: { content: "digits", label: uniqueLabel(), ...withEmbedding(vector) },
+    });
+    const viaFullDigits = await withPg(async (pg) => {
+      const r = await pg.query(`select $1::vector::text as v`, [`[${vector.join(",")}]`]);
+      return r.rows[0].v as string;
+    });
+    const stored = await withPg(async (pg) => {
+      const r = await pg.query(`select embedding::text as v from "Document" where id = $1`, [doc.id]);
+      return r.rows[0].v as string;
+    });
+    assert.equal(stored, viaFullDigits);
+    // pgvector prints the shortest text of each float4: read back as float32, it is the input's.
+    assert.deepEqual((JSON.parse(stored) as number[]).map(Math.fround), vector.map(Math.fround));
+  });
+
   test("an embedder failure writes nothing, even on the third batch of a createMany", async () => {
     const label = uniqueLabel();
     const doc = await base.document.create({ data: { content: "holder", label } });
