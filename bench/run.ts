@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [suite...] [--rows 10000,100000] [--quick]`
+ * `npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--quick]`
  *
  * Runs the chosen suites (default: all) against BENCH_DATABASE_URL / DATABASE_URL (a scratch
  * database is created there and dropped after) or an embedded PGlite in a temporary directory.
@@ -8,23 +8,26 @@
  */
 import { loadNow, printTables, saveResult } from "./report.ts";
 import type { Suite } from "./suite.ts";
+import { efsearch } from "./suites/efsearch.ts";
 import { ingest } from "./suites/ingest.ts";
 import { peers } from "./suites/peers.ts";
 import { plans } from "./suites/plans.ts";
 import { search } from "./suites/search.ts";
 import { openTarget } from "./target.ts";
 
-const SUITES: readonly Suite[] = [ingest, peers, search, plans];
+const SUITES: readonly Suite[] = [ingest, peers, search, plans, efsearch];
 
 interface Args {
   suites: Suite[];
   rows: number[] | undefined;
+  apiRows: number | undefined;
   quick: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const names: string[] = [];
   let rows: number[] | undefined;
+  let apiRows: number | undefined;
   let quick = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -33,6 +36,10 @@ function parseArgs(argv: readonly string[]): Args {
       const value = a.includes("=") ? a.slice(7) : argv[++i];
       rows = (value ?? "").split(",").map((s) => Number(s.trim().replace(/k$/i, "000")));
       if (rows.length === 0 || rows.some((n) => !Number.isInteger(n) || n < 100)) usage(`bad --rows value: ${value}`);
+    } else if (a === "--api-rows" || a.startsWith("--api-rows=")) {
+      const value = a.includes("=") ? a.slice(11) : argv[++i];
+      apiRows = Number((value ?? "").trim().replace(/k$/i, "000"));
+      if (!Number.isInteger(apiRows) || apiRows < 1) usage(`bad --api-rows value: ${value}`);
     } else if (a === "--help" || a === "-h") usage();
     else if (a.startsWith("-")) usage(`unknown option ${a}`);
     else names.push(a);
@@ -41,12 +48,12 @@ function parseArgs(argv: readonly string[]): Args {
     names.length === 0
       ? [...SUITES]
       : names.map((n) => SUITES.find((s) => s.name === n) ?? usage(`unknown suite ${n}`));
-  return { suites, rows, quick };
+  return { suites, rows, apiRows, quick };
 }
 
 function usage(problem?: string): never {
   if (problem) console.error(problem);
-  console.error("usage: npm run bench -- [suite...] [--rows 10000,100000] [--quick]\nsuites:");
+  console.error("usage: npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--quick]\nsuites:");
   for (const s of SUITES) console.error(`  ${s.name.padEnd(8)} ${s.summary}`);
   process.exit(problem ? 2 : 0);
 }
@@ -61,14 +68,18 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 let failed = false;
 try {
   for (const suite of args.suites) {
-    const flags = [args.rows ? `--rows ${args.rows.join(",")}` : "", args.quick ? "--quick" : ""].filter(Boolean);
+    const flags = [
+      args.rows ? `--rows ${args.rows.join(",")}` : "",
+      args.apiRows && suite.name === "peers" ? `--api-rows ${args.apiRows}` : "",
+      args.quick ? "--quick" : "",
+    ].filter(Boolean);
     const server = target.name === "postgres" ? "DATABASE_URL=postgresql://... " : "";
     const command = `${server}npm run bench -- ${[suite.name, ...flags].join(" ")}`;
     log(`\n=== ${suite.name} on ${target.name}: ${suite.summary}`);
     const started = performance.now();
     const loadAtStart = loadNow();
     try {
-      const run = await suite.run({ target, rows: args.rows, quick: args.quick, log, command });
+      const run = await suite.run({ target, rows: args.rows, apiRows: args.apiRows, quick: args.quick, log, command });
       const variant = [args.rows?.join("-"), args.quick ? "quick" : ""].filter(Boolean).join("-") || undefined;
       const result = { ...run, variant, load: [loadAtStart, loadNow()] as const };
       printTables(result, log);

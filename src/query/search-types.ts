@@ -26,7 +26,7 @@ export interface VectorPlanArgs {
   exact?: boolean;
   /** `"auto"` (default) chooses by the filter's estimated row count. */
   plan?: PlanChoice;
-  /** pgvector's `hnsw.ef_search` for the HNSW plans, 1 to 1000. Default max(40, 2 * (skip + take)). */
+  /** pgvector's `hnsw.ef_search` for the HNSW plans, 1 to 1000. Default max(100, or 150 under a filter, 2 * (skip + take)): see docs/search.md. */
   efSearch?: number;
 }
 
