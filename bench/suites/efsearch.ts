@@ -57,7 +57,7 @@ export const efsearch: Suite = {
 };
 
 async function run(ctx: SuiteContext): Promise<SuiteResult> {
-  const sizes = ctx.rows ?? [ctx.quick ? 5_000 : 20_000];
+  const sizes = ctx.rows ?? [ctx.quick ? 5_000 : 10_000];
   const queryCount = ctx.quick ? 30 : 100;
   const tables: Table[] = [];
   const data: unknown[] = [];

@@ -6,14 +6,16 @@
  * library recall@10 >= 0.95 with no effective filter and >= 0.99 filtered, and p50 within 2x of
  * the fastest hand-written plan that reaches the same recall target.
  */
+import { writeFileSync } from "node:fs";
 import { DEFAULT_EF_SEARCH } from "../../src/query/plan.ts";
+import { barChart } from "../chart.ts";
 import { basePrisma, precomputedEmbedder, storePrisma } from "../clients.ts";
 import { FILTERS, type Selectivity, vectorOf } from "../data.ts";
 import { ensureDataset, runStatement } from "../dataset.ts";
 import { capture, explainCaptured } from "../explain.ts";
 import { vectorText } from "../load.ts";
 import { fmt, interleave, type LatencyStats, latencyStats, mean, type Variant } from "../measure.ts";
-import type { SuiteResult, Table } from "../report.ts";
+import { repoPath, type SuiteResult, type Table } from "../report.ts";
 import { pageBelow, type VectorPlan, vectorSearch } from "../search-sql.ts";
 import type { Suite, SuiteContext } from "../suite.ts";
 import { exactAll, indexOfId, recallAt } from "../truth.ts";
@@ -46,14 +48,18 @@ interface Measured {
 }
 
 async function run(ctx: SuiteContext): Promise<SuiteResult> {
-  const sizes = ctx.rows ?? [ctx.quick ? 5_000 : 20_000];
+  const sizes = ctx.rows ?? [ctx.quick ? 5_000 : 10_000];
   const queryCount = ctx.quick ? 30 : 100;
   const tables: Table[] = [];
   const data: unknown[] = [];
+  const charts: string[] = [];
   for (const size of sizes) {
     const results = await runSize(ctx, size, queryCount);
     tables.push(...sizeTables(size, queryCount, results));
     data.push({ size, results });
+    const file = `benchmarks-plans-${ctx.target.name}-${size / 1000}k.svg`;
+    writeFileSync(repoPath(`docs/${file}`), chart(ctx, size, results));
+    charts.push(file);
   }
   return {
     suite: "plans",
@@ -62,6 +68,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     command: ctx.command,
     params: { sizes, queries: queryCount, k: K, efSearch: DEFAULT_EF_SEARCH },
     tables,
+    charts,
     notes: [
       `Best = the fastest hand-written plan (p50) that reaches the case's recall target (0.95 at 100%, 0.99 filtered) or at least the library's own recall - 0.02; a plan that returns too few rows is not "best" however fast.`,
       "The HNSW variants run at the library's default ef_search (shown in their names) with enable_sort = off (so the planner uses the index even where it would rather sort); the plan column shows what EXPLAIN reported.",
@@ -188,4 +195,30 @@ export function sizeTables(size: number, queryCount: number, results: CaseResult
       rows: results.map((r) => [r.selectivity, r.library.explain, ...HAND.map((h) => r.hand[h.name]!.explain)]),
     },
   ];
+}
+
+function chart(ctx: SuiteContext, size: number, results: CaseResult[]): string {
+  const series = ["library (auto)", ...HAND.map((h) => h.name.replace(/ \(.*\)$/, ""))];
+  const of = (r: CaseResult) => [r.library, ...HAND.map((h) => r.hand[h.name]!)];
+  return barChart(
+    `Plan choice: ${size / 1000}k rows x 384 dims, top-${K}, filters keeping 100% to 0.1% of rows`,
+    `${ctx.target.description}. Reproduce: ${ctx.command}`,
+    [
+      {
+        title: "p50 latency (ms, lower is better)",
+        series,
+        groups: results.map((r) => ({
+          label: `filter keeps ${r.selectivity}`,
+          values: of(r).map((m) => m.latency.p50),
+        })),
+        format: (v) => fmt(v, 2),
+      },
+      {
+        title: "recall@10 against exact search (higher is better)",
+        series,
+        groups: results.map((r) => ({ label: `filter keeps ${r.selectivity}`, values: of(r).map((m) => m.recall) })),
+        format: (v) => fmt(v, 2),
+      },
+    ],
+  );
 }
