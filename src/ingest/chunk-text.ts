@@ -11,6 +11,7 @@ export interface ChunkOptions {
 
 /** One chunk: its text and where it sits in the input (`text.slice(start, end)`). */
 export interface TextChunk extends Span {
+  /** The chunk's text. */
   readonly text: string;
 }
 

@@ -2,4 +2,13 @@
 export { type ChunkOptions, chunkSpans, chunkText, type TextChunk } from "./chunk-text.ts";
 export { IngestFileError } from "./ingest-error.ts";
 export { ingestFiles } from "./ingest-files.ts";
-export type { IngestClient, IngestOptions, IngestProgress, IngestResult } from "./ingest-types.ts";
+export type {
+  ChunkRow,
+  DocumentRow,
+  IngestClient,
+  IngestOptions,
+  IngestProgress,
+  IngestResult,
+  StoredDocument,
+} from "./ingest-types.ts";
+export { type PruneOptions, pruneDocuments } from "./prune.ts";

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
 import { InvalidArgumentError } from "../errors.ts";
 import { chunkSpans, resolveChunkOptions } from "./chunk-text.ts";
 import { collectFiles } from "./collect-files.ts";
@@ -13,6 +14,7 @@ import type {
   StoredDocument,
 } from "./ingest-types.ts";
 import { ProgressClock } from "./progress-clock.ts";
+import { pruneDocuments } from "./prune.ts";
 import { readTextFile } from "./read-text-file.ts";
 
 interface PlannedFile {
@@ -29,7 +31,8 @@ interface PlannedFile {
  * unchanged; a changed file gets its new text and chunks, replacing the old chunks. A file's
  * document and chunks are written in one transaction (small files share one; embedding happens
  * before it opens), so an interrupted run leaves every file either fully stored or untouched,
- * and the next run resumes.
+ * and the next run resumes. With `prune: true`, documents of files deleted from the directories
+ * in `paths` are removed afterwards (see {@link pruneDocuments}).
  *
  * @throws InvalidArgumentError for missing paths, non-text files or bad options (before any
  *   write); IngestFileError naming the file for anything that fails while writing.
@@ -52,15 +55,24 @@ export async function ingestFiles(
       { path: ["batchSize"], message: `expected an integer in [1, 10000], received ${String(batchSize)}` },
     ]);
   }
-  const root = options.root ?? process.cwd();
+  const root = resolve(options.root ?? process.cwd());
   const labelOf = (path: string) => (typeof options.label === "function" ? options.label(path) : options.label) ?? null;
-  const settings = { maxChars: chunking.maxChars, overlap: chunking.overlap };
+  const settings = { maxChars: chunking.maxChars, overlap: chunking.overlap, root };
 
   const began = performance.now();
   const clock = new ProgressClock();
   const files = await collectFiles(paths);
-  const plan = await planFiles(prisma, files, root, labelOf, settings);
+  const { plan, moved } = await planFiles(prisma, files, root, labelOf, settings);
   const unchanged = files.length - plan.length;
+  // Unchanged documents stored from another root (a moved or other checkout) now record this one.
+  for (let i = 0; i < moved.length; i += 500) {
+    const metadata = { ingest: settings };
+    await prisma.$transaction(
+      moved
+        .slice(i, i + 500)
+        .map((id) => prisma.document.update({ where: { id }, data: { metadata }, select: { id: true } })),
+    );
+  }
   const totalChunks = plan.reduce((sum, file) => sum + file.chunks, 0);
   const counts = { new: 0, changed: 0, unchanged };
   let chunksDone = 0;
@@ -103,7 +115,8 @@ export async function ingestFiles(
       }
     }
   }
-  return { files: counts, chunks: chunksDone, seconds: (performance.now() - began) / 1000, aborted };
+  const pruned = options.prune && !aborted ? await pruneDocuments(prisma, paths) : [];
+  return { files: counts, chunks: chunksDone, seconds: (performance.now() - began) / 1000, aborted, pruned };
 }
 
 /**
@@ -126,15 +139,19 @@ function* groups(plan: readonly PlannedFile[], batchSize: number): Generator<Pla
   if (group.length > 0) yield group;
 }
 
-/** Reads every file once to find the new and changed ones and count their chunks. */
+/**
+ * Reads every file once to find the new and changed ones and count their chunks, and the
+ * unchanged documents whose recorded root is not this run's (`moved`).
+ */
 async function planFiles(
   prisma: IngestClient,
   files: readonly string[],
   root: string,
   labelOf: (path: string) => string | null,
   settings: DocumentRow["metadata"]["ingest"],
-): Promise<PlannedFile[]> {
+): Promise<{ plan: PlannedFile[]; moved: string[] }> {
   const plan: PlannedFile[] = [];
+  const moved: string[] = [];
   // Sources are looked up a few hundred at a time: one query per file would dominate re-runs.
   for (let i = 0; i < files.length; i += 500) {
     const texts = await Promise.all(files.slice(i, i + 500).map((path) => readTextFile(path, root)));
@@ -150,12 +167,15 @@ async function planFiles(
         existing.contentHash === text.hash &&
         existing.label === labelOf(text.path) &&
         sameSettings(existing.metadata, settings);
-      if (same) continue;
+      if (same) {
+        if (storedRoot(existing.metadata) !== settings.root) moved.push(existing.id);
+        continue;
+      }
       const chunks = chunkSpans(text.content, settings).length;
       plan.push({ path: text.path, source: text.source, existing, chunks });
     }
   }
-  return plan;
+  return { plan, moved };
 }
 
 /**
@@ -234,6 +254,10 @@ function batches<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+function storedRoot(metadata: unknown): unknown {
+  return (metadata as { ingest?: { root?: unknown } } | null)?.ingest?.root;
 }
 
 function sameSettings(metadata: unknown, settings: DocumentRow["metadata"]["ingest"]): boolean {

@@ -12,10 +12,16 @@ export interface IngestOptions extends ChunkOptions {
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Stops after the file being written; what is written stays. */
   readonly signal?: AbortSignal;
+  /**
+   * After writing, delete the documents of files that were deleted from the directories in
+   * `paths` (see `pruneDocuments`); skipped when `signal` stopped the run. Default false.
+   */
+  readonly prune?: boolean;
 }
 
 /** How far an ingest is. */
 export interface IngestProgress {
+  /** Files handled (new, changed or unchanged) of the files found. */
   readonly files: { readonly done: number; readonly total: number };
   /** Chunks of new and changed files; unchanged files add none. */
   readonly chunks: { readonly done: number; readonly total: number };
@@ -29,12 +35,16 @@ export interface IngestProgress {
 
 /** What an ingest did. */
 export interface IngestResult {
+  /** Files stored for the first time, stored again because they changed, and skipped as unchanged. */
   readonly files: { readonly new: number; readonly changed: number; readonly unchanged: number };
   /** Chunks written (each with its vector). */
   readonly chunks: number;
+  /** Wall-clock time of the whole run, scanning included. */
   readonly seconds: number;
   /** True if `signal` stopped it before every file was handled. */
   readonly aborted: boolean;
+  /** Sources of the documents removed by `prune` because their files are gone, sorted; empty without it. */
+  readonly pruned: readonly string[];
 }
 
 /** A stored document, as far as ingesting needs to know it. */
@@ -61,7 +71,8 @@ export interface DocumentRow {
   title: string;
   content: string;
   label: string | null;
-  metadata: { ingest: { maxChars: number; overlap: number } };
+  /** `root`: the absolute directory `source` is relative to, so pruning can find the file. */
+  metadata: { ingest: { maxChars: number; overlap: number; root: string } };
 }
 
 /**
@@ -69,24 +80,47 @@ export interface DocumentRow {
  * generated from a schema with the Document and Annotation models fits.
  */
 export interface IngestClient {
+  /** The Document delegate: looks up stored files, writes them, prunes them. */
   document: {
+    /** The stored documents of a batch of files, by source. */
     findMany(args: {
       where: { source: { in: string[] } };
       select: { id: true; source: true; contentHash: true; label: true; metadata: true };
     }): PromiseLike<StoredDocument[]>;
+    /** A page of the documents `pruneDocuments` looks at: text-file sources, by id. */
+    findMany(args: {
+      where: { OR: { source: { endsWith: string; mode: "insensitive" } }[]; id?: { gt: string } };
+      select: { id: true; source: true; metadata: true };
+      orderBy: { id: "asc" };
+      take: number;
+    }): PromiseLike<Pick<StoredDocument, "id" | "source" | "metadata">[]>;
+    /** Removes pruned documents (their annotations go by the cascade). */
+    deleteMany(args: { where: { id: { in: string[] } } }): PromiseLike<unknown>;
+    /** Stores a new file: its document with its first batch of chunks. */
     create(args: {
       data: DocumentRow & { id: string; annotations: { createMany: { data: ChunkRow[] } } };
       select: { id: true };
     }): PromiseLike<unknown>;
+    /** Stores a changed file in place (same id): its new text with its first batch of chunks. */
     update(args: {
       where: { id: string };
       data: DocumentRow & { annotations: { createMany: { data: ChunkRow[] } } };
       select: { id: true };
     }): PromiseLike<unknown>;
+    /** Records a new root on an unchanged document (no text: nothing is embedded). */
+    update(args: {
+      where: { id: string };
+      data: { metadata: DocumentRow["metadata"] };
+      select: { id: true };
+    }): PromiseLike<unknown>;
   };
+  /** The Annotation delegate: writes and replaces a file's chunks. */
   annotation: {
+    /** A further batch of a file's chunks. */
     createMany(args: { data: (ChunkRow & { documentId: string })[] }): PromiseLike<unknown>;
+    /** Drops a changed file's old chunks. */
     deleteMany(args: { where: { documentId: string } }): PromiseLike<unknown>;
   };
+  /** Batch transactions: a file's document and chunks are written together. */
   $transaction(operations: PromiseLike<unknown>[]): PromiseLike<unknown>;
 }

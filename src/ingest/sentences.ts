@@ -1,6 +1,8 @@
 /** A half-open range `[start, end)` of character offsets into a text. */
 export interface Span {
+  /** Offset of the first character. */
   readonly start: number;
+  /** Offset after the last character. */
   readonly end: number;
 }
 

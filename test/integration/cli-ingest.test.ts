@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -8,6 +8,7 @@ import { hybridStore } from "../../src/extension.ts";
 import { IngestFileError } from "../../src/ingest/ingest-error.ts";
 import { ingestFiles } from "../../src/ingest/ingest-files.ts";
 import type { IngestProgress } from "../../src/ingest/ingest-types.ts";
+import { pruneDocuments } from "../../src/ingest/prune.ts";
 import { errorLines, runCli } from "../helpers/cli.ts";
 import { createPrisma, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
@@ -232,5 +233,169 @@ describe("ingestFiles (library)", () => {
       assert.ok(p.file?.endsWith(".md"));
     }
     assert.equal(rest.at(-1)!.chunks.done, result.chunks);
+  });
+});
+
+/** Sources of the documents with this label, sorted, and how many chunks they have. */
+async function documents(label: string): Promise<{ source: string; chunks: number }[]> {
+  return withPg(async (pg) => {
+    const r = await pg.query(
+      `select d.source, count(a.id)::int as chunks from "Document" d left join "Annotation" a on a."documentId" = d.id
+        where d.label = $1 group by d.source order by d.source`,
+      [label],
+    );
+    return r.rows as { source: string; chunks: number }[];
+  });
+}
+
+describe("prisma-hybrid-store ingest --prune", () => {
+  test("removes the documents and chunks of deleted files inside the directories given, and lists them", async () => {
+    const label = uniqueLabel("prune");
+    const dir = corpus({
+      "a.md": sentences("alpha", 4),
+      "b.txt": sentences("bravo", 4),
+      "sub/c.md": sentences("charlie", 4),
+      "sub/deeper/d.md": sentences("delta", 4),
+    });
+    const other = corpus({ "x.md": sentences("xray", 4) });
+    for (const path of [dir, other]) {
+      const run = await runCli(["ingest", path, "--label", label]);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    // Rows ingest did not write: the app's own document naming a missing file in the directory,
+    // and one whose source is a URL that merely ends in .md.
+    await base.document.create({ data: { source: join(dir, "app.md"), content: "the app's", label } });
+    await base.document.create({
+      data: {
+        source: `https://example.com/${label}.md`,
+        content: "a page",
+        label,
+        metadata: { ingest: { maxChars: 800, overlap: 100, root: dir } },
+      },
+    });
+    rmSync(join(dir, "b.txt"));
+    rmSync(join(dir, "sub"), { recursive: true });
+    rmSync(join(other, "x.md"));
+
+    const without = await runCli(["ingest", dir, "--label", label]);
+    assert.equal(without.code, 0, without.stderr);
+    assert.match(without.stdout, /1 file\(s\): 0 new, 0 changed, 1 unchanged/);
+    assert.doesNotMatch(without.stdout, /Removed/);
+    assert.equal((await documents(label)).length, 7, "without --prune nothing is deleted");
+
+    const run = await runCli(["ingest", dir, "--label", label, "--prune"]);
+    assert.equal(run.code, 0, run.stderr);
+    const removed = ["b.txt", "sub/c.md", "sub/deeper/d.md"].map((f) => join(dir, f));
+    assert.equal(
+      run.stdout.trim(),
+      [
+        run.stdout.split("\n")[0],
+        "Removed 3 document(s) of deleted files:",
+        ...removed.map((source) => `  ${source}`),
+      ].join("\n"),
+    );
+    const left = await documents(label);
+    assert.deepEqual(
+      left.map((d) => d.source),
+      [join(dir, "a.md"), join(dir, "app.md"), join(other, "x.md"), `https://example.com/${label}.md`].sort(),
+    );
+    assert.ok(left.find((d) => d.source === join(dir, "a.md"))!.chunks > 0, "kept files keep their chunks");
+    const orphans = await withPg((pg) =>
+      pg.query(
+        `select count(*)::int as n from "Annotation" a where a.label = $1 and not exists
+        (select 1 from "Document" d where d.id = a."documentId" and d.label = $1)`,
+        [label],
+      ),
+    );
+    assert.equal(orphans.rows[0].n, 0);
+
+    const again = await runCli(["ingest", dir, "--label", label, "--prune"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /No documents of deleted files to remove\./);
+  });
+
+  test("relative sources are pruned from the directory they were ingested from, never from another", async () => {
+    const label = uniqueLabel("prune-rel");
+    const folder = `notes-${label}`;
+    const home = corpus({ [`${folder}/keep.md`]: sentences("keep", 3), [`${folder}/gone.md`]: sentences("gone", 3) });
+    const elsewhere = corpus({ [`${folder}/unrelated.md`]: sentences("unrelated", 3) });
+    const first = await runCli(["ingest", folder, "--label", label], { cwd: home });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(
+      (await documents(label)).map((d) => d.source),
+      [`${folder}/gone.md`, `${folder}/keep.md`],
+    );
+    rmSync(join(home, folder, "gone.md"));
+
+    // Same relative path, another directory: its own file is added, nothing of `home` goes.
+    const other = await runCli(["ingest", folder, "--label", label, "--prune"], { cwd: elsewhere });
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stdout, /No documents of deleted files to remove\./);
+    assert.equal((await documents(label)).length, 3);
+
+    // A file, not a directory, scopes nothing.
+    const file = await runCli(["ingest", join(folder, "keep.md"), "--label", label, "--prune"], { cwd: home });
+    assert.equal(file.code, 0, file.stderr);
+    assert.match(file.stdout, /No documents of deleted files to remove\./);
+
+    const run = await runCli(["ingest", ".", "--label", label, "--prune"], { cwd: home });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`Removed 1 document\\(s\\) of deleted files:\n  ${folder}/gone\\.md\n`));
+    assert.deepEqual(
+      (await documents(label)).map((d) => d.source),
+      [`${folder}/keep.md`, `${folder}/unrelated.md`],
+    );
+  });
+
+  test("--help describes --prune", async () => {
+    const help = await runCli(["ingest", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--prune\s+afterwards, delete the documents/);
+  });
+});
+
+describe("pruneDocuments (library)", () => {
+  const prisma = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
+
+  test("dryRun lists without deleting; documents without a recorded root are kept", async () => {
+    const label = uniqueLabel("prune-lib");
+    // File names of their own: sources relative to the root are unique in the shared database.
+    const [a, b, c] = ["a", "b", "c"].map((f) => `${label}-${f}.md`) as [string, string, string];
+    const dir = corpus({ [a]: sentences("a", 3), [b]: sentences("b", 3), [c]: sentences("c", 3) });
+    await ingestFiles(prisma, [dir], { label, root: dir });
+    // As an earlier version stored it: chunk settings only.
+    await base.document.update({
+      where: { source: c },
+      data: { metadata: { ingest: { maxChars: 800, overlap: 100 } } },
+    });
+    rmSync(join(dir, b));
+    rmSync(join(dir, c));
+    assert.deepEqual(await pruneDocuments(prisma, [dir], { dryRun: true }), [b]);
+    assert.equal((await documents(label)).length, 3);
+    assert.deepEqual(await pruneDocuments(prisma, [join(dir, "missing")]), []);
+    assert.deepEqual(await pruneDocuments(prisma, [dir]), [b]);
+    assert.deepEqual(
+      (await documents(label)).map((d) => d.source),
+      [a, c],
+    );
+  });
+
+  test("a moved directory: ingesting it again records the new root, so pruning finds its files", async () => {
+    const label = uniqueLabel("prune-moved");
+    const [a, b] = ["a", "b"].map((f) => `${label}-${f}.md`) as [string, string];
+    const dir = corpus({ [a]: sentences("a", 3), [b]: sentences("b", 3) });
+    await ingestFiles(prisma, [dir], { label, root: dir });
+    const moved = `${dir}-moved`;
+    renameSync(dir, moved);
+    dirs.push(moved);
+    const again = await ingestFiles(prisma, [moved], { label, root: moved });
+    assert.deepEqual(again.files, { new: 0, changed: 0, unchanged: 2 });
+    rmSync(join(moved, b));
+    const result = await ingestFiles(prisma, [moved], { label, root: moved, prune: true });
+    assert.deepEqual(result.pruned, [b]);
+    assert.deepEqual(
+      (await documents(label)).map((d) => d.source),
+      [a],
+    );
   });
 });

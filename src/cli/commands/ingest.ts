@@ -18,6 +18,7 @@ const spec = {
     "chunk-size": { type: "string" },
     overlap: { type: "string" },
     "batch-size": { type: "string" },
+    prune: { type: "boolean" },
     "model-dir": { type: "string" },
     "data-dir": { type: "string" },
   },
@@ -41,13 +42,17 @@ Options:
   --overlap N           characters of whole sentences repeated from one chunk to the next
                         (default ${DEFAULT_CHUNK_OPTIONS.overlap}; at most half the chunk size)
   --batch-size N        chunks per insert and embedding batch (default 64)
+  --prune               afterwards, delete the documents (and their chunks) of files that
+                        were deleted from the directories given; lists what it removed.
+                        Only documents ingest wrote, from .txt/.md paths inside those
+                        directories, are ever removed
   --model-dir DIR       local embedding model directory (default: PHS_MODEL_DIR, else
                         all-MiniLM-L6-v2 from the download cache or the Hugging Face Hub)
   --data-dir DIR        embedded database directory, when DATABASE_URL is unset
   -h, --help            show this help
 
-Sources are stored relative to the current directory. Progress goes to stderr, the summary
-to stdout.`,
+Sources are stored relative to the current directory: run later ingests (and --prune) from
+the same directory. Progress goes to stderr, the summary to stdout.`,
 
   async run(argv) {
     const { values, positionals } = parseCommandArgs(spec, argv);
@@ -90,6 +95,7 @@ to stdout.`,
         maxChars,
         overlap,
         batchSize,
+        prune: values.prune === true,
         signal: controller.signal,
         onProgress: (progress) => bar.update(progress),
       });
@@ -99,8 +105,11 @@ to stdout.`,
       await store.close();
     }
     print(summarize(result));
+    if (values.prune && !result.aborted) print(describePruned(result.pruned));
     if (result.aborted) {
-      note("Interrupted: the files listed as done are stored; run the same command again to finish.");
+      note(
+        `Interrupted: the files listed as done are stored; run the same command again to finish${values.prune ? " (and prune)" : ""}.`,
+      );
       return 1;
     }
     return 0;
@@ -117,4 +126,10 @@ export function summarize(result: IngestResult): string {
     `${total} file(s): ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged. ` +
     `${result.chunks} chunk(s) written in ${formatDuration(result.seconds)}${rate}.`
   );
+}
+
+/** `Removed 2 document(s) of deleted files:` and one source a line, or that there were none. */
+export function describePruned(sources: readonly string[]): string {
+  if (sources.length === 0) return "No documents of deleted files to remove.";
+  return [`Removed ${sources.length} document(s) of deleted files:`, ...sources.map((s) => `  ${s}`)].join("\n");
 }
