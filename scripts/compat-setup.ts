@@ -168,7 +168,9 @@ function buildIfStale(): void {
   const built = join(repoRoot, "dist", "index.d.ts");
   const inputs = [
     ...walk(join(repoRoot, "src")).filter((f) => !f.includes(`${join("src", "generated")}`)),
-    ...["package.json", "tsconfig.json", "tsconfig.build.json"].map((f) => join(repoRoot, f)),
+    ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/pin-cli-runtime.ts"].map((f) =>
+      join(repoRoot, f),
+    ),
   ];
   const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
   if (!force && existsSync(built) && statSync(built).mtimeMs >= newest) {

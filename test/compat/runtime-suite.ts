@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CompatKind, projectDir } from "../../scripts/compat-paths.ts";
@@ -245,21 +247,27 @@ export function runtimeSuite(kind: CompatKind): void {
   });
 
   describe(`${kind}: CLI`, () => {
-    const cliTodo =
-      kind === "prisma-client-js"
-        ? undefined
-        : "the CLI bundles a client generated for @prisma/client 6.19, which crashes on the project's Prisma 7 runtime";
-    test("the installed CLI starts and searches this project's database", { todo: cliTodo }, async (t) => {
-      const main = join(projectDir(kind), "node_modules", "prisma-hybrid-store", "dist", "cli", "main.js");
+    // The CLI runs on its own generated client, pinned to the Prisma runtime that generated it
+    // (@prisma/client-runtime-6-19); the project's @prisma/client (7 here, except for
+    // prisma-client-js) must not matter.
+    const main = join(projectDir(kind), "node_modules", "prisma-hybrid-store", "dist", "cli", "main.js");
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [main, ...args], {
+        cwd: projectDir(kind),
+        env: { ...process.env, DATABASE_URL: databaseUrl(), PHS_ALLOW_REMOTE_MODELS: "0" },
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+
+    test("@prisma/client, as the installed CLI resolves it, is the project's", () => {
+      const { version } = createRequire(main)("@prisma/client/package.json") as { version: string };
+      assert.match(version, kind === "prisma-client-js" ? /^6\./ : /^7\./);
+    });
+
+    test("the installed CLI starts and searches this project's database", async (t) => {
       if (!existsSync(main)) return t.skip("the CLI is not built");
       const label = uniqueLabel(kind);
       await prisma.document.create({ data: { content: "a cat naps in the sun", label } });
-      const cli = (...args: string[]) =>
-        spawnSync(process.execPath, [main, ...args], {
-          cwd: projectDir(kind),
-          env: { ...process.env, DATABASE_URL: databaseUrl() },
-          encoding: "utf8",
-        });
       const help = cli("--help");
       assert.equal(help.status, 0, help.stderr);
       const search = cli(
@@ -275,6 +283,49 @@ export function runtimeSuite(kind: CompatKind): void {
       );
       assert.equal(search.status, 0, search.stderr);
       assert.match(search.stdout, /a cat naps in the sun/);
+    });
+
+    test("the installed CLI migrates, ingests (with --prune) and finds what it ingested", async (t) => {
+      if (!existsSync(main)) return t.skip("the CLI is not built");
+      const migrate = cli("migrate");
+      assert.equal(migrate.status, 0, migrate.stderr);
+      assert.match(migrate.stdout, /Already up to date|Applied \d+ migration/);
+
+      const label = uniqueLabel(kind);
+      const dir = mkdtempSync(join(tmpdir(), "phs-compat-cli-"));
+      try {
+        writeFileSync(join(dir, "otters.md"), "# Otters\n\nSea otters hold hands while they sleep.");
+        writeFileSync(join(dir, "gone.txt"), "This file is deleted before the second run.");
+        const ingest = () => cli("ingest", dir, "--label", label, "--prune", "--model-dir", tinyModelDir);
+        const first = ingest();
+        assert.equal(first.status, 0, first.stderr);
+        assert.match(first.stdout, /2 file\(s\): 2 new/);
+        rmSync(join(dir, "gone.txt"));
+        const second = ingest();
+        assert.equal(second.status, 0, second.stderr);
+        assert.match(second.stdout, /1 unchanged/);
+        assert.match(second.stdout, /Removed 1 document/);
+        const search = cli(
+          "search",
+          "otters",
+          "--mode",
+          "text",
+          "--label",
+          label,
+          "--json",
+          "--model-dir",
+          tinyModelDir,
+        );
+        assert.equal(search.status, 0, search.stderr);
+        const rows = JSON.parse(search.stdout) as { rawText: string }[];
+        assert.ok(
+          rows.some((r) => /Sea otters/.test(r.rawText)),
+          search.stdout,
+        );
+        assert.equal(await base.document.count({ where: { label } }), 1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }

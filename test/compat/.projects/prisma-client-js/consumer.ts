@@ -8,6 +8,8 @@ import {
   type Embedder,
   HybridStoreError,
   hybridStore,
+  ingestFiles,
+  pruneDocuments,
   type ReembedResult,
   startEmbeddedDatabase,
   withEmbedding,
@@ -64,9 +66,16 @@ export async function consumer(): Promise<void> {
     await tx.document.update({ where: { label: "l" }, data: {} });
   });
 
+  // The ingest API takes the project's extended client (IngestClient is structural).
+  const ingested = await ingestFiles(prisma, ["notes"], { label: "notes", prune: true });
+  const pruned: readonly string[] = ingested.pruned;
+  const removed: string[] = await pruneDocuments(prisma, ["notes"], { dryRun: true });
+  // @ts-expect-error -- prune is a boolean
+  await ingestFiles(prisma, ["notes"], { prune: "yes" });
+
   const error: unknown = new Error("x");
   if (error instanceof HybridStoreError) console.log(error.code);
-  console.log(title, embedded, similarity, rawText, rank, chunks);
+  console.log(pruned, removed, title, embedded, similarity, rawText, rank, chunks);
   await base.$disconnect();
   await db.stop();
 }
