@@ -17,14 +17,23 @@ import { exactAll, recallAt } from "../truth.ts";
 
 const K = 10;
 const EFS = [40, 64, 100, 150, 200, 300] as const;
-const CASES: readonly {
-  name: string;
-  filter: SqlFilter;
-  keep?: (r: number) => boolean;
-  plan: VectorPlan;
-  target: number;
-  libraryEf: number;
-}[] = [
+interface Case {
+  readonly name: string;
+  readonly filter: SqlFilter;
+  readonly keep?: (r: number) => boolean;
+  readonly plan: VectorPlan;
+  readonly target: number;
+  readonly libraryEf: number;
+}
+const filtered = (s: "10%" | "1%"): Case => ({
+  name: `${s} filter, iterative scan`,
+  filter: pageBelow(FILTERS[s].where.page.lt),
+  keep: FILTERS[s].keep,
+  plan: "hnsw-iterative",
+  target: 0.99,
+  libraryEf: DEFAULT_EF_SEARCH.filtered,
+});
+const CASES: readonly Case[] = [
   {
     name: "no filter, plain HNSW",
     filter: NO_FILTER,
@@ -32,22 +41,8 @@ const CASES: readonly {
     target: 0.95,
     libraryEf: DEFAULT_EF_SEARCH.unfiltered,
   },
-  {
-    name: "10% filter, iterative scan",
-    filter: pageBelow(FILTERS["10%"].where.page.lt),
-    keep: FILTERS["10%"].keep,
-    plan: "hnsw-iterative",
-    target: 0.99,
-    libraryEf: DEFAULT_EF_SEARCH.filtered,
-  },
-  {
-    name: "1% filter, iterative scan",
-    filter: pageBelow(FILTERS["1%"].where.page.lt),
-    keep: FILTERS["1%"].keep,
-    plan: "hnsw-iterative",
-    target: 0.99,
-    libraryEf: DEFAULT_EF_SEARCH.filtered,
-  },
+  filtered("10%"),
+  filtered("1%"),
 ];
 
 export const efsearch: Suite = {
