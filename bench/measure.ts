@@ -23,6 +23,17 @@ export function latencyStats(ms: readonly number[]): LatencyStats {
   return { p50: percentile(ms, 50), p95: percentile(ms, 95), mean: mean(ms), samples: ms.length };
 }
 
+/**
+ * Median over queries of a's time / b's time for the same query. `interleave` runs every variant
+ * of a query in one round, so this cancels load that drifts during a run; a ratio of p50s does not.
+ */
+export function pairedRatio(a: { readonly ms: readonly number[] }, b: { readonly ms: readonly number[] }): number {
+  return percentile(
+    a.ms.map((ms, q) => ms / b.ms[q]!),
+    50,
+  );
+}
+
 /** One way of answering query q; returns the row indexes it found. */
 export type Variant = (q: number) => Promise<number[]>;
 
