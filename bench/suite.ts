@@ -5,6 +5,8 @@ export interface SuiteContext {
   readonly target: Target;
   /** Sizes from `--rows`; each suite has its own default. */
   readonly rows: readonly number[] | undefined;
+  /** `--api-rows`: how many rows the peers suite writes through each store's own API. */
+  readonly apiRows?: number | undefined;
   /** `--quick`: fewer queries and rounds, for a smoke run. */
   readonly quick: boolean;
   readonly log: (line: string) => void;

@@ -3,6 +3,8 @@
 import { PGVectorStore } from "@langchain/community/vectorstores/pgvector";
 import { Document } from "@langchain/core/documents";
 import pg from "pg";
+import { vectorText } from "../load.ts";
+import { bulkInsert } from "./bulk.ts";
 import { FakeEmbeddings } from "./langchain-embeddings.ts";
 import type { PeerRow, PeerStore, VectorLookup } from "./types.ts";
 
@@ -30,6 +32,18 @@ export function langchainPgvector(url: string, lookup: VectorLookup): PeerStore 
       );
       await (await ready()).addDocuments(docs);
     },
+    // addVectors' INSERT: text, embedding, metadata (id from the column default).
+    bulkLoad: (rows, log) =>
+      bulkInsert(
+        url,
+        {
+          table: "langchain_pg_embedding",
+          columns: ["text", "embedding", "metadata"],
+          values: (r) => [r.text, vectorText(r.vector), JSON.stringify({ i: r.i, tenant: r.tenant, page: r.page })],
+        },
+        rows,
+        log,
+      ),
     async search(vector, filtered) {
       const hits = await (await ready()).similaritySearchVectorWithScore(
         [...vector],

@@ -7,6 +7,8 @@
 import { PrismaVectorStore } from "@langchain/community/vectorstores/prisma";
 import { Prisma } from "../../src/generated/prisma/client.ts";
 import { basePrisma } from "../clients.ts";
+import { vectorText } from "../load.ts";
+import { bulkInsert } from "./bulk.ts";
 import { FakeEmbeddings } from "./langchain-embeddings.ts";
 import type { PeerRow, PeerStore, VectorLookup } from "./types.ts";
 
@@ -33,6 +35,27 @@ export function langchainPrisma(url: string, lookup: VectorLookup): PeerStore {
       });
       await store.addModels(rows as never);
     },
+    // createMany's columns, and the vector addModels' UPDATE sets (here through "embeddingPayload",
+    // which the trigger moves into "embedding"; "embeddingModel" stays NULL as after addModels).
+    bulkLoad: (rows, log) =>
+      bulkInsert(
+        url,
+        {
+          table: "Document",
+          columns: ["id", "content", "label", "metadata", '"embeddingPayload"', '"createdAt"', '"updatedAt"'],
+          values: (r, at) => [
+            r.id,
+            r.text,
+            r.label,
+            JSON.stringify({ i: r.i, tenant: r.tenant }),
+            vectorText(r.vector),
+            at,
+            at,
+          ],
+        },
+        rows,
+        log,
+      ),
     async search(vector, filtered) {
       const filter = filtered ? ({ label: { equals: "l0" } } as never) : undefined;
       const hits = await store.similaritySearchVectorWithScore([...vector], 10, filter);

@@ -1,8 +1,11 @@
 /** LlamaIndex.TS PGVectorStore (@llamaindex/postgres): its own table, created on first use. */
+import { randomUUID } from "node:crypto";
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import { MetadataMode, TextNode } from "@llamaindex/core/schema";
 import { FilterOperator, VectorStoreQueryMode } from "@llamaindex/core/vector-store";
 import { PGVectorStore } from "@llamaindex/postgres";
+import { vectorText } from "../load.ts";
+import { bulkInsert } from "./bulk.ts";
 import type { PeerRow, PeerStore, VectorLookup } from "./types.ts";
 
 /** A LlamaIndex embedding model that returns the precomputed vector of each text. */
@@ -52,6 +55,26 @@ export function llamaindex(url: string, lookup: VectorLookup): PeerStore {
       });
       await store.add(nodes);
     },
+    // add()'s INSERT: the node's random id, external_id "", collection "data" (the default), and
+    // the metadata with the create_date it stamps on each node.
+    bulkLoad: (rows, log) =>
+      bulkInsert(
+        url,
+        {
+          table: "llamaindex_embedding",
+          columns: ["id", "external_id", "collection", "document", "metadata", "embeddings"],
+          values: (r, at) => [
+            randomUUID(),
+            "",
+            "data",
+            r.text,
+            JSON.stringify({ i: r.i, tenant: r.tenant, page: r.page, create_date: at }),
+            vectorText(r.vector),
+          ],
+        },
+        rows,
+        log,
+      ),
     async search(vector, filtered) {
       const result = await store.query({
         queryEmbedding: [...vector],

@@ -1,6 +1,8 @@
 /** This library: the extended client's createMany and similaritySearch on the Annotation table. */
 import { basePrisma, precomputedEmbedder, storePrisma } from "../clients.ts";
+import { BENCH_MODEL, vectorText } from "../load.ts";
 import { indexOfId } from "../truth.ts";
+import { bulkInsert } from "./bulk.ts";
 import type { PeerRow, PeerStore, VectorLookup } from "./types.ts";
 
 export function ours(url: string, lookup: VectorLookup): PeerStore {
@@ -27,6 +29,40 @@ export function ours(url: string, lookup: VectorLookup): PeerStore {
         })),
       });
     },
+    // What createMany sends: the vector as text in "embeddingPayload" (the trigger moves it).
+    bulkLoad: (rows, log) =>
+      bulkInsert(
+        url,
+        {
+          table: "Annotation",
+          columns: [
+            "id",
+            '"documentId"',
+            '"rawText"',
+            "label",
+            "page",
+            "metadata",
+            '"embeddingPayload"',
+            '"embeddingModel"',
+            '"createdAt"',
+            '"updatedAt"',
+          ],
+          values: (r, at) => [
+            r.id,
+            "p0",
+            r.text,
+            r.label,
+            r.page,
+            JSON.stringify({ i: r.i, tenant: r.tenant, page: r.page }),
+            vectorText(r.vector),
+            BENCH_MODEL,
+            at,
+            at,
+          ],
+        },
+        rows,
+        log,
+      ),
     async search(vector, filtered) {
       const rows = await prisma.annotation.similaritySearch({
         query: [...vector],

@@ -22,6 +22,12 @@ export interface PeerStore {
   setup(): Promise<void>;
   /** Writes one batch through the store's own API (its embeddings object returns the precomputed vectors). */
   insert(batch: readonly PeerRow[]): Promise<void>;
+  /**
+   * Appends rows (untimed) through a fast path into the same table layout, with the values its
+   * API writes, and rebuilds its vector index around them: the rows of a big run after the
+   * first `--api-rows`, which its API would take hours to write on a slow target.
+   */
+  bulkLoad(rows: readonly PeerRow[], log: (line: string) => void): Promise<void>;
   /** Top-10 row indexes for the vector, optionally under the 1% filter. */
   search(vector: readonly number[], filtered: boolean): Promise<number[]>;
   close(): Promise<void>;

@@ -40,7 +40,7 @@ export const CAPABILITIES: Table = {
     ],
     [
       "plan choice under a filter",
-      "exact / HNSW / HNSW iterative scan by estimated selectivity; `plan`, `efSearch` overrides",
+      "exact / HNSW / HNSW iterative scan by estimated cost (ef_search 100 unfiltered, 150 filtered); `plan`, `efSearch` overrides",
       "none (planner default)",
       "none (planner default)",
       "none (exact scan)",
