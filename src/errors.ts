@@ -22,6 +22,7 @@ export type HybridStoreErrorCode =
 
 /** Base class: a stable `code`, a message that says what to do, and the underlying `cause`. */
 export class HybridStoreError extends Error {
+  /** What kind of failure this is; stable across versions, unlike the message. */
   readonly code: HybridStoreErrorCode;
 
   constructor(code: HybridStoreErrorCode, message: string, options?: { cause?: unknown }) {
@@ -35,11 +36,13 @@ export class HybridStoreError extends Error {
 export interface ValidationIssue {
   /** Path inside the argument, e.g. `["where", "metadata", "path"]`. */
   readonly path: readonly (string | number)[];
+  /** What is wrong there, and what was received. */
   readonly message: string;
 }
 
 /** An argument that is not valid (empty query, bad `take`, unknown option). Nothing was sent. */
 export class InvalidArgumentError extends HybridStoreError {
+  /** Every problem found, each with the path of the argument it is about. */
   readonly issues: readonly ValidationIssue[];
 
   constructor(message: string, issues: readonly ValidationIssue[] = [], options?: { cause?: unknown }) {
@@ -50,6 +53,7 @@ export class InvalidArgumentError extends HybridStoreError {
 
 /** A `where` filter that names an unknown field or an unsupported operator. Nothing was sent. */
 export class InvalidFilterError extends HybridStoreError {
+  /** Every problem found, each with its path inside `where`. */
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[]) {
@@ -60,7 +64,9 @@ export class InvalidFilterError extends HybridStoreError {
 
 /** A vector of the wrong length, or with NaN/Infinity in it. */
 export class DimensionMismatchError extends HybridStoreError {
+  /** The dimensions the column (and the embedder) have. */
   readonly expected: number;
+  /** The length of the vector given. */
   readonly received: number;
 
   constructor(expected: number, received: number, detail?: string) {
@@ -82,7 +88,9 @@ export class EmbeddingError extends HybridStoreError {
 
 /** The embedding model could not be loaded from any of the places it was looked for. */
 export class ModelNotFoundError extends HybridStoreError {
+  /** The model id that was looked for. */
   readonly model: string;
+  /** Where it was looked for: directories, the cache, the Hugging Face Hub. */
   readonly searched: readonly string[];
 
   constructor(model: string, searched: readonly string[], options?: { cause?: unknown }) {
@@ -101,7 +109,9 @@ export class ModelNotFoundError extends HybridStoreError {
 
 /** The database rejected a query this library built. Carries the SQL and shortened parameters. */
 export class QueryError extends HybridStoreError {
+  /** The statement, with `$1`, `$2`, ... placeholders. */
   readonly sql: string;
+  /** Its parameters; strings over 200 characters (texts, vectors) are shortened. */
   readonly parameters: readonly unknown[];
 
   constructor(message: string, sql: string, parameters: readonly unknown[], options?: { cause?: unknown }) {

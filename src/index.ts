@@ -1,3 +1,12 @@
+/**
+ * `prisma-hybrid-store`: the `hybridStore()` Prisma client extension (embedding on save and the
+ * `similaritySearch`, `textSearch` and `hybridSearch` model methods), the embedders, the
+ * embedded database, the ingest API and the errors. The LlamaIndex adapter is
+ * `prisma-hybrid-store/llamaindex`.
+ *
+ * @packageDocumentation
+ * @module prisma-hybrid-store
+ */
 export { type EmbeddedDatabase, type EmbeddedDatabaseOptions, startEmbeddedDatabase } from "./db/embedded.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";

@@ -1,6 +1,9 @@
 /**
  * `prisma-hybrid-store/llamaindex`: the store as a LlamaIndex.TS vector store, and the MiniLM
  * embedder as a LlamaIndex embedding. Needs `@llamaindex/core` (a peer dependency).
+ *
+ * @packageDocumentation
+ * @module prisma-hybrid-store/llamaindex
  */
 export type {
   HybridFilterOperator,

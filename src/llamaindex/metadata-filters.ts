@@ -39,8 +39,11 @@ export type HybridFilterOperator =
  * ```
  */
 export interface HybridMetadataFilter {
+  /** A top-level metadata key, or `label`, `page`, `documentId`. */
   key: string;
+  /** What to compare with; a list for `in`/`nin`/`any`/`all`, none for `is_empty`. */
   value?: HybridFilterValue | null | undefined;
+  /** How to compare. */
   operator: HybridFilterOperator;
 }
 
@@ -59,7 +62,9 @@ export interface HybridMetadataFilter {
  * ```
  */
 export interface HybridMetadataFilters {
+  /** Conditions and nested groups. */
   filters: readonly (HybridMetadataFilter | HybridMetadataFilters)[];
+  /** How `filters` combine. Default `"and"`. */
   condition?: "and" | "or" | undefined;
 }
 

@@ -19,7 +19,9 @@ import { isEmbedder, MiniLmEmbedding } from "./minilm-embedding.ts";
  * or an interactive-transaction client, where writes join the caller's transaction).
  */
 export interface PrismaLikeClient {
+  /** Runs a parameterized query (`$1`, `$2`, ...) and resolves to its rows. */
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+  /** Runs a parameterized statement and resolves to the number of rows it changed. */
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
 }
 

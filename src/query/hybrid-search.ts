@@ -38,9 +38,11 @@ export interface HybridScores {
   textRank: number | null;
   /** Cosine distance to the query vector; null when the row has no vector. */
   distance: number | null;
+  /** `1 - distance`; null when the row has no vector. */
   similarity: number | null;
   /** `ts_rank_cd`; null when the row does not match the text query. */
   textScore: number | null;
+  /** The fused score the rows are ordered by: RRF, the sum of `1 / (k + rank)` over the lists; weighted, `alpha * similarity + (1 - alpha) * normalized text rank`. */
   score: number;
 }
 

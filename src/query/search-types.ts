@@ -30,6 +30,10 @@ export interface VectorPlanArgs {
   efSearch?: number;
 }
 
+/**
+ * Arguments of `prisma.<model>.similaritySearch()`: the query, and Prisma's own `where`,
+ * `select`/`include`, `skip` and `take` for the model `T`, with the plan options.
+ */
 export interface SimilaritySearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
   /** A text (embedded with the extension's embedder) or a vector. */
   query: string | QueryVector;
@@ -37,6 +41,10 @@ export interface SimilaritySearchArgs<T> extends SearchArgsBase<T>, VectorPlanAr
   minSimilarity?: number;
 }
 
+/**
+ * Arguments of `prisma.<model>.textSearch()` (PostgreSQL full-text search): the query, and
+ * Prisma's own `where`, `select`/`include`, `skip` and `take` for the model `T`.
+ */
 export interface TextSearchArgs<T> extends SearchArgsBase<T> {
   /** Web-search syntax: words, `"a phrase"`, `or`, `-word`. */
   query: string;
@@ -45,6 +53,11 @@ export interface TextSearchArgs<T> extends SearchArgsBase<T> {
 /** Reciprocal rank fusion (default, k = 60) or a weighted sum of similarity and normalized text rank. */
 export type FusionArgs = { type: "rrf"; k?: number } | { type: "weighted"; alpha?: number };
 
+/**
+ * Arguments of `prisma.<model>.hybridSearch()`: the query (searched by meaning and by words, the
+ * two lists fused), Prisma's own `where`, `select`/`include`, `skip` and `take` for the
+ * model `T`, the fusion and the plan options.
+ */
 export interface HybridSearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
   /** The text for full-text search; also embedded for the vector search unless `vector` is given. */
   query: string;

@@ -26,7 +26,9 @@ export interface SimilarityRequest {
 
 /** Cosine distance (`<=>`, 0 = same direction, 2 = opposite) and similarity = 1 - distance. */
 export interface SimilarityScores {
+  /** Cosine distance to the query vector, 0 (same direction) to 2. */
   distance: number;
+  /** `1 - distance`, from -1 to 1; higher is more similar. */
   similarity: number;
 }
 

@@ -22,6 +22,7 @@ export interface TextRequest {
 
 /** `ts_rank_cd` of the row's text for the query: higher is better. */
 export interface TextScores {
+  /** PostgreSQL's `ts_rank_cd` of the row for the query; higher is better. */
   rank: number;
 }
 
