@@ -73,6 +73,7 @@ export function hybridSearch(
   filter: SqlFilter,
   k: number,
   plan: VectorPlan,
+  efSearch = 40,
   candidates = 60,
 ): Statement {
   const f = filter.sql(3);
@@ -93,5 +94,5 @@ export function hybridSearch(
     `f AS (SELECT coalesce(v.id, x.id) AS id, v.rank AS vr, x.rank AS xr FROM v FULL OUTER JOIN x ON x.id = v.id) ` +
     `SELECT ${COLUMNS}, coalesce(1.0 / (60 + f.vr), 0) + coalesce(1.0 / (60 + f.xr), 0) AS score ` +
     `FROM f JOIN "Annotation" AS t ON t.id = f.id ORDER BY score DESC, t.id LIMIT ${lim}`;
-  return { sql, values: [vector, text, ...filter.values, candidates, k], settings: settingsFor(plan) };
+  return { sql, values: [vector, text, ...filter.values, candidates, k], settings: settingsFor(plan, efSearch) };
 }

@@ -114,7 +114,10 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
         runStatement(prisma, vectorSearch(vtext(q), c.sql, K, vectorPlan.final.kind, vectorPlan.final.efSearch)),
       text: (q: number) => runStatement(prisma, textSearch(queries.texts[q]!, c.sql, K)),
       hybrid: (q: number) =>
-        runStatement(prisma, hybridSearch(vtext(q), queries.texts[q]!, c.sql, K, hybridPlan.final.kind)),
+        runStatement(
+          prisma,
+          hybridSearch(vtext(q), queries.texts[q]!, c.sql, K, hybridPlan.final.kind, hybridPlan.final.efSearch),
+        ),
     };
     const variants: Record<string, Variant> = {
       "library vector": async (q) => ids(await lib.vector(q)),
