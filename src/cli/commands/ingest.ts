@@ -51,8 +51,8 @@ Options:
   --data-dir DIR        embedded database directory, when DATABASE_URL is unset
   -h, --help            show this help
 
-Sources are stored relative to the current directory: run later ingests (and --prune) from
-the same directory. Progress goes to stderr, the summary to stdout.`,
+Sources are stored relative to the current directory: run later ingests from the same
+directory, so they recognise the files. Progress goes to stderr, the summary to stdout.`,
 
   async run(argv) {
     const { values, positionals } = parseCommandArgs(spec, argv);
