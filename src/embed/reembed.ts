@@ -3,6 +3,7 @@ import { execute, queryRows, type RawClient } from "../db/execute.ts";
 import { quoteIdent, vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ModelMeta, ModelName } from "../schema/model-meta.ts";
+import { countSentChars, releaseDebugHistoryIfDue } from "./prisma-debug-history.ts";
 import { embedUnique } from "./save-hook.ts";
 
 /** Options for `prisma.$reembed()`. */
@@ -69,7 +70,10 @@ export async function reembed(
         ctx,
         rows.map((r) => r.text),
       );
-      embedded[name] += await execute(client, updateBatch(model, rows, vectors, ctx));
+      const update = updateBatch(model, rows, vectors, ctx);
+      await releaseDebugHistoryIfDue();
+      countSentChars(update.params[1]!.length);
+      embedded[name] += await execute(client, update);
       options.onProgress?.({ model: name, done: embedded[name], total });
     }
   }
@@ -95,6 +99,6 @@ function updateBatch(model: ModelMeta, rows: { id: string; hash: string }[], vec
       `${quoteIdent(model.embeddingModelField.column)} = $1 ` +
       `FROM jsonb_to_recordset($2::jsonb) AS v(id text, hash text, payload text) ` +
       `WHERE ${t(model.idField.column)}::text = v.id AND md5(${t(model.textField.column)}) = v.hash`,
-    params: [ctx.embedder.modelId, JSON.stringify(values)],
+    params: [ctx.embedder.modelId, JSON.stringify(values)] as const,
   };
 }

@@ -2,6 +2,7 @@ import type { StoreContext } from "../context.ts";
 import { vectorToSql } from "../db/sql.ts";
 import { EmbeddingError, HybridStoreError, InvalidArgumentError } from "../errors.ts";
 import type { ModelName } from "../schema/model-meta.ts";
+import { countSentChars, releaseDebugHistoryIfDue } from "./prisma-debug-history.ts";
 import { validateText } from "./text.ts";
 import { validateVector } from "./vector.ts";
 import { collectWriteData } from "./write-data.ts";
@@ -29,10 +30,12 @@ interface Pending {
  * Embeds the texts a write sets and puts each vector into the row's `embeddingPayload`, so the
  * database trigger stores it in the same statement as the row (see the embedding_triggers
  * migration). Everything that can fail (validation, the model) runs before `query(args)`: a
- * failure means nothing was sent.
+ * failure means nothing was sent. It first lets go of the vectors earlier writes left in
+ * Prisma's debug history (see prisma-debug-history.ts).
  */
 export async function attachEmbeddings(ctx: StoreContext, model: ModelName, operation: string, args: unknown) {
   if (!WRITES.has(operation)) return;
+  await releaseDebugHistoryIfDue();
   const pending: Pending[] = [];
   for (const { model: rowModel, data, path } of collectWriteData(model, operation, args)) {
     const meta = ctx.schema[rowModel];
@@ -56,6 +59,7 @@ export async function attachEmbeddings(ctx: StoreContext, model: ModelName, oper
     const text = readText(data[meta.textField.name]);
     if (text === undefined) continue;
     validateText(text, `${path}.${meta.textField.name}`);
+    countSentChars(text.length);
     pending.push({ model: rowModel, data, text });
   }
   if (pending.length === 0) return;
@@ -71,7 +75,9 @@ export async function attachEmbeddings(ctx: StoreContext, model: ModelName, oper
 }
 
 function setVector(ctx: StoreContext, data: Record<string, unknown>, payload: string, modelField: string, v: number[]) {
-  data[payload] = vectorToSql(v);
+  const text = vectorToSql(v);
+  countSentChars(text.length);
+  data[payload] = text;
   data[modelField] ??= ctx.embedder.modelId;
 }
 

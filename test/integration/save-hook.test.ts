@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { after, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import type { Embedder } from "../../src/embed/embedder.ts";
 import { DimensionMismatchError, EmbeddingError, InvalidArgumentError } from "../../src/errors.ts";
 import { hybridStore, withEmbedding } from "../../src/extension.ts";
@@ -37,6 +39,15 @@ async function storedVector(table: "Document" | "Annotation", id: string): Promi
     const v = r.rows[0]?.v as string | null | undefined;
     return v ? (JSON.parse(v) as number[]) : null;
   });
+}
+
+/** All of @prisma/adapter-pg's debug history (its @prisma/debug), as text. */
+async function adapterDebugLogs(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const utils = createRequire(require.resolve("@prisma/adapter-pg")).resolve("@prisma/driver-adapter-utils");
+  const path = createRequire(utils).resolve("@prisma/debug").replace(/\.js$/, ".mjs");
+  const { getLogs } = (await import(pathToFileURL(path).href)) as { getLogs: (chars: number) => string };
+  return getLogs(Number.MAX_SAFE_INTEGER);
 }
 
 const near = (a: number[], b: number[]) => a.every((x, i) => Math.abs(x - b[i]!) < 1e-6);
@@ -165,6 +176,19 @@ describe("save hook", () => {
     assert.equal(stored, viaFullDigits);
     // pgvector prints the shortest text of each float4: read back as float32, it is the input's.
     assert.deepEqual((JSON.parse(stored) as number[]).map(Math.fround), vector.map(Math.fround));
+  });
+
+  test("a bulk write's vectors are let go from Prisma's debug history by the next write", async () => {
+    const prisma = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
+    const label = uniqueLabel();
+    const doc = await prisma.document.create({ data: { content: "holder", label } });
+    // 250 vectors of about 5 KB: past the 1 MB after which the hook releases the history.
+    const rows = Array.from({ length: 250 }, (_, i) => ({ documentId: doc.id, rawText: `bulk-marker ${i}`, label }));
+    await prisma.annotation.createMany({ data: rows });
+    assert.match(await adapterDebugLogs(), /bulk-marker/, "adapter-pg keeps the statement's parameters");
+    await prisma.annotation.create({ data: { documentId: doc.id, rawText: "the next write", label } });
+    assert.doesNotMatch(await adapterDebugLogs(), /bulk-marker/);
+    assert.deepEqual(await countRows(label), { docs: 1, anns: 251 });
   });
 
   test("an embedder failure writes nothing, even on the third batch of a createMany", async () => {
