@@ -1,4 +1,5 @@
 /** Timing and memory helpers shared by the suites. */
+import { Random } from "./random.ts";
 
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -43,9 +44,10 @@ export interface VariantRun {
 }
 
 /**
- * Runs every variant on every query, one query at a time, rotating which variant goes first per
- * query so that drift on a noisy machine (other processes, caches warming) spreads evenly
- * instead of landing on whichever variant runs last. `warmup` queries run first, untimed.
+ * Runs every variant on every query, one query at a time, in a freshly shuffled order per query
+ * (seeded, so runs repeat), so that drift on a noisy machine spreads evenly, and no variant
+ * always follows the same other one: a fixed rotation made each variant pay for the garbage and
+ * server work its fixed predecessor left behind. `warmup` queries run first, untimed.
  */
 export async function interleave(
   variants: Readonly<Record<string, Variant>>,
@@ -54,10 +56,15 @@ export async function interleave(
 ): Promise<Record<string, VariantRun>> {
   const names = Object.keys(variants);
   const runs: Record<string, VariantRun> = Object.fromEntries(names.map((n) => [n, { ms: [], results: [] }]));
+  const random = new Random(1234);
   for (let w = 0; w < warmup; w++) for (const n of names) await variants[n]!(w % queries);
   for (let q = 0; q < queries; q++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(q + k) % names.length]!;
+    const order = [...names];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = random.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const name of order) {
       const t = performance.now();
       const got = await variants[name]!(q);
       runs[name]!.ms.push(performance.now() - t);
