@@ -3,12 +3,15 @@
  * createMany in chunks and reports its own peak memory as one JSON line. A separate process, so
  * the numbers are the client's alone (with PGlite the database lives in the parent process).
  *
- *   node --expose-gc --import tsx bench/suites/ingest-memory.ts <url> <rows> <chunk> [library|prisma]
+ *   node --expose-gc --import tsx bench/suites/ingest-memory.ts <url> <rows> <chunk> [library|prisma] [snapshot]
  *
  * `prisma` mode writes the same rows through the plain client, the caller embedding and setting
  * `embeddingPayload` itself: what memory Prisma takes without the hook. `embed` only embeds.
+ * With a `snapshot` path, a heap snapshot is written there after the final GC; see what Prisma's
+ * debug histories keep in it with bench/suites/ingest-heap.ts.
  */
 
+import { writeHeapSnapshot } from "node:v8";
 import { vectorToSql } from "../../src/db/sql.ts";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
 import { tinyModelDir } from "../../test/helpers/store.ts";
@@ -16,7 +19,7 @@ import { basePrisma, storePrisma } from "../clients.ts";
 import { createSpace, sentences } from "../data.ts";
 import { MemorySampler, seconds } from "../measure.ts";
 
-const [url, rowsArg, chunkArg, mode = "library"] = process.argv.slice(2);
+const [url, rowsArg, chunkArg, mode = "library", snapshot] = process.argv.slice(2);
 const rows = Number(rowsArg);
 const chunk = Number(chunkArg);
 const base = basePrisma(url!);
@@ -62,6 +65,7 @@ const elapsed = seconds(started);
 const memory = sampler.stop();
 gc();
 const heapAfterGcMiB = process.memoryUsage().heapUsed / 2 ** 20;
+if (snapshot) writeHeapSnapshot(snapshot);
 await base.$disconnect();
 console.log(
   JSON.stringify({ mode, rows, chunk, seconds: elapsed, ...memory, heapAtStartMiB, heapAfterGcMiB, rssByChunkMiB }),
