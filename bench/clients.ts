@@ -4,6 +4,14 @@ import type { Embedder } from "../src/embed/embedder.ts";
 import { hybridStore } from "../src/extension.ts";
 import { PrismaClient } from "../src/generated/prisma/client.ts";
 
+/**
+ * Searches that need pgvector settings run them in a batch transaction, which Prisma bounds by
+ * `transactionOptions.timeout` (5 s by default). The slowest hand-written plans (an iterative
+ * scan under a 0.1% filter on PGlite) take longer than that on a loaded machine, so the search
+ * suites raise it, as a user with such queries would.
+ */
+export const SEARCH_TRANSACTION_TIMEOUT_MS = 120_000;
+
 export function basePrisma(url: string, max = 2, transactionTimeoutMs?: number): PrismaClient {
   return new PrismaClient({
     adapter: new PrismaPg({ connectionString: url, max, idleTimeoutMillis: 1000 }),

@@ -5,7 +5,7 @@
  * smallest value that reaches the recall target.
  */
 import { DEFAULT_EF_SEARCH } from "../../src/query/plan.ts";
-import { basePrisma } from "../clients.ts";
+import { basePrisma, SEARCH_TRANSACTION_TIMEOUT_MS } from "../clients.ts";
 import { FILTERS, vectorOf } from "../data.ts";
 import { ensureDataset, runStatement } from "../dataset.ts";
 import { vectorText } from "../load.ts";
@@ -88,7 +88,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
 
 async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
   const { data, queries } = await ensureDataset(ctx, size, queryCount);
-  const prisma = basePrisma(ctx.target.url, 2);
+  const prisma = basePrisma(ctx.target.url, 2, SEARCH_TRANSACTION_TIMEOUT_MS);
   const out = [];
   for (const c of CASES) {
     const truth = exactAll(data, queries, K, c.keep);

@@ -9,7 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { DEFAULT_EF_SEARCH } from "../../src/query/plan.ts";
 import { barChart } from "../chart.ts";
-import { basePrisma, precomputedEmbedder, storePrisma } from "../clients.ts";
+import { basePrisma, precomputedEmbedder, SEARCH_TRANSACTION_TIMEOUT_MS, storePrisma } from "../clients.ts";
 import { FILTERS, type Selectivity, vectorOf } from "../data.ts";
 import { ensureDataset, runStatement } from "../dataset.ts";
 import { capture, explainCaptured } from "../explain.ts";
@@ -90,7 +90,7 @@ type CaseResult = {
 
 async function runSize(ctx: SuiteContext, size: number, queryCount: number): Promise<CaseResult[]> {
   const { data, queries } = await ensureDataset(ctx, size, queryCount);
-  const base = basePrisma(ctx.target.url, 2);
+  const base = basePrisma(ctx.target.url, 2, SEARCH_TRANSACTION_TIMEOUT_MS);
   const prisma = storePrisma(
     base,
     precomputedEmbedder(() => new Float32Array(384)),

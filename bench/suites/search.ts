@@ -3,7 +3,7 @@
  * against the same statements hand-written with `$queryRawUnsafe`, in the same run, query by
  * query: latency, recall@10 against exact search, rows returned, and the library's overhead.
  */
-import { basePrisma, precomputedEmbedder, storePrisma } from "../clients.ts";
+import { basePrisma, precomputedEmbedder, SEARCH_TRANSACTION_TIMEOUT_MS, storePrisma } from "../clients.ts";
 import { FILTERS, LABEL_1, vectorOf } from "../data.ts";
 import { ensureDataset, runStatement } from "../dataset.ts";
 import { observePlan, planLabel } from "../library-plan.ts";
@@ -88,7 +88,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
 
 async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
   const { data, queries } = await ensureDataset(ctx, size, queryCount);
-  const base = basePrisma(ctx.target.url, 2);
+  const base = basePrisma(ctx.target.url, 2, SEARCH_TRANSACTION_TIMEOUT_MS);
   const prisma = storePrisma(
     base,
     precomputedEmbedder(() => new Float32Array(384)),
