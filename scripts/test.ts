@@ -16,7 +16,7 @@ import { startEmbeddedDatabase } from "../src/db/embedded.ts";
 import { createScratchDatabase } from "./scratch-database.ts";
 
 const filters = process.argv.slice(2);
-let files = ["test/unit", "test/integration", "test/compat"]
+let files = ["test/unit", "test/integration", "test/compat", "test/reliability"]
   .flatMap((dir) => listTests(dir))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 
