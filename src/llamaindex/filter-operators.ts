@@ -1,7 +1,7 @@
 import type { FilterNode, ScalarValue } from "../query/filter-nodes.ts";
 import { compare, inList, isNull, json, like, not, or, TRUE } from "../query/filter-nodes.ts";
 import { showKey } from "../query/parse-context.ts";
-import { checkScalar, describeValue } from "../query/where-schema.ts";
+import { checkScalar, describeValue, textProblem } from "../query/where-schema.ts";
 import type { ScalarField, StoreSchema } from "../schema/model-meta.ts";
 import type { HybridFilterOperator } from "./metadata-filters.ts";
 
@@ -83,8 +83,9 @@ export function metadataFilter(
   const hasElement = (v: Primitive) => json(field, path, "array_contains", [v]);
   const primitive = (v: unknown, at: Path): Primitive | undefined => {
     if (typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) return v;
-    if (typeof v === "string" && !v.includes("\u0000")) return v;
-    fail(at, `expected a string, finite number or boolean, received ${describeValue(v)}`);
+    const problem = typeof v === "string" ? textProblem(v) : undefined;
+    if (typeof v === "string" && !problem) return v;
+    fail(at, problem ?? `expected a string, finite number or boolean, received ${describeValue(v)}`);
     return undefined;
   };
   const list = (): Primitive[] | undefined => {

@@ -4,7 +4,8 @@ import { InvalidFilterError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, or, TRUE } from "../query/filter-nodes.ts";
 import { showKey } from "../query/parse-context.ts";
-import { describeValue, isPlainObject } from "../query/where-schema.ts";
+import { MAX_FILTER_PATH } from "../query/parse-where.ts";
+import { describeValue, isPlainObject, textProblem } from "../query/where-schema.ts";
 import type { ScalarField, StoreSchema } from "../schema/model-meta.ts";
 import type { Fail, Path } from "./filter-operators.ts";
 import { columnFilter, metadataFilter } from "./filter-operators.ts";
@@ -114,6 +115,9 @@ function parseGroup(group: unknown, schema: StoreSchema, issues: ValidationIssue
     issues.push({ path: at, message });
     return TRUE;
   };
+  if (path.length > MAX_FILTER_PATH) {
+    return fail(path.slice(0, 3), `nested deeper than ${MAX_FILTER_PATH} keys (or it contains itself)`);
+  }
   if (!isPlainObject(group) || !Array.isArray(group.filters)) {
     return fail(path, `expected { filters: [...], condition? }, received ${describeValue(group)}`);
   }
@@ -137,12 +141,14 @@ function parseGroup(group: unknown, schema: StoreSchema, issues: ValidationIssue
 function parseFilter(item: unknown, schema: StoreSchema, fail: Fail): FilterNode {
   if (!isPlainObject(item)) return fail([], `expected { key, operator, value }, received ${describeValue(item)}`);
   const { key, operator, value } = item;
-  if (typeof key !== "string" || key.length === 0 || key.includes("\u0000")) {
+  if (typeof key !== "string" || key.length === 0) {
     return fail(
       ["key"],
       `expected a non-empty metadata key or one of ${COLUMN_KEYS.join(", ")}, received ${describeValue(key)}`,
     );
   }
+  const badKey = textProblem(key);
+  if (badKey) return fail(["key"], badKey);
   if (typeof operator !== "string" || !OPERATORS.includes(operator as HybridFilterOperator)) {
     const shown = typeof operator === "string" ? showKey(operator) : describeValue(operator);
     return fail(["operator"], `unknown operator ${shown} (supported: ${OPERATORS.join(", ")})`);

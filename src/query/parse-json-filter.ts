@@ -103,7 +103,8 @@ function readOperand(
     case "lt":
     case "lte":
       if ((typeof value === "number" && Number.isFinite(value)) || typeof value === "string") {
-        return checkJson(value).ok ? { value: value as JsonValue } : fail("contains a NUL character");
+        const j = checkJson(value);
+        return j.ok ? { value: j.value } : fail(j.message);
       }
       return fail(`expected number or string, received ${describeValue(value)}`);
     default: {

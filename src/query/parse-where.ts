@@ -40,7 +40,16 @@ export function parseWhere(
   return node;
 }
 
+/**
+ * Longest path into a filter (keys and array indexes): about 100 levels of AND/OR/NOT or
+ * relations. Deeper filters (or a `where` that contains itself) would overflow the stack.
+ */
+export const MAX_FILTER_PATH = 200;
+
 function parseObject(ctx: ParseContext, model: ModelMeta, where: unknown, path: Path): FilterNode {
+  if (path.length > MAX_FILTER_PATH) {
+    return report(ctx, path.slice(0, 3), `nested deeper than ${MAX_FILTER_PATH} keys (or it contains itself)`);
+  }
   if (!isPlainObject(where))
     return report(ctx, path, `expected a ${model.name} where object, received ${describeValue(where)}`);
   const nodes: FilterNode[] = [];

@@ -1,4 +1,8 @@
 import type { CompiledQuery } from "../db/execute.ts";
+import { InvalidFilterError } from "../errors.ts";
+
+/** PostgreSQL's wire protocol counts a statement's parameters in 16 bits. */
+export const MAX_PARAMS = 65_535;
 
 /** Casts a bound parameter may carry. A closed list: no caller-supplied text reaches SQL here. */
 export type ParamCast = "vector" | "jsonb" | "text" | "text[]" | "int" | "float8" | "numeric";
@@ -17,7 +21,16 @@ export type ParamCast = "vector" | "jsonb" | "text" | "text[]" | "int" | "float8
 export class SqlParams {
   readonly #values: unknown[] = [];
 
+  /** @throws InvalidFilterError past {@link MAX_PARAMS}: only a filter's lists can grow that long. */
   param(value: unknown, cast?: ParamCast): string {
+    if (this.#values.length >= MAX_PARAMS) {
+      throw new InvalidFilterError([
+        {
+          path: [],
+          message: `binds more than ${MAX_PARAMS} values, PostgreSQL's limit for one statement (shorten its in/notIn lists or ORs)`,
+        },
+      ]);
+    }
     this.#values.push(value);
     return cast ? `$${this.#values.length}::${cast}` : `$${this.#values.length}`;
   }

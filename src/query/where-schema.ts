@@ -6,17 +6,46 @@ import type { JsonValue, ScalarValue } from "./filter-nodes.ts";
 interface ValueRule {
   readonly expected: string;
   readonly schema: z.ZodType<ScalarValue>;
+  /** A finer check of a value of the right type: a message when it is out of the column's range. */
+  readonly range?: (value: ScalarValue) => string | undefined;
 }
 
-/** PostgreSQL text cannot hold NUL; reject it here instead of failing in the database. */
-const text = z.string().refine((s) => !s.includes("\u0000"), "contains a NUL character");
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why PostgreSQL cannot take a string as it is: a NUL character (text and jsonb cannot hold
+ * it), or a lone UTF-16 surrogate (not encodable as UTF-8: the driver rejects it, or another one
+ * would send U+FFFD and match other rows). Undefined when the string is fine.
+ */
+export function textProblem(s: string): string | undefined {
+  if (s.includes("\u0000")) return "contains a NUL character";
+  if (LONE_SURROGATE.test(s)) return "has a lone surrogate (not well-formed UTF-16)";
+  return undefined;
+}
+
+/** Rejected here instead of failing in the database (see {@link textProblem}). */
+const text = z.string().superRefine((s, ctx) => {
+  const problem = textProblem(s);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 const isoDateTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const decimalString = z.string().regex(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/);
+
+const INT_MIN = -2_147_483_648;
+const INT_MAX = 2_147_483_647;
+/**
+ * Prisma's Int is a 32-bit integer: a larger whole number fails in the database ("out of range
+ * for type integer", Prisma's P2020). A fraction is fine: it is compared as numeric.
+ */
+const int32 = (value: ScalarValue): string | undefined =>
+  typeof value === "number" && Number.isInteger(value) && (value < INT_MIN || value > INT_MAX)
+    ? `expected a number from ${INT_MIN} to ${INT_MAX} (Int is 32-bit), received ${value}`
+    : undefined;
 
 const RULES: Readonly<Record<Exclude<ScalarType, "Json">, ValueRule>> = {
   String: { expected: "string", schema: text },
   Enum: { expected: "string", schema: text },
-  Int: { expected: "number", schema: z.number() },
+  Int: { expected: "number", schema: z.number(), range: int32 },
   Float: { expected: "number", schema: z.number() },
   Decimal: { expected: "number or decimal string", schema: z.union([z.number(), decimalString]) },
   BigInt: { expected: "bigint or integer", schema: z.union([z.bigint(), z.number().int()]) },
@@ -32,8 +61,12 @@ export function checkScalar(type: ScalarType, value: unknown): Checked<ScalarVal
   if (type === "Json") return { ok: false, message: "Json fields take a JSON filter object" };
   const rule = RULES[type];
   const result = rule.schema.safeParse(value);
-  if (result.success) return { ok: true, value: result.data };
-  if (typeof value === "string" && value.includes("\u0000")) return { ok: false, message: "contains a NUL character" };
+  if (result.success) {
+    const outOfRange = rule.range?.(result.data);
+    return outOfRange ? { ok: false, message: outOfRange } : { ok: true, value: result.data };
+  }
+  const problem = typeof value === "string" ? textProblem(value) : undefined;
+  if (problem) return { ok: false, message: problem };
   return { ok: false, message: `expected ${rule.expected}, received ${describeValue(value)}` };
 }
 
@@ -41,7 +74,15 @@ const jsonSchema = z.json();
 
 /** Checks a JSON operand: plain JSON only (no undefined, NaN, bigint, Date or class instances). */
 export function checkJson(value: unknown): Checked<JsonValue> {
-  if (jsonSchema.safeParse(value).success && isPlainJson(value)) return { ok: true, value: value as JsonValue };
+  try {
+    if (jsonSchema.safeParse(value).success && isPlainJson(value)) return { ok: true, value: value as JsonValue };
+  } catch (error) {
+    // A value that contains itself, or nests deeper than the stack: not JSON either way.
+    if (!(error instanceof RangeError)) throw error;
+    return { ok: false, message: `expected a JSON value, received ${describeValue(value)} that is cyclic or too deep` };
+  }
+  const problem = badJsonText(value);
+  if (problem) return { ok: false, message: problem };
   return { ok: false, message: `expected a JSON value, received ${describeValue(value)}` };
 }
 
@@ -59,15 +100,26 @@ export function describeValue(value: unknown): string {
 
 /**
  * Rejects Prisma.JsonNull/DbNull and other class instances, which z.json() lets through as `{}`,
- * and NUL characters, which jsonb cannot store.
+ * and strings (values or keys) jsonb cannot store: NUL characters and lone surrogates.
  */
 function isPlainJson(value: unknown): boolean {
-  if (typeof value === "string") return !value.includes("\u0000");
+  if (typeof value === "string") return textProblem(value) === undefined;
   if (value === null || typeof value !== "object") return true;
   if (Array.isArray(value)) return value.every(isPlainJson);
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return false;
-  return Object.values(value).every(isPlainJson);
+  return Object.entries(value).every(([key, v]) => textProblem(key) === undefined && isPlainJson(v));
+}
+
+/** The first string (value or key) inside a JSON value that jsonb cannot store, as a message. */
+function badJsonText(value: unknown): string | undefined {
+  if (typeof value === "string") return textProblem(value);
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    const problem = (typeof key === "string" ? textProblem(key) : undefined) ?? badJsonText(v);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
