@@ -6,7 +6,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, inList } from "../query/filter-nodes.ts";
 import { runHybridSearch } from "../query/hybrid-search.ts";
-import { resolveQueryVector, validateQueryText, validateQueryVector } from "../query/query-vector.ts";
+import { resolveQueryVector, validateQueryVector, validateTextQuery } from "../query/query-vector.ts";
 import type { RawRow } from "../query/rows.ts";
 import type { SearchClient } from "../query/run-search.ts";
 import { MAX_TAKE } from "../query/search-args.ts";
@@ -171,7 +171,7 @@ function docIdsFilter(ctx: StoreContext, docIds: unknown): FilterNode {
 function queryText(query: HybridVectorStoreQuery): string {
   if (typeof query.queryStr !== "string")
     throw invalid("queryStr", `mode "${query.mode}" needs queryStr (the text to search for)`);
-  return validateQueryText(query.queryStr, "queryStr");
+  return validateTextQuery(query.queryStr, "queryStr");
 }
 
 /** `queryEmbedding` when given, else `queryStr` embedded with the store's embedder. */

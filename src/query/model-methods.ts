@@ -6,7 +6,7 @@ import type { HybridScores } from "./hybrid-search.ts";
 import { runHybridSearch } from "./hybrid-search.ts";
 import { parseWhere } from "./parse-where.ts";
 import type { PlanChoice, SearchPlan } from "./plan.ts";
-import { resolveQueryVector, validateQueryText, validateQueryVector } from "./query-vector.ts";
+import { resolveQueryVector, validateQueryVector, validateTextQuery } from "./query-vector.ts";
 import { withRelations } from "./relation-rows.ts";
 import type { RelationMap } from "./relations.ts";
 import type { SearchClient } from "./run-search.ts";
@@ -108,7 +108,7 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
     ): Promise<(SearchRow<T, A> & TextScores)[]> {
       const a = parseTextArgs(args);
       const filter = where(a.where);
-      const query = validateQueryText(a.query);
+      const query = validateTextQuery(a.query);
       const delegate = Prisma.getExtensionContext(this) as unknown as ModelContext;
       const rows = await runTextSearch(delegate.$parent, ctx, model, { query, filter, take: a.take, skip: a.skip });
       return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & TextScores)[];
@@ -129,7 +129,7 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
     ): Promise<(SearchRow<T, A> & HybridScores)[]> {
       const a = parseHybridArgs(args);
       const filter = where(a.where);
-      const text = validateQueryText(a.query);
+      const text = validateTextQuery(a.query);
       const plan = planChoice(a.exact, a.plan);
       const vector =
         a.vector === undefined ? await resolveQueryVector(ctx, text) : validateQueryVector(ctx, a.vector, "vector");

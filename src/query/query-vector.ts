@@ -15,6 +15,30 @@ export function validateQueryText(query: string, where = "query"): string {
   return query;
 }
 
+/**
+ * Most words a full-text query may have. `ts_rank_cd`'s work grows with the square of the query's
+ * terms (4,000 words take seconds per hundred rows), and past about 15,000 PostgreSQL's stack
+ * overflows; 1,024 is Elasticsearch's old clause limit, far above any typed query.
+ */
+export const MAX_TEXT_QUERY_WORDS = 1024;
+
+/** Checks a full-text (or hybrid) search text: {@link validateQueryText}, and at most 1,024 words. */
+export function validateTextQuery(query: string, where = "query"): string {
+  validateQueryText(query, where);
+  let words = 0;
+  // Letters and digits between separators: what PostgreSQL's parser can make a term of.
+  for (const _ of query.matchAll(/[\p{L}\p{N}]+/gu)) {
+    if (++words > MAX_TEXT_QUERY_WORDS) {
+      throw new InvalidArgumentError(
+        `${where} has more than ${MAX_TEXT_QUERY_WORDS} words, the most a full-text search takes; shorten it ` +
+          "(a vector search, similaritySearch, reads only the beginning of a long text).",
+        [{ path: [where], message: `more than ${MAX_TEXT_QUERY_WORDS} words` }],
+      );
+    }
+  }
+  return query;
+}
+
 /** Checks a caller's query vector: the embedder's length, finite, and not all zeros. */
 export function validateQueryVector(ctx: Pick<StoreContext, "embedder">, vector: unknown, where = "query"): number[] {
   const v = validateVector(vector, ctx.embedder.dimensions, where);
