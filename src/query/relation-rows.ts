@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../errors.ts";
 import type { ModelMeta } from "../schema/model-meta.ts";
 import type { ModelContext } from "./model-methods.ts";
 import type { RawRow } from "./rows.ts";
@@ -19,9 +20,15 @@ export async function withRelations<R extends RawRow>(
   const { select, include } = args;
   if (!select && !include) return [...rows];
   const id = model.idField.name;
-  if (rows.length === 0) return [];
+  // Also without rows: a wrong select/include fails whatever the search found.
   const where = { [id]: { in: rows.map((r) => r[id]) } };
-  const fetched = await delegate.findMany(select ? { where, select: { ...select, [id]: true } } : { where, include });
+  let fetched: Record<string, unknown>[];
+  try {
+    fetched = await delegate.findMany(select ? { where, select: { ...select, [id]: true } } : { where, include });
+  } catch (error) {
+    throw invalidSelection(error, select ? "select" : "include");
+  }
+  if (rows.length === 0) return [];
   const byId = new Map(fetched.map((r) => [r[id], r]));
   const out: RawRow[] = [];
   for (const row of rows) {
@@ -35,4 +42,12 @@ export async function withRelations<R extends RawRow>(
     out.push(shaped);
   }
   return out;
+}
+
+/** Prisma's verdict on a `select`/`include` it cannot run, as the library's own argument error. */
+function invalidSelection(error: unknown, key: "select" | "include"): unknown {
+  if (!(error instanceof Error) || error.name !== "PrismaClientValidationError") return error;
+  // Prisma's message ends with the reason, after a rendering of the call.
+  const reason = error.message.trim().split("\n").at(-1)?.trim() ?? error.message;
+  return new InvalidArgumentError(`Invalid ${key}: ${reason}`, [{ path: [key], message: reason }], { cause: error });
 }
