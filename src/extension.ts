@@ -1,7 +1,7 @@
 import { Prisma } from "@prisma/client/extension";
 import type { StoreContext } from "./context.ts";
 import { connectionFailure } from "./db/connect.ts";
-import type { RawClient } from "./db/execute.ts";
+import { type RawClient, toHybridStoreError } from "./db/execute.ts";
 import { defaultEmbedder } from "./embed/default-embedder.ts";
 import type { Embedder } from "./embed/embedder.ts";
 import { EmbeddingCache } from "./embed/embedding-cache.ts";
@@ -93,8 +93,12 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
           return await query(args);
         } catch (error) {
           // Prisma's own errors (unique constraint, not found) stay as they are; an unreachable
-          // database becomes the same typed error the searches throw.
-          throw connectionFailure(error) ?? error;
+          // database becomes the same typed error the searches throw, and a database error Prisma
+          // passes through unmapped (a DriverAdapterError, e.g. a text whose tsvector is over 1 MB)
+          // a QueryError.
+          const unavailable = connectionFailure(error);
+          if (unavailable) throw unavailable;
+          throw error instanceof Error && error.name === "DriverAdapterError" ? toHybridStoreError(error) : error;
         }
       };
     return client.$extends({
