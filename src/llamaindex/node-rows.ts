@@ -6,7 +6,7 @@ import { validateVector } from "../embed/vector.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { JsonValue } from "../query/filter-nodes.ts";
 import type { RawRow } from "../query/rows.ts";
-import { isPlainObject } from "../query/where-schema.ts";
+import { isPlainObject, textProblem } from "../query/where-schema.ts";
 
 /** An Annotation row about to be written for one node. */
 export interface NodeRow {
@@ -52,6 +52,7 @@ export function nodeToRow(node: BaseNode, index: number, dimensions: number): No
       { path: ["nodes", index, "id_"], message: "expected a non-empty string" },
     ]);
   }
+  validateText(node.id_, `${where}.id_`);
   const rawText = node.getContent(MetadataMode.NONE);
   validateText(rawText, `${where}.text`);
   const metadata = toJson(
@@ -64,9 +65,11 @@ export function nodeToRow(node: BaseNode, index: number, dimensions: number): No
       : validateVector(node.embedding, dimensions, `${where}.embedding`);
   const label = node.metadata.label;
   const page = node.metadata.page;
+  const documentId = serialize(() => refDocId(node), where);
+  validateText(documentId, `${where}.relationships.SOURCE.nodeId`);
   return {
     id: node.id_,
-    documentId: serialize(() => refDocId(node), where),
+    documentId,
     rawText,
     label: typeof label === "string" ? label : null,
     page: Number.isInteger(page) && page >= INT_MIN && page <= INT_MAX ? (page as number) : null,
@@ -147,15 +150,15 @@ function safeParse(text: string): unknown {
 
 /**
  * A plain-JSON copy of `value`, as jsonb will store it. Rejects what JSON cannot hold or
- * PostgreSQL refuses (bigint, cycles, NUL characters) with the path of the node.
+ * PostgreSQL refuses (bigint, cycles, NUL characters, lone surrogates) with the path of the node.
  */
 function toJson(value: Metadata, where: string): Record<string, JsonValue> {
   const path = where.split(".");
-  let nul = false;
+  let problem: string | undefined;
   let text: string;
   try {
     text = JSON.stringify(value, (key, v: unknown) => {
-      if (key.includes("\u0000") || (typeof v === "string" && v.includes("\u0000"))) nul = true;
+      problem ??= textProblem(key) ?? (typeof v === "string" ? textProblem(v) : undefined);
       return v;
     });
   } catch (cause) {
@@ -165,9 +168,9 @@ function toJson(value: Metadata, where: string): Record<string, JsonValue> {
       { cause },
     );
   }
-  if (nul) {
-    throw new InvalidArgumentError(`${where} contains a NUL character, which PostgreSQL jsonb cannot store.`, [
-      { path, message: "contains a NUL character" },
+  if (problem) {
+    throw new InvalidArgumentError(`${where} ${problem}, which PostgreSQL jsonb cannot store.`, [
+      { path, message: problem },
     ]);
   }
   return JSON.parse(text) as Record<string, JsonValue>;
