@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -21,12 +23,11 @@ import { createPrisma, databaseUrl, target } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const BUNDLED = [
-  "20261125000000_enable_pgvector",
-  "20261125000100_create_tables",
-  "20261125000200_embedding_triggers",
-  "20261125000300_search_indexes",
-];
+/** The migrations this package ships, as `prisma migrate deploy` applies them: by name. */
+const BUNDLED = readdirSync(join(root, "prisma", "migrations"), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 
 /** A port nothing listens on: the OS hands it out, and we close it again at once. */
 async function closedPort(): Promise<number> {
