@@ -48,7 +48,7 @@ describe("check-migrations", () => {
     assert.equal(problems.length, 4, problems.join("\n"));
     assert.match(
       problems[0]!,
-      /^20270101000000_diff:2 drops index "Document_embedding_hnsw_idx" \(created by 20261125000300/,
+      /^20270101000000_diff:2 drops index "Document_embedding_hnsw_idx" \(created by 20261125000400_hnsw_graph_quality\)/,
     );
     assert.match(problems[1]!, /^20270101000000_diff:5 drops index "Annotation_metadata_idx"/);
     // Dropping the column drops its GIN index too.
