@@ -1,5 +1,6 @@
 /** Batch-by-batch interleaving of the ingest paths, and how a comparison becomes a table row. */
 import { fmt, percentile } from "../measure.ts";
+import { Random } from "../random.ts";
 
 export type PathName = "library" | "prismaAlone" | "handWritten";
 export type Paths<T> = Record<PathName, (item: T) => Promise<unknown>>;
@@ -11,8 +12,10 @@ const TAG: Record<PathName, string> = { library: "L", prismaAlone: "P", handWrit
 
 /**
  * Every path writes every batch (under its own id prefix, made by `tag`), one batch at a time,
- * rotating which path goes first, so noise from other processes lands on all paths alike. The
- * first batch is a warm-up and is not recorded.
+ * in a freshly shuffled (seeded) order per batch, so noise from other processes lands on all
+ * paths alike. Not a fixed rotation: with one, each path mostly follows the same other path
+ * and pays for the garbage that one left (the Prisma paths leave several times more than the
+ * hand-written INSERT). The first batch is a warm-up and is not recorded.
  */
 export async function interleaved<T>(
   paths: Paths<T>,
@@ -20,9 +23,14 @@ export async function interleaved<T>(
   tag: (item: T, prefix: string) => T,
 ): Promise<PathTimes> {
   const times: PathTimes = { library: [], prismaAlone: [], handWritten: [] };
+  const random = new Random(4);
   for (const [b, batch] of batches.entries()) {
-    for (let k = 0; k < NAMES.length; k++) {
-      const name = NAMES[(b + k) % NAMES.length]!;
+    const order = [...NAMES];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = random.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const name of order) {
       const item = tag(batch, TAG[name]);
       const t = performance.now();
       await paths[name](item);
