@@ -57,10 +57,15 @@ function describeParseError(error: unknown): string {
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option '${quoted ?? "?"}'`;
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return /argument missing/.test(message ?? "")
-        ? `option '${optionName(message)}' needs a value`
-        : `option '${optionName(message)}' does not take a value`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const name = optionName(message);
+      if (/argument missing/.test(message ?? "")) return `option '${name}' needs a value`;
+      // `--take -5`: parseArgs will not take a value that looks like an option.
+      if (/ambiguous/.test(message ?? "")) {
+        return `option '${name}' needs a value (for one that starts with '-', write ${name}=<value>)`;
+      }
+      return `option '${name}' does not take a value`;
+    }
     default:
       return (message ?? String(error)).split("\n")[0] ?? "invalid arguments";
   }
