@@ -202,7 +202,7 @@ export function sizeTables(size: number, queryCount: number, results: CaseResult
 }
 
 function chart(ctx: SuiteContext, size: number, results: CaseResult[]): string {
-  const series = ["library (auto)", ...HAND.map((h) => h.name.replace(/ \(.*\)$/, ""))];
+  const series = ["library", "exact scan", "HNSW iterative", "plain HNSW"];
   const of = (r: CaseResult) => [r.library, ...HAND.map((h) => r.hand[h.name]!)];
   return barChart(
     `Plan choice: ${size / 1000}k rows x 384 dims, top-${K}, filters keeping 100% to 0.1% of rows`,
@@ -218,7 +218,7 @@ function chart(ctx: SuiteContext, size: number, results: CaseResult[]): string {
         format: (v) => fmt(v, 2),
       },
       {
-        title: "recall@10 against exact search (higher is better)",
+        title: "recall@10 (higher is better)",
         series,
         groups: results.map((r) => ({ label: `filter keeps ${r.selectivity}`, values: of(r).map((m) => m.recall) })),
         format: (v) => fmt(v, 2),
