@@ -49,3 +49,4 @@ export type {
 } from "./query/search-types.ts";
 export type { SimilarityScores } from "./query/similarity-search.ts";
 export type { TextScores } from "./query/text-search.ts";
+export type { ModelName } from "./schema/model-meta.ts";

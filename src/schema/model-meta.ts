@@ -1,6 +1,6 @@
 import { SchemaMismatchError } from "../errors.ts";
 
-/** The two models this library manages. */
+/** The two models the library embeds and searches: `$reembed({ models })` takes these names. */
 export type ModelName = "Document" | "Annotation";
 export const MODEL_NAMES: readonly ModelName[] = ["Document", "Annotation"];
 
