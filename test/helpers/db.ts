@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
@@ -31,3 +32,10 @@ export async function withPg<T>(fn: (client: pg.Client) => Promise<T>): Promise<
 
 /** A label no other test uses, so tests can share one database without seeing each other's rows. */
 export const uniqueLabel = (prefix = "t"): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** The migrations this package ships (prisma/migrations), by name, in the order they apply. */
+export const bundledMigrations = (): string[] =>
+  readdirSync(new URL("../../prisma/migrations", import.meta.url), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();

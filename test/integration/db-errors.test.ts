@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -19,15 +17,11 @@ import { startEmbeddedDatabase } from "../../src/db/embedded.ts";
 import { DatabaseUnavailableError, ExtensionMissingError } from "../../src/errors.ts";
 import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { createPrisma, databaseUrl, target } from "../helpers/db.ts";
+import { bundledMigrations, createPrisma, databaseUrl, target } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-/** The migrations this package ships, as `prisma migrate deploy` applies them: by name. */
-const BUNDLED = readdirSync(join(root, "prisma", "migrations"), { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name)
-  .sort();
+const BUNDLED = bundledMigrations();
 
 /** A port nothing listens on: the OS hands it out, and we close it again at once. */
 async function closedPort(): Promise<number> {
