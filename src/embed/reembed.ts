@@ -2,7 +2,7 @@ import type { StoreContext } from "../context.ts";
 import { execute, queryRows, type RawClient } from "../db/execute.ts";
 import { quoteIdent, vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import type { ModelMeta, ModelName } from "../schema/model-meta.ts";
+import { MODEL_NAMES, type ModelMeta, type ModelName } from "../schema/model-meta.ts";
 import { countSentChars, releaseDebugHistoryIfDue } from "./prisma-debug-history.ts";
 import { embedUnique } from "./save-hook.ts";
 
@@ -18,6 +18,7 @@ export interface ReembedOptions {
   signal?: AbortSignal;
 }
 
+/** What `onProgress` receives after each batch of `$reembed`. */
 export interface ReembedProgress {
   readonly model: ModelName;
   /** Rows embedded so far in this model. */
@@ -26,6 +27,7 @@ export interface ReembedProgress {
   readonly total: number;
 }
 
+/** What `$reembed` returns when it finishes (or stops on `signal`). */
 export interface ReembedResult {
   /** Rows that got a vector, per model. */
   readonly embedded: Record<ModelName, number>;
@@ -43,6 +45,7 @@ export async function reembed(
   ctx: StoreContext,
   options: ReembedOptions = {},
 ): Promise<ReembedResult> {
+  checkOptions(options);
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new InvalidArgumentError("batchSize must be a whole number from 1 to 10000", [
@@ -50,7 +53,7 @@ export async function reembed(
     ]);
   }
   const embedded: Record<ModelName, number> = { Document: 0, Annotation: 0 };
-  for (const name of options.models ?? (["Document", "Annotation"] as const)) {
+  for (const name of options.models ?? MODEL_NAMES) {
     const model = ctx.schema[name];
     const needs = `(${quoteIdent(model.embeddingColumn)} IS NULL OR ${quoteIdent(model.embeddingModelField.column)} IS DISTINCT FROM $1)`;
     const [count] = await queryRows<{ n: number }>(client, {
@@ -101,4 +104,34 @@ function updateBatch(model: ModelMeta, rows: { id: string; hash: string }[], vec
       `WHERE ${t(model.idField.column)}::text = v.id AND md5(${t(model.textField.column)}) = v.hash`,
     params: [ctx.embedder.modelId, JSON.stringify(values)] as const,
   };
+}
+
+const OPTION_KEYS = new Set(["models", "batchSize", "onProgress", "signal"]);
+
+/** A typo (`batchsize`) or an unknown model would otherwise run with defaults or fail half-way. */
+function checkOptions(options: ReembedOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidArgumentError("$reembed takes an options object", [{ path: [], message: "expected an object" }]);
+  }
+  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `unknown $reembed option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; expected ${[...OPTION_KEYS].join(", ")}`,
+      unknown.map((k) => ({ path: [k], message: "unknown option" })),
+    );
+  }
+  const models: unknown = options.models;
+  if (models === undefined) return;
+  if (!Array.isArray(models)) {
+    throw new InvalidArgumentError("models must be an array of model names", [
+      { path: ["models"], message: `expected an array of ${MODEL_NAMES.join(" or ")}` },
+    ]);
+  }
+  models.forEach((m: unknown, i) => {
+    if (!MODEL_NAMES.includes(m as ModelName)) {
+      throw new InvalidArgumentError(`models[${i}] is ${JSON.stringify(m)}; expected ${MODEL_NAMES.join(" or ")}`, [
+        { path: ["models", i], message: `expected ${MODEL_NAMES.join(" or ")}` },
+      ]);
+    }
+  });
 }
