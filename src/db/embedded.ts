@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { DatabaseUnavailableError } from "../errors.ts";
+import { isolateConnections } from "./protocol-queue.ts";
 
 /** Options for {@link startEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {
@@ -69,6 +70,9 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     );
   }
   const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections });
+  // Without this, concurrent connections interleave their queries on PGlite's single backend
+  // (wrong rows, 26000 errors, a stalled queue). test/reliability/embedded-connections.test.ts.
+  isolateConnections(server);
   try {
     await server.start();
   } catch (cause) {
