@@ -308,12 +308,12 @@ const cases: BadInput[] = [
     rejects: { type: Prisma.PrismaClientValidationError },
   },
   {
-    name: "$reembed with an unknown model: INVALID_ARGUMENT",
+    name: "$reembed with an unknown model: INVALID_ARGUMENT (was a TypeError)",
     run: () => prisma.$reembed({ models: ["Secret" as never] }),
     rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
   },
   {
-    name: "$reembed with a misspelt option (batchsize): INVALID_ARGUMENT",
+    name: "$reembed with a misspelt option (batchsize): INVALID_ARGUMENT (was ignored)",
     // models: [] so that, were the typo ignored, the run would have nothing to do.
     run: () => prisma.$reembed({ models: [], batchsize: 10 } as never),
     rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),

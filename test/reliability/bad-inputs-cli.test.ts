@@ -119,10 +119,10 @@ const cases: CliCase[] = [
     error: /--take expects a whole number from 1 to 1000, got '-5'/,
   },
   {
-    name: "search --take -5: exit 2, saying what --take expects",
+    name: "search --take -5: exit 2, saying how to pass a value that starts with '-'",
     args: ["search", "rent", "--take", "-5"],
     exit: 2,
-    error: /--take' needs a value \(for one that starts with '-', write --take=<value>\)/,
+    error: /option '--take' needs a value \(for one that starts with '-', write --take=<value>\)/,
   },
   {
     name: "search --mode sql: exit 2",
