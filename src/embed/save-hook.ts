@@ -5,7 +5,7 @@ import type { ModelName } from "../schema/model-meta.ts";
 import { countSentChars, releaseDebugHistoryIfDue } from "./prisma-debug-history.ts";
 import { validateText } from "./text.ts";
 import { validateVector } from "./vector.ts";
-import { collectWriteData } from "./write-data.ts";
+import { collectWriteData, type WriteData } from "./write-data.ts";
 
 const WRITES = new Set([
   "create",
@@ -35,9 +35,12 @@ interface Pending {
  */
 export async function attachEmbeddings(ctx: StoreContext, model: ModelName, operation: string, args: unknown) {
   if (!WRITES.has(operation)) return;
+  const rows = collectWriteData(model, operation, args);
+  // Before setVector fills any payload below, so only the caller's own values are seen.
+  for (const row of rows) rejectCallerPayload(ctx, row);
   await releaseDebugHistoryIfDue();
   const pending: Pending[] = [];
-  for (const { model: rowModel, data, path } of collectWriteData(model, operation, args)) {
+  for (const { model: rowModel, data, path } of rows) {
     const meta = ctx.schema[rowModel];
     if (Object.hasOwn(data, EMBEDDING_KEY)) {
       const explicit = data[EMBEDDING_KEY];
@@ -72,6 +75,22 @@ export async function attachEmbeddings(ctx: StoreContext, model: ModelName, oper
     const meta = ctx.schema[p.model];
     setVector(ctx, p.data, meta.payloadField.name, meta.embeddingModelField.name, vectors[i]!);
   });
+}
+
+/**
+ * The payload column holds vector text for the trigger to move into `embedding`; only this hook
+ * may fill it. A caller's value would bypass the dimension checks, and Prisma 6.19 fails on it
+ * with an opaque "Unknown error" instead of a message that points to `embedding`.
+ */
+function rejectCallerPayload(ctx: StoreContext, { model, data, path }: WriteData): void {
+  const meta = ctx.schema[model];
+  const payload = meta.payloadField.name;
+  if (data[payload] === undefined) return;
+  throw new InvalidArgumentError(
+    `${path}.${payload} is written by prisma-hybrid-store itself: pass \`${EMBEDDING_KEY}: number[]\` ` +
+      `to store your own vector, or omit it to embed ${meta.textField.name}.`,
+    [{ path: [...path.split("."), payload], message: `set by the save hook; use ${EMBEDDING_KEY} instead` }],
+  );
 }
 
 function setVector(ctx: StoreContext, data: Record<string, unknown>, payload: string, modelField: string, v: number[]) {

@@ -322,7 +322,27 @@ const cases: BadInput[] = [
     name: "writing the internal embeddingPayload column directly: INVALID_ARGUMENT",
     run: () => prisma.document.update({ where: { id: documentId }, data: { embeddingPayload: "not a vector" } }),
     rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
-    todo: "src/embed/save-hook.ts passes a caller's embeddingPayload through: Prisma 6.19 then throws 'Unknown error: [object Object]'",
+  },
+  {
+    name: "embeddingPayload in a nested annotation create: INVALID_ARGUMENT, the parent document not written either",
+    run: () =>
+      prisma.document.create({
+        data: {
+          content: "parent",
+          label,
+          annotations: { create: [{ rawText: "ok" }, { rawText: "also ok", embeddingPayload: "[1,2,3]" }] },
+        },
+      }),
+    rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
+  },
+  {
+    name: "embeddingPayload: undefined is no value: the row is written and embedded",
+    run: () =>
+      prisma.document.create({
+        data: { content: "undefined payload", label, embeddingPayload: undefined },
+        select: { id: true },
+      }),
+    accepts: storesExactly("undefined payload"),
   },
 
   // Injection attempts: in keys (rejected) and in values (data).
