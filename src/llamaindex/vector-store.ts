@@ -5,6 +5,7 @@ import type { StoreContext } from "../context.ts";
 import type { CompiledQuery } from "../db/execute.ts";
 import { toHybridStoreError } from "../db/execute.ts";
 import { vectorToSql } from "../db/sql.ts";
+import { countSentChars, releaseDebugHistoryIfDue } from "../embed/prisma-debug-history.ts";
 import { embedUnique } from "../embed/save-hook.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
@@ -102,6 +103,10 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
       return { ...r, metadata, payload: vectorToSql(vectors[i]!), embeddingModel: modelId };
     });
     const documents = [...docs.values()].map((d) => ({ ...d, metadata: JSON.stringify(d.metadata) }));
+    // These writes bypass the save hook, but Prisma's debug history keeps their parameters all
+    // the same (see prisma-debug-history.ts).
+    await releaseDebugHistoryIfDue();
+    for (const a of annotations) countSentChars(a.payload.length + a.rawText.length);
     await this.#inTransaction([
       ...insertDocuments(this.#ctx.schema, documents),
       ...upsertAnnotations(this.#ctx.schema, annotations),
