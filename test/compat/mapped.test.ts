@@ -97,6 +97,31 @@ describe("prisma7 with @map/@@map names", () => {
     assert.ok(near(await vectorOf("Document", doc.id), await embedOne("gamma delta")));
   });
 
+  test("save hook: createMany writes the mapped columns and Prisma's defaults", async () => {
+    const label = uniqueLabel("mapped");
+    const doc = await prisma.document.create({ data: { content: "parent", label } });
+    const data = [
+      { documentId: doc.id, rawText: "one fish", label, page: 4 },
+      { documentId: doc.id, rawText: "two fish", label },
+    ];
+    assert.deepEqual(await prisma.annotation.createMany({ data }), { count: 2 });
+    const { rows } = await withPg((pg) =>
+      pg.query(
+        `select ann_id, page_no, meta, created_at = updated_at as same_time, embedding is not null as embedded
+           from phs_compat_annotations where tag = $1 order by raw_text`,
+        [label],
+      ),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.page_no, r.meta, r.same_time, r.embedded]),
+      [
+        [4, {}, true, true],
+        [null, {}, true, true],
+      ],
+    );
+    assert.ok(rows.every((r) => /^[0-9a-f-]{36}$/.test(r.ann_id)));
+  });
+
   test("$reembed finds and fills the mapped tables", async () => {
     const label = uniqueLabel("mapped");
     const doc = await base.document.create({ data: { content: "plain write", label } });

@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CompatKind, projectDir } from "../../scripts/compat-paths.ts";
+import { isOutsideTransaction } from "../../src/embed/bulk-create.ts";
+import { readClientDefaults } from "../../src/schema/client-defaults.ts";
 import { databaseUrl, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder, tinyModelDir } from "../helpers/store.ts";
 import { type CompatClient, type CompatProject, type CompatStore, loadProject } from "./compat-project.ts";
@@ -22,6 +24,12 @@ export async function storedVector(table: string, idColumn: string, id: string):
     const v = r.rows[0]?.v as string | null | undefined;
     return v ? (JSON.parse(v) as number[]) : null;
   });
+}
+
+interface ProbeParams {
+  args: object;
+  query: (args: object) => Promise<unknown>;
+  __internalParams?: unknown;
 }
 
 /** The parts of `prisma-hybrid-store/llamaindex` the test uses. */
@@ -121,6 +129,28 @@ export function runtimeSuite(kind: CompatKind): void {
       assert.equal(await base.document.count({ where: { label } }), 0);
       const doc = await prisma.$transaction((tx) => tx.document.create({ data: { content: "committed", label } }));
       assert.ok(near(await vectorOf("Document", doc.id), await embedOne("committed")));
+    });
+
+    test("this client offers what the fast createMany needs: its schema text and the transaction marker", async () => {
+      const defaults = readClientDefaults(base);
+      assert.deepEqual(
+        [defaults?.Annotation.get("id"), defaults?.Annotation.get("updatedAt")],
+        [{ kind: "uuid" }, { kind: "now" }],
+      );
+      const outside: boolean[] = [];
+      const probe = base.$extends({
+        query: {
+          document: {
+            $allOperations: ({ args, query, __internalParams }: ProbeParams) => {
+              outside.push(isOutsideTransaction(__internalParams));
+              return query(args);
+            },
+          },
+        },
+      });
+      await probe.document.count({});
+      await probe.$transaction((tx) => tx.document.count({}));
+      assert.deepEqual(outside, [true, false]);
     });
 
     test("works on a client that already has another extension", async () => {

@@ -1,0 +1,42 @@
+import type { RawClient } from "./execute.ts";
+import { quoteIdent } from "./sql.ts";
+
+/** What a bulk INSERT needs to know about one column of a table. */
+export interface ColumnInfo {
+  /** The column's type as an array, with its modifier: `timestamp(3) without time zone[]`. */
+  readonly arrayType: string;
+  /** `timestamp without time zone`, `jsonb`, ... */
+  readonly type: string;
+  readonly hasDefault: boolean;
+  /** A generated column, which an INSERT must not name. */
+  readonly generated: boolean;
+}
+
+interface ColumnRow {
+  name: string;
+  array_type: string;
+  type: string;
+  has_default: boolean;
+  generated: boolean;
+}
+
+/**
+ * The columns of `table` (as it resolves on the search path, like every other statement of the
+ * library), read from the catalog. Columns whose type has no array type are left out: a bulk
+ * INSERT cannot send them.
+ */
+export async function readColumns(client: RawClient, table: string): Promise<ReadonlyMap<string, ColumnInfo>> {
+  const rows = await client.$queryRawUnsafe<ColumnRow[]>(
+    `SELECT a.attname AS name, format_type(t.typarray, a.atttypmod) AS array_type,
+            format_type(a.atttypid, NULL) AS type, a.atthasdef AS has_default, a.attgenerated <> '' AS generated
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND t.typarray <> 0`,
+    quoteIdent(table),
+  );
+  return new Map(
+    rows.map((r) => [
+      r.name,
+      { arrayType: r.array_type, type: r.type, hasDefault: r.has_default, generated: r.generated },
+    ]),
+  );
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import { connectionFailure } from "../db/connect.ts";
+import type { CompiledQuery, RawClient } from "../db/execute.ts";
+import { quoteIdent } from "../db/sql.ts";
+import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
+import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
+import type { ModelMeta, ModelName, ScalarField, StoreSchema } from "../schema/model-meta.ts";
+
+/**
+ * `createMany` as one `INSERT ... SELECT * FROM unnest($1::text[], $2::int4[], ...)`: one array
+ * per column, whatever the number of rows.
+ *
+ * Prisma's own `createMany` spends more time than the INSERT itself on a batch of embedded rows
+ * (its query compiler and SQL rendering work through every value, 5 KB of vector text per row;
+ * see docs/benchmarks.md), so the save hook writes plain batches this way. It is one statement,
+ * so all or nothing like Prisma's, and the embedding trigger fills the vector in it. Only what
+ * it can write exactly as Prisma would takes this path: known scalar fields with plain values,
+ * Prisma's `uuid()`, `now()`, `@updatedAt` and literal defaults filled the same way, columns
+ * with a database default either set in every row or in none. Anything else (and any statement
+ * the database rejects) goes to Prisma's `createMany`, which then reports its own errors.
+ */
+export class BulkCreate {
+  readonly #columns = new Map<ModelName, Promise<ReadonlyMap<string, ColumnInfo>>>();
+
+  constructor(
+    private readonly client: RawClient,
+    private readonly schema: StoreSchema,
+    private readonly defaults: ClientDefaults,
+  ) {}
+
+  /** The number of rows written, or undefined when Prisma's `createMany` must write this one. */
+  async run(model: ModelName, args: unknown): Promise<number | undefined> {
+    const meta = this.schema[model];
+    const columns = await this.columns(model);
+    if (!columns) return undefined;
+    const query = compileBulkCreate(meta, this.defaults[model], columns, args, new Date());
+    if (!query) return undefined;
+    try {
+      return await this.client.$executeRawUnsafe(query.sql, ...query.params);
+    } catch (error) {
+      const unavailable = connectionFailure(error);
+      if (unavailable) throw unavailable;
+      return undefined; // nothing was written: one statement
+    }
+  }
+
+  private async columns(model: ModelName): Promise<ReadonlyMap<string, ColumnInfo> | undefined> {
+    let found = this.#columns.get(model);
+    if (!found) {
+      found = readColumns(this.client, this.schema[model].table);
+      this.#columns.set(model, found);
+    }
+    try {
+      return await found;
+    } catch (error) {
+      this.#columns.delete(model); // read again next time
+      const unavailable = connectionFailure(error);
+      if (unavailable) throw unavailable;
+      return undefined;
+    }
+  }
+}
+
+/**
+ * A statement the hook sends itself would run outside the caller's transaction (a query
+ * extension gets no handle on it), so the fast `createMany` is only for calls made outside one:
+ * Prisma 6 and 7 pass `transaction: undefined` then. Unknown shapes count as inside.
+ */
+export function isOutsideTransaction(internal: unknown): boolean {
+  return (
+    typeof internal === "object" &&
+    internal !== null &&
+    Object.hasOwn(internal, "transaction") &&
+    (internal as { transaction?: unknown }).transaction === undefined
+  );
+}
+
+const NO = Symbol("not on this path");
+type Element = string | null | typeof NO;
+type Row = Record<string, unknown>;
+
+/** The statement for `createMany(args)`, or undefined when it must go through Prisma. */
+export function compileBulkCreate(
+  meta: ModelMeta,
+  defaults: ReadonlyMap<string, ClientDefault>,
+  columns: ReadonlyMap<string, ColumnInfo>,
+  args: unknown,
+  now: Date,
+): CompiledQuery | undefined {
+  if (!isPlain(args)) return undefined;
+  const { data, skipDuplicates, ...rest } = args;
+  if (Object.values(rest).some((v) => v !== undefined)) return undefined;
+  if (skipDuplicates !== undefined && typeof skipDuplicates !== "boolean") return undefined;
+  const rows = Array.isArray(data) ? data : [data];
+  if (rows.length === 0 || !rows.every(isPlain)) return undefined;
+
+  const present = new Map<string, number>();
+  for (const row of rows as Row[]) {
+    for (const [key, value] of Object.entries(row)) {
+      if (value === undefined) continue;
+      if (!meta.fields.has(key)) return undefined; // Prisma names the unknown argument
+      present.set(key, (present.get(key) ?? 0) + 1);
+    }
+  }
+
+  const names: string[] = [];
+  const arrays: string[] = [];
+  const params: Element[][] = [];
+  for (const [name, field] of meta.fields) {
+    const count = present.get(name) ?? 0;
+    const fill = defaults.get(name);
+    if (count < rows.length && fill?.kind === "unsupported") return undefined;
+    const filled = fill !== undefined && fill.kind !== "database";
+    if (count === 0 && !filled) continue; // the column's default, or NULL: what Prisma leaves it to
+    const column = columns.get(field.column);
+    if (!column || column.generated || field.isList) return undefined;
+    // Prisma writes DEFAULT for the rows without it; one array cannot say "default".
+    if (count < rows.length && !filled && column.hasDefault) return undefined;
+    const values = new Array<Element>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const value = (rows[i] as Row)[name];
+      const element = value === undefined ? fillValue(fill, field, column, now) : toElement(value, field, column);
+      if (element === NO) return undefined;
+      values[i] = element;
+    }
+    names.push(quoteIdent(field.column));
+    arrays.push(`$${arrays.length + 1}::${column.arrayType}`);
+    params.push(values);
+  }
+  if (names.length === 0) return undefined;
+  const conflict = skipDuplicates ? " ON CONFLICT DO NOTHING" : "";
+  return {
+    sql: `INSERT INTO ${quoteIdent(meta.table)} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})${conflict}`,
+    params,
+  };
+}
+
+function fillValue(fill: ClientDefault | undefined, field: ScalarField, column: ColumnInfo, now: Date): Element {
+  switch (fill?.kind) {
+    case "uuid":
+      return randomUUID();
+    case "now":
+      return timestamp(now, column);
+    case "value":
+      // A Json field's string default is already JSON text; anything else is its own text form.
+      return field.type === "Json" && typeof fill.value === "string" ? fill.value : String(fill.value);
+    default:
+      return null;
+  }
+}
+
+/** A value as the text PostgreSQL reads for the column's type; NO where Prisma must decide. */
+function toElement(value: unknown, field: ScalarField, column: ColumnInfo): Element {
+  if (value === null) return field.type === "Json" ? NO : null; // Json needs Prisma.JsonNull / DbNull
+  switch (field.type) {
+    case "String":
+    case "Enum":
+      return typeof value === "string" ? value : NO;
+    case "Int":
+      return typeof value === "number" && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31
+        ? String(value)
+        : NO;
+    case "BigInt":
+      return typeof value === "bigint" || Number.isSafeInteger(value) ? String(value) : NO;
+    case "Float":
+      return typeof value === "number" && Number.isFinite(value) ? String(value) : NO;
+    case "Boolean":
+      return typeof value === "boolean" ? String(value) : NO;
+    case "DateTime":
+      return value instanceof Date ? timestamp(value, column) : NO;
+    case "Json":
+      return json(value);
+    default:
+      return NO; // Decimal: Prisma's own rounding and types
+  }
+}
+
+/**
+ * Prisma stores a Date in a `timestamp` column as its UTC wall time: the ISO text without the
+ * zone, which PostgreSQL reads the same whatever the session's time zone.
+ */
+function timestamp(date: Date, column: ColumnInfo): Element {
+  if (Number.isNaN(date.getTime())) return NO;
+  const iso = date.toISOString();
+  if (iso.length !== 24) return NO; // years outside 0000-9999
+  if (column.type === "timestamp without time zone") return iso.slice(0, -1);
+  return column.type === "timestamp with time zone" ? iso : NO;
+}
+
+function json(value: unknown): Element {
+  if (typeof value === "number" && !Number.isFinite(value)) return NO;
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && !isPlain(value)) return NO;
+  try {
+    return JSON.stringify(value) ?? NO;
+  } catch {
+    return NO; // a BigInt, a cycle
+  }
+}
+
+function isPlain(value: unknown): value is Row {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,102 @@
+import type { ModelName } from "./model-meta.ts";
+
+/**
+ * What Prisma itself puts in a field a create leaves out. `database` means Prisma leaves it to
+ * the column's own default (`autoincrement()`, `dbgenerated()`, `sequence()`); a field without
+ * any `@default` is not listed. `unsupported` is a generator the library does not reproduce
+ * (`cuid()`, `nanoid()`, `ulid()`, `uuid(7)`, list defaults).
+ */
+export type ClientDefault =
+  | { readonly kind: "uuid" }
+  | { readonly kind: "now" }
+  /** A literal; on a Json field, a string is the JSON text itself (`@default("{}")`). */
+  | { readonly kind: "value"; readonly value: string | number | boolean }
+  | { readonly kind: "database" }
+  | { readonly kind: "unsupported" };
+
+export type ClientDefaults = Readonly<Record<ModelName, ReadonlyMap<string, ClientDefault>>>;
+
+const DATABASE_FUNCTIONS = new Set(["autoincrement", "dbgenerated", "sequence"]);
+
+/**
+ * Reads the `@default`s and `@updatedAt`s of Document and Annotation from the schema text the
+ * client carries for its query compiler (`inlineSchema`, Prisma 6.16+ and 7): the runtime data
+ * model a client exposes says which fields exist, not how Prisma fills them. Undefined when the
+ * client has no schema text or it does not parse as expected, and callers then leave writes to
+ * Prisma.
+ */
+export function readClientDefaults(client: unknown): ClientDefaults | undefined {
+  const schema = (client as { _engineConfig?: { inlineSchema?: unknown } } | null)?._engineConfig?.inlineSchema;
+  if (typeof schema !== "string") return undefined;
+  const document = modelDefaults(schema, "Document");
+  const annotation = modelDefaults(schema, "Annotation");
+  return document && annotation ? { Document: document, Annotation: annotation } : undefined;
+}
+
+/** Exported for tests: the defaults of one `model Name { ... }` block of a schema. */
+export function modelDefaults(schema: string, model: ModelName): Map<string, ClientDefault> | undefined {
+  const lines = schema.split(/\r?\n/);
+  const start = lines.findIndex((l) => new RegExp(`^\\s*model\\s+${model}\\s*\\{\\s*$`).test(stripComment(l)));
+  if (start === -1) return undefined;
+  const defaults = new Map<string, ClientDefault>();
+  for (const raw of lines.slice(start + 1)) {
+    const line = stripComment(raw).trim();
+    if (line === "}") return defaults;
+    if (line === "" || line.startsWith("@@")) continue;
+    const field = /^(\w+)\s+\w+(\[\]|\?)?\s*(.*)$/.exec(line);
+    if (!field) return undefined;
+    const [, name, modifier, attributes] = field as unknown as [string, string, string | undefined, string];
+    const found = parseDefault(attributes, modifier === "[]");
+    if (found) defaults.set(name, found);
+  }
+  return undefined;
+}
+
+function parseDefault(attributes: string, isList: boolean): ClientDefault | undefined {
+  if (/(^|\s)@updatedAt\b/.test(attributes)) return { kind: "now" };
+  const at = attributes.indexOf("@default(");
+  if (at === -1) return undefined;
+  if (isList) return { kind: "unsupported" };
+  const arg = attributes.slice(at + "@default(".length).trimStart();
+  const call = /^(\w+)\(\s*([^)]*?)\s*\)/.exec(arg);
+  if (call) {
+    const [, fn, inner] = call as unknown as [string, string, string];
+    if (fn === "now") return { kind: "now" };
+    if (fn === "uuid" && (inner === "" || inner === "4")) return { kind: "uuid" };
+    return DATABASE_FUNCTIONS.has(fn) ? { kind: "database" } : { kind: "unsupported" };
+  }
+  const literal = parseLiteral(arg);
+  return literal === undefined ? { kind: "unsupported" } : { kind: "value", value: literal };
+}
+
+/** A string, number, boolean or enum value followed by the closing `)` (or a named argument). */
+function parseLiteral(arg: string): string | number | boolean | undefined {
+  if (arg.startsWith('"')) {
+    const string = /^"((?:[^"\\]|\\.)*)"\s*[,)]/.exec(arg);
+    if (!string) return undefined;
+    try {
+      // Prisma string literals escape like JSON ones (\" \\ \n \uXXXX).
+      return JSON.parse(`"${string[1]}"`) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  const word = /^([\w.+-]+)\s*[,)]/.exec(arg);
+  if (!word) return undefined;
+  const token = word[1] as string;
+  if (token === "true" || token === "false") return token === "true";
+  if (/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(token)) return Number(token);
+  return /^[A-Za-z_]\w*$/.test(token) ? token : undefined; // an enum value
+}
+
+/** Drops a `//` comment, leaving `//` inside string literals alone. */
+function stripComment(line: string): string {
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === "\\" && inString) i++;
+    else if (c === '"') inString = !inString;
+    else if (c === "/" && !inString && line[i + 1] === "/") return line.slice(0, i);
+  }
+  return line;
+}
