@@ -25,6 +25,34 @@ export function insertAnnotations(rows: readonly IngestRow[], vectors: readonly 
   return { sql, params };
 }
 
+export interface DocumentRow {
+  readonly id: string;
+  readonly title: string;
+  readonly content: string;
+  readonly label: string;
+  readonly metadata: Record<string, number>;
+}
+
+/** INSERT of document rows with their vectors, as the save hook writes them. */
+export function insertDocumentRows(rows: readonly DocumentRow[], vectors: readonly number[][], model: string) {
+  const params: unknown[] = [];
+  const tuples = rows.map((row, i) => {
+    const b = params.length;
+    params.push(
+      row.id,
+      row.title,
+      row.content,
+      row.label,
+      JSON.stringify(row.metadata),
+      vectorToSql(vectors[i]!),
+      model,
+    );
+    return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5}::jsonb,$${b + 6},$${b + 7},now())`;
+  });
+  const sql = `INSERT INTO "Document" (id, title, content, label, metadata, "embeddingPayload", "embeddingModel", "updatedAt") VALUES ${tuples.join(",")}`;
+  return { sql, params };
+}
+
 export function insertDocument(id: string, content: string, vector: number[], model: string) {
   return {
     sql: `INSERT INTO "Document" (id, content, "embeddingPayload", "embeddingModel", "updatedAt") VALUES ($1, $2, $3, $4, now())`,

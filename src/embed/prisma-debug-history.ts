@@ -12,11 +12,11 @@ import { pathToFileURL } from "node:url";
  * calls, which with 1000 rows each kept 350 MiB alive in the ingest benchmark, and V8 let the
  * heap grow to 3x that before collecting.
  *
- * So the save hook and `$reembed` count the vectors and texts they send, and once that passes
- * {@link TRIM_AFTER_CHARS} the next write through them first empties those histories:
- * `clearLogs()` for @prisma/debug, 100 short entries for the runtime's copy, which exports no
- * way to clear it. Prisma's behaviour is unchanged; only a panic report made afterwards would
- * list fewer earlier debug calls. Best effort: copies of these modules this package cannot
+ * So the save hook, `$reembed` and the LlamaIndex store count the vectors and texts they send,
+ * and once that passes {@link TRIM_AFTER_CHARS} the next write through them first empties those
+ * histories: `clearLogs()` for @prisma/debug, 100 short entries for the runtime's copy, which
+ * exports no way to clear it. Prisma's behaviour is unchanged; only a panic report made
+ * afterwards would list fewer earlier debug calls. Best effort: copies of these modules this package cannot
  * resolve (a bundled app, a second install) keep their history, and nothing fails because of it.
  */
 export const TRIM_AFTER_CHARS = 1_000_000;
