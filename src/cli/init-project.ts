@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { InvalidArgumentError, SchemaMismatchError } from "../errors.ts";
+import { datasourceProvider, type SchemaBlock, schemaBlocks, signatureDifferences } from "../schema/schema-blocks.ts";
 import { packagePaths } from "./package-paths.ts";
-import { datasourceProvider, type SchemaBlock, schemaBlocks, signatureDifferences } from "./schema-blocks.ts";
 
 const MODELS = ["Document", "Annotation"] as const;
 const LOCK = "migration_lock.toml";

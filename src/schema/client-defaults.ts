@@ -1,4 +1,5 @@
 import type { ModelName } from "./model-meta.ts";
+import { schemaBlocks, stripComment } from "./schema-blocks.ts";
 
 /**
  * What Prisma itself puts in a field a create leaves out. `database` means Prisma leaves it to
@@ -35,13 +36,12 @@ export function readClientDefaults(client: unknown): ClientDefaults | undefined 
 
 /** Exported for tests: the defaults of one `model Name { ... }` block of a schema. */
 export function modelDefaults(schema: string, model: ModelName): Map<string, ClientDefault> | undefined {
-  const lines = schema.split(/\r?\n/);
-  const start = lines.findIndex((l) => new RegExp(`^\\s*model\\s+${model}\\s*\\{\\s*$`).test(stripComment(l)));
-  if (start === -1) return undefined;
+  const block = schemaBlocks(schema).find((b) => b.kind === "model" && b.name === model);
+  if (!block) return undefined;
+  const lines = block.text.split("\n").map((l) => stripComment(l).trim());
+  if (lines.at(-1) !== "}") return undefined; // the block never closed
   const defaults = new Map<string, ClientDefault>();
-  for (const raw of lines.slice(start + 1)) {
-    const line = stripComment(raw).trim();
-    if (line === "}") return defaults;
+  for (const line of lines.slice(lines.findIndex((l) => l.startsWith("model")) + 1, -1)) {
     if (line === "" || line.startsWith("@@")) continue;
     const field = /^(\w+)\s+\w+(\[\]|\?)?\s*(.*)$/.exec(line);
     if (!field) return undefined;
@@ -49,7 +49,7 @@ export function modelDefaults(schema: string, model: ModelName): Map<string, Cli
     const found = parseDefault(attributes, modifier === "[]");
     if (found) defaults.set(name, found);
   }
-  return undefined;
+  return defaults;
 }
 
 function parseDefault(attributes: string, isList: boolean): ClientDefault | undefined {
@@ -87,16 +87,4 @@ function parseLiteral(arg: string): string | number | boolean | undefined {
   if (token === "true" || token === "false") return token === "true";
   if (/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(token)) return Number(token);
   return /^[A-Za-z_]\w*$/.test(token) ? token : undefined; // an enum value
-}
-
-/** Drops a `//` comment, leaving `//` inside string literals alone. */
-function stripComment(line: string): string {
-  let inString = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === "\\" && inString) i++;
-    else if (c === '"') inString = !inString;
-    else if (c === "/" && !inString && line[i + 1] === "/") return line.slice(0, i);
-  }
-  return line;
 }

@@ -58,8 +58,8 @@ export function datasourceProvider(schema: string): string | undefined {
   return block && /^\s*provider\s*=\s*"([^"]+)"/m.exec(block.text)?.[1];
 }
 
-// `//` starts a comment only outside a string.
-function stripComment(line: string): string {
+/** A schema line without its `//` comment; `//` inside a string (`"http://..."`) stays. */
+export function stripComment(line: string): string {
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
