@@ -1,4 +1,8 @@
 import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import { tinyModelDir } from "./store.ts";
 
@@ -54,3 +58,30 @@ export function runCli(
 /** The lines a run printed on stderr that are not progress or notes: its error lines. */
 export const errorLines = (run: CliRun): string[] =>
   run.stderr.split("\n").filter((line) => line.startsWith("prisma-hybrid-store"));
+
+/**
+ * Temporary directories of files to ingest, removed when the test file ends. Call at the top of
+ * a test file: it registers the cleanup there.
+ */
+export function tempCorpora(prefix: string) {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    /** A new directory holding `files` (paths may have subdirectories; text or bytes). */
+    corpus(files: Record<string, string | Buffer>): string {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      for (const [name, content] of Object.entries(files)) {
+        mkdirSync(join(dir, name, ".."), { recursive: true });
+        writeFileSync(join(dir, name), content);
+      }
+      return dir;
+    },
+    /** Removes `dir` with the others (a corpus renamed by the test). */
+    track(dir: string): void {
+      dirs.push(dir);
+    },
+  };
+}

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Embedder } from "../../src/embed/embedder.ts";
@@ -9,26 +8,13 @@ import { IngestFileError } from "../../src/ingest/ingest-error.ts";
 import { ingestFiles } from "../../src/ingest/ingest-files.ts";
 import type { IngestProgress } from "../../src/ingest/ingest-types.ts";
 import { pruneDocuments } from "../../src/ingest/prune.ts";
-import { errorLines, runCli } from "../helpers/cli.ts";
+import { errorLines, runCli, tempCorpora } from "../helpers/cli.ts";
 import { createPrisma, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 
 const base = createPrisma();
-const dirs: string[] = [];
-after(async () => {
-  await base.$disconnect();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function corpus(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "phs-cli-ingest-"));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const { corpus, track } = tempCorpora("phs-cli-ingest-");
+after(() => base.$disconnect());
 
 const sentences = (topic: string, n: number) =>
   Array.from({ length: n }, (_, i) => `The ${topic} sentence number ${i} talks about ${topic} again.`).join(" ");
@@ -387,7 +373,7 @@ describe("pruneDocuments (library)", () => {
     await ingestFiles(prisma, [dir], { label, root: dir });
     const moved = `${dir}-moved`;
     renameSync(dir, moved);
-    dirs.push(moved);
+    track(moved);
     const again = await ingestFiles(prisma, [moved], { label, root: moved });
     assert.deepEqual(again.files, { new: 0, changed: 0, unchanged: 2 });
     rmSync(join(moved, b));

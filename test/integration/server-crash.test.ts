@@ -1,35 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { describe, test } from "node:test";
-import { promisify } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { databaseUrl, target, uniqueLabel, withPg } from "../helpers/db.ts";
+import { crashServer, restartServer, serverControlProblem } from "../helpers/native-server.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { within } from "../helpers/time.ts";
 
-// The server this test stops and restarts: .ci/run sets these for the one it starts with
-// ../shared/scripts/native-postgres.sh (data directory /tmp/prisma-hybrid-store-pg-$PORT).
-const dataDir = process.env.PHS_TEST_PG_DATADIR;
-const port = process.env.PHS_TEST_PG_PORT;
-const bin = process.env.PHS_TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin";
-
-function skipReason(): string | false {
-  if (target() !== "server") return "needs a real PostgreSQL server: set TEST_DATABASE_URL (docs/postgres-server.md)";
-  if (!dataDir || !port) {
-    return "needs control of the server: set PHS_TEST_PG_DATADIR and PHS_TEST_PG_PORT (.ci/run does)";
-  }
-  if (new URL(databaseUrl()).port !== port) return `PHS_TEST_PG_PORT=${port} is not the port of TEST_DATABASE_URL`;
-  return false;
-}
-
-/** pg_ctl as the server's owner: root hands over to "postgres", anyone else runs it directly. */
-async function pgCtl(...args: string[]): Promise<void> {
-  const ctl = [`${bin}/pg_ctl`, "-D", dataDir!, ...args];
-  const [cmd, ...rest] = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...ctl] : ctl;
-  await promisify(execFile)(cmd!, rest);
-}
+const skipReason = (): string | false =>
+  target() === "server"
+    ? serverControlProblem()
+    : "needs a real PostgreSQL server: set TEST_DATABASE_URL (docs/postgres-server.md)";
 
 const ANNOTATIONS = 3;
 
@@ -71,7 +53,7 @@ describe("on a PostgreSQL server: a crash in the middle of writes", { skip: skip
           );
           return;
         }
-        if (acknowledged.length >= 120 && !crash) crash = pgCtl("stop", "-m", "immediate");
+        if (acknowledged.length >= 120 && !crash) crash = crashServer();
       }
     };
 
@@ -88,10 +70,10 @@ describe("on a PostgreSQL server: a crash in the middle of writes", { skip: skip
         5_000,
       );
       if (disconnected === "timed out") t.diagnostic("prisma.$disconnect() had not settled 5 s after the crash");
-      await pgCtl("-l", `${dataDir}/server.log`, "-w", "-t", "120", "restart");
+      await restartServer();
       restarted = true;
     } finally {
-      if (crash && !restarted) await pgCtl("-l", `${dataDir}/server.log`, "-w", "-t", "120", "restart").catch(() => {});
+      if (crash && !restarted) await restartServer().catch(() => {});
     }
     t.diagnostic(
       `${acknowledged.length} writes acknowledged before the crash; writers then saw: ${[...errors].join(" | ")}`,

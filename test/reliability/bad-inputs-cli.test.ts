@@ -5,30 +5,14 @@
  * or a file name) exits 0 and is stored or searched as exactly that data.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe } from "node:test";
-import { type CliRun, errorLines, runCli } from "../helpers/cli.ts";
+import { describe } from "node:test";
+import { type CliRun, errorLines, runCli, tempCorpora } from "../helpers/cli.ts";
 import { uniqueLabel, withPg } from "../helpers/db.ts";
 import { type BadInput, type Created, runCases } from "./cases.ts";
 
 const HOSTILE = `x'; DROP TABLE "Document"; --`;
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A directory of files (text or bytes) for one case. */
-function corpus(files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(join(tmpdir(), "phs-bad-cli-"));
-  dirs.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+const { corpus } = tempCorpora("phs-bad-cli-");
 
 interface CliCase {
   readonly name: string;

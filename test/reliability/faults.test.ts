@@ -5,7 +5,7 @@
  * PHS_TEST_PG_PORT, as test/integration/server-crash.test.ts does.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import type { Embedder } from "../../src/embed/embedder.ts";
@@ -25,6 +24,7 @@ import { IngestFileError } from "../../src/ingest/ingest-error.ts";
 import { ingestFiles } from "../../src/ingest/ingest-files.ts";
 import { type CliRun, errorLines, repoRoot, runCli } from "../helpers/cli.ts";
 import { createPrisma, databaseUrl, target, uniqueLabel, withPg } from "../helpers/db.ts";
+import { crashServer, restartServer, serverControlProblem } from "../helpers/native-server.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { within } from "../helpers/time.ts";
 import { assertUnchanged, snapshot } from "./snapshot.ts";
@@ -196,35 +196,11 @@ async function embeddedServer(dataDir: string, maxConnections = 8): Promise<Cras
   return server;
 }
 
-// The PostgreSQL server under test, when the run may stop it (.ci/run sets these for the server
-// it starts with ../shared/scripts/native-postgres.sh).
-const pgDataDir = process.env.PHS_TEST_PG_DATADIR;
-const pgPort = process.env.PHS_TEST_PG_PORT;
-const pgBin = process.env.PHS_TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+const serverSkip = (): string | false => (target() === "server" ? serverControlProblem() : false);
 
-function serverSkip(): string | false {
-  if (target() !== "server") return false;
-  if (!pgDataDir || !pgPort) return "needs control of the server: set PHS_TEST_PG_DATADIR and PHS_TEST_PG_PORT";
-  if (new URL(databaseUrl()).port !== pgPort) return `PHS_TEST_PG_PORT=${pgPort} is not the port of TEST_DATABASE_URL`;
-  return false;
-}
-
-/** pg_ctl as the server's owner: root hands over to "postgres", anyone else runs it directly. */
-async function pgCtl(...args: string[]): Promise<void> {
-  const ctl = [`${pgBin}/pg_ctl`, "-D", pgDataDir!, ...args];
-  const [cmd, ...rest] = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...ctl] : ctl;
-  await promisify(execFile)(cmd!, rest);
-}
-
-/** The test's own PostgreSQL server: `pg_ctl stop -m immediate` is a crash (recovery on restart). */
+/** The test's own PostgreSQL server, crashed and restarted with pg_ctl. */
 function nativeServer(): Crashable {
-  return {
-    url: databaseUrl(),
-    crash: () => pgCtl("stop", "-m", "immediate"),
-    // restart, not start: it reads the port and options of the last start from postmaster.opts.
-    restart: () => pgCtl("-l", `${pgDataDir}/server.log`, "-w", "-t", "120", "restart"),
-    stop: async () => {},
-  };
+  return { url: databaseUrl(), crash: crashServer, restart: restartServer, stop: async () => {} };
 }
 
 async function countDocuments(url: string, label: string): Promise<number> {
