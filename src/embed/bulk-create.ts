@@ -3,6 +3,7 @@ import { connectionFailure } from "../db/connect.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
 import { quoteIdent } from "../db/sql.ts";
 import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
+import { isPlainObject } from "../query/where-schema.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
 import type { ModelMeta, ModelName, ScalarField, StoreSchema } from "../schema/model-meta.ts";
 
@@ -87,12 +88,12 @@ export function compileBulkCreate(
   args: unknown,
   now: Date,
 ): CompiledQuery | undefined {
-  if (!isPlain(args)) return undefined;
+  if (!isPlainObject(args)) return undefined;
   const { data, skipDuplicates, ...rest } = args;
   if (Object.values(rest).some((v) => v !== undefined)) return undefined;
   if (skipDuplicates !== undefined && typeof skipDuplicates !== "boolean") return undefined;
   const rows = Array.isArray(data) ? data : [data];
-  if (rows.length === 0 || !rows.every(isPlain)) return undefined;
+  if (rows.length === 0 || !rows.every(isPlainObject)) return undefined;
 
   const present = new Map<string, number>();
   for (const row of rows as Row[]) {
@@ -189,16 +190,10 @@ function timestamp(date: Date, column: ColumnInfo): Element {
 
 function json(value: unknown): Element {
   if (typeof value === "number" && !Number.isFinite(value)) return NO;
-  if (typeof value === "object" && value !== null && !Array.isArray(value) && !isPlain(value)) return NO;
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && !isPlainObject(value)) return NO;
   try {
     return JSON.stringify(value) ?? NO;
   } catch {
     return NO; // a BigInt, a cycle
   }
-}
-
-function isPlain(value: unknown): value is Row {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
