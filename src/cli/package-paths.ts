@@ -4,7 +4,6 @@ import { fileURLToPath } from "node:url";
 // This file is src/cli/package-paths.ts in a checkout and dist/cli/package-paths.js when
 // installed: the package root is two levels up either way.
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
 /** Absolute paths of what the CLI uses from its own package. */
 export const packagePaths = {
@@ -13,8 +12,6 @@ export const packagePaths = {
   migrations: `${root}prisma/migrations`,
   sample: `${root}sample`,
   tinyModel: `${root}test/fixtures/tiny-minilm`,
-  /** The Prisma config `migrate` passes with --config (a .ts file in a checkout). */
-  migrateConfig: fileURLToPath(new URL(`./prisma-migrate-config${extension}`, import.meta.url)),
 } as const;
 
 /** The package's version, for `--version`. */

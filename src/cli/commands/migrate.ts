@@ -1,7 +1,7 @@
+import { migrateDeploy } from "../apply-migrations.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { formatDuration } from "../format.ts";
-import { migrateDeploy } from "../prisma-migrate.ts";
 import { BIN } from "../report-error.ts";
 
 const spec = { command: "migrate", options: { "data-dir": { type: "string" } } } as const;
@@ -11,9 +11,10 @@ export const migrateCommand: Command = {
   summary: "apply the bundled migrations (pgvector, tables, triggers, indexes)",
   help: `Usage: ${BIN} migrate [--data-dir DIR]
 
-Applies the package's migrations with \`prisma migrate deploy\`: CREATE EXTENSION vector, the
-Document and Annotation tables, the save-hook triggers and the search indexes (HNSW, GIN).
-Safe to run again: applied migrations are skipped.
+Applies the package's migrations: CREATE EXTENSION vector, the Document and Annotation tables,
+the save-hook triggers and the search indexes (HNSW, GIN). They are recorded in
+_prisma_migrations as \`prisma migrate deploy\` records them, so your own \`prisma migrate deploy\`
+sees them as applied. Needs no Prisma CLI. Safe to run again: applied migrations are skipped.
 
 Target: DATABASE_URL when set; otherwise the embedded database (the one \`${BIN} db\` serves,
 or started just for this command).
