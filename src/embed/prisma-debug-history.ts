@@ -36,7 +36,7 @@ interface DebugModule {
 let sentChars = 0;
 let esmModules: Promise<DebugModule[]> | undefined;
 const fillers = new WeakMap<DebugFactory, DebugCall>();
-const require = createRequire(import.meta.url);
+const nodeRequire = createRequire(import.meta.url);
 
 /** Records vector text (and the text it embeds) about to be sent in a write. */
 export function countSentChars(chars: number): void {
@@ -79,7 +79,7 @@ const CJS_FILES = [
 
 /** CommonJS copies already loaded (never loads one). */
 function loadedCjsModules(): DebugModule[] {
-  return Object.entries(require.cache)
+  return Object.entries(nodeRequire.cache)
     .filter(([path, module]) => module?.loaded && CJS_FILES.some((pattern) => pattern.test(path)))
     .map(([, module]) => module!.exports as DebugModule);
 }
@@ -91,17 +91,22 @@ function loadedCjsModules(): DebugModule[] {
  */
 async function loadEsmModules(): Promise<DebugModule[]> {
   const urls: string[] = [];
-  const cjsRuntimeLoaded = Object.keys(require.cache).some((path) => CJS_FILES[0]!.test(path));
-  if (!cjsRuntimeLoaded) urls.push(...optional(() => import.meta.resolve("@prisma/client/runtime/client")));
+  const cjsRuntimeLoaded = Object.keys(nodeRequire.cache).some((path) => CJS_FILES[0]!.test(path));
+  if (!cjsRuntimeLoaded) urls.push(...optional(() => esmTwin(nodeRequire.resolve("@prisma/client/runtime/client"))));
   urls.push(
     ...optional(() => {
-      const utils = createRequire(require.resolve("@prisma/adapter-pg")).resolve("@prisma/driver-adapter-utils");
-      const mjs = createRequire(utils).resolve("@prisma/debug").replace(/\.js$/, ".mjs");
-      return existsSync(mjs) ? pathToFileURL(mjs).href : undefined;
+      const utils = createRequire(nodeRequire.resolve("@prisma/adapter-pg")).resolve("@prisma/driver-adapter-utils");
+      return esmTwin(createRequire(utils).resolve("@prisma/debug"));
     }),
   );
   const modules = await Promise.all(urls.map((url) => import(url).catch(() => undefined)));
   return modules.filter((m): m is DebugModule => typeof m === "object" && m !== null);
+}
+
+/** The `.mjs` file next to a resolved CommonJS `.js` (resolved with `require`, so this file also builds as CommonJS). */
+function esmTwin(cjsPath: string): string | undefined {
+  const mjs = cjsPath.replace(/\.js$/, ".mjs");
+  return existsSync(mjs) ? pathToFileURL(mjs).href : undefined;
 }
 
 function optional(resolve: () => string | undefined): string[] {
