@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { InvalidArgumentError, SchemaMismatchError } from "../errors.ts";
 import { datasourceProvider, type SchemaBlock, schemaBlocks, signatureDifferences } from "../schema/schema-blocks.ts";
+import { newSchemaText, type ProjectPrisma, prismaConfigText, projectPrisma } from "./new-schema.ts";
 import { packagePaths } from "./package-paths.ts";
 
 const MODELS = ["Document", "Annotation"] as const;
@@ -11,6 +12,8 @@ const LOCK = "migration_lock.toml";
 /** What `init` did. Paths are absolute. */
 export interface InitResult {
   readonly schemaFile: string;
+  /** Files init created because the project had none: the schema and prisma.config.ts. */
+  readonly created: string[];
   readonly modelsAdded: string[];
   readonly modelsPresent: string[];
   readonly migrationsDir: string;
@@ -21,8 +24,9 @@ export interface InitResult {
 }
 
 /**
- * Adds the Document and Annotation models to an existing Prisma schema (a file, or a folder of
- * .prisma files) and copies the bundled migrations into its migrations folder. Everything is
+ * Adds the Document and Annotation models to the project's Prisma schema (a file, or a folder of
+ * .prisma files; a project without one gets a new schema, with generator and datasource settings
+ * right for its Prisma 6 or 7, and a prisma.config.ts) and copies the bundled migrations into its migrations folder. Everything is
  * checked before anything is written; running it again changes nothing; files it did not
  * create are never overwritten.
  *
@@ -31,11 +35,14 @@ export interface InitResult {
  */
 export async function initProject(options: { schema: string; migrations?: string | undefined }): Promise<InitResult> {
   const schemaPath = resolve(options.schema);
-  const info = await stat(schemaPath).catch(() => undefined);
+  let info = await stat(schemaPath).catch(() => undefined);
+  const created: string[] = [];
   if (!info) {
-    throw new InvalidArgumentError(
-      `No Prisma schema at ${options.schema}. Run this in your project, or pass --schema path/to/schema.prisma (or your schema folder).`,
-    );
+    if (!schemaPath.endsWith(".prisma")) {
+      throw new InvalidArgumentError(`No Prisma schema folder at ${options.schema}.`);
+    }
+    created.push(...(await createSchema(schemaPath, projectPrisma(process.cwd()))));
+    info = await stat(schemaPath);
   }
   const files = info.isDirectory() ? await prismaFiles(schemaPath) : [schemaPath];
   const texts = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, "utf8") })));
@@ -84,6 +91,7 @@ export async function initProject(options: { schema: string; migrations?: string
   if (plan.writeLock) await writeFile(join(migrationsDir, LOCK), plan.lock, { flag: "wx" });
   return {
     schemaFile,
+    created,
     modelsAdded: toAdd.map((b) => b.name),
     modelsPresent: present,
     migrationsDir,
@@ -92,6 +100,29 @@ export async function initProject(options: { schema: string; migrations?: string
     migrationsDiffering: plan.differing,
   };
 }
+
+/** A new schema file and a prisma.config.ts (unless the project has one); returns the paths written. */
+async function createSchema(schemaPath: string, prisma: ProjectPrisma): Promise<string[]> {
+  await mkdir(dirname(schemaPath), { recursive: true });
+  await writeFile(schemaPath, newSchemaText(prisma), { flag: "wx" });
+  const cwd = process.cwd();
+  if (CONFIG_FILES.some((name) => existsSync(join(cwd, name)))) return [schemaPath];
+  const config = join(cwd, "prisma.config.ts");
+  await writeFile(config, prismaConfigText(prisma.major, relative(cwd, schemaPath).split(sep).join("/")), {
+    flag: "wx",
+  });
+  return [schemaPath, config];
+}
+
+const CONFIG_FILES = [
+  "prisma.config.ts",
+  "prisma.config.mts",
+  "prisma.config.js",
+  "prisma.config.mjs",
+  "prisma.config.cjs",
+  "prisma.config.cts",
+  ".config/prisma.ts",
+];
 
 async function planMigrations(dir: string) {
   const bundled = (await readdir(packagePaths.migrations, { withFileTypes: true }))

@@ -14,10 +14,13 @@ export const initCommand: Command = {
   summary: "add the Document/Annotation models and migrations to your Prisma project",
   help: `Usage: ${BIN} init [--schema prisma/schema.prisma] [--migrations DIR]
 
-Adds the Document and Annotation models to your existing Prisma schema and copies the bundled
+Adds the Document and Annotation models to your Prisma schema and copies the bundled
 migrations (pgvector, tables, save-hook triggers, search indexes) into your migrations folder.
 Run it again at any time: models already there and migrations already copied are left alone,
-and files it did not create are never overwritten. If your schema has a Document or Annotation
+and files it did not create are never overwritten. A project without a schema gets one: the
+\`prisma-client\` generator (output src/generated/prisma, CommonJS for a CommonJS project) and a
+PostgreSQL datasource set for the installed Prisma (6: engineType = "client" and the url;
+7: no url in the schema), and a prisma.config.ts (the URL, .env). If your schema has a Document or Annotation
 model of its own that differs, it changes nothing and says so.
 
 Options:
@@ -25,7 +28,7 @@ Options:
   --migrations DIR   your migrations folder (default: "migrations" next to the schema)
   -h, --help         show this help
 
-Then: npx prisma generate && npx prisma migrate deploy`,
+Then: npx prisma generate && npx ${BIN} migrate`,
 
   async run(argv) {
     const { values } = parseCommandArgs(spec, argv);
@@ -38,6 +41,7 @@ Then: npx prisma generate && npx prisma migrate deploy`,
       migrations: values.migrations,
     });
     const rel = (p: string) => relative(process.cwd(), p) || ".";
+    for (const file of result.created) print(`Created ${rel(file)}.`);
     const models =
       result.modelsAdded.length > 0
         ? `added models ${result.modelsAdded.join(", ")}`
@@ -52,7 +56,8 @@ Then: npx prisma generate && npx prisma migrate deploy`,
       print(`  left as is: ${name}/migration.sql exists with other content than prisma-hybrid-store's.`);
     }
     if (copied > 0 || result.modelsAdded.length > 0) {
-      print("Next: npx prisma generate && npx prisma migrate deploy (DATABASE_URL: PostgreSQL with pgvector).");
+      print(`Next: npx prisma generate && npx ${BIN} migrate`);
+      print("(migrate: DATABASE_URL when set, a PostgreSQL server with pgvector; else the embedded database)");
     }
     return 0;
   },
