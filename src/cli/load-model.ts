@@ -47,3 +47,8 @@ export async function loadCliEmbedder(
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
+
+/** The line a command prints before it embeds: which model its vectors come from. */
+export function modelLine(embedder: MiniLmEmbedder): string {
+  return `Embedding model: ${embedder.modelId}`;
+}

@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { Tensor } from "@huggingface/transformers";
 import {
   EmbeddingError,
@@ -9,8 +10,9 @@ import {
 import type { Embedder } from "./embedder.ts";
 import { type MiniLmEmbedderOptions, resolveMiniLmOptions } from "./minilm-options.ts";
 import { type LoadedModel, loadModel } from "./model-loader.ts";
-import { type ModelLocation, searchedPlaces } from "./model-location.ts";
+import { directoryModelId, type ModelLocation, searchedPlaces } from "./model-location.ts";
 import { meanPoolNormalize } from "./pooling.ts";
+import { DownloadStalledError } from "./timed-fetch.ts";
 import { truncatingEncoder } from "./truncating-tokenizer.ts";
 
 interface Session extends LoadedModel {
@@ -30,8 +32,8 @@ interface Session extends LoadedModel {
  * ```
  */
 export class MiniLmEmbedder implements Embedder {
-  /** The model name (not the directory), e.g. `"Xenova/all-MiniLM-L6-v2"`. */
-  readonly modelId: string;
+  readonly #name: string;
+  #directoryId: string | undefined;
   readonly dimensions: number;
   readonly batchSize: number;
   readonly maxTokens: number;
@@ -43,10 +45,21 @@ export class MiniLmEmbedder implements Embedder {
   constructor(options: MiniLmEmbedderOptions = {}) {
     const resolved = resolveMiniLmOptions(options);
     this.#location = resolved.location;
-    this.modelId = resolved.location.model;
+    this.#name = resolved.location.model;
     this.dimensions = resolved.dimensions;
     this.batchSize = resolved.batchSize;
     this.maxTokens = resolved.maxTokens;
+  }
+
+  /**
+   * What the vectors are stored under: the hub id (`"Xenova/all-MiniLM-L6-v2"`), or for a model
+   * directory its name and a hash of its weights (`"tiny-minilm@sha256:1a2b3c4d5e6f"`), so a
+   * different model in the same directory gets a different id.
+   */
+  get modelId(): string {
+    if (this.#location.modelDir === undefined) return this.#name;
+    this.#directoryId ??= directoryModelId(this.#location);
+    return this.#directoryId ?? (this.#location.named ? this.#name : basename(this.#location.modelDir));
   }
 
   /**
@@ -136,7 +149,9 @@ export class MiniLmEmbedder implements Embedder {
       (error: unknown) => {
         // Forget the failure, so a later call can retry once the files are in place.
         if (this.#session === session) this.#session = this.#ready = undefined;
-        throw new ModelNotFoundError(location.model, searchedPlaces(location), { cause: error });
+        throw new ModelNotFoundError(location.model, searchedPlaces(location, stalledDownload(error)), {
+          cause: error,
+        });
       },
     );
     this.#session = session;
@@ -145,4 +160,12 @@ export class MiniLmEmbedder implements Embedder {
     this.#ready.catch(() => undefined);
     return session;
   }
+}
+
+/** The stalled download behind a failed load, if that is why it failed. */
+function stalledDownload(error: unknown): DownloadStalledError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DownloadStalledError) return e;
+  }
+  return undefined;
 }

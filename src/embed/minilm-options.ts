@@ -11,9 +11,16 @@ import type { ModelLocation } from "./model-location.ts";
  * ```
  */
 export interface MiniLmEmbedderOptions {
-  /** Hub id, also stored as `modelId`. Default `PHS_MODEL`, else `"Xenova/all-MiniLM-L6-v2"`. */
+  /**
+   * Hub id, stored as `modelId`. Default `PHS_MODEL`, else `"Xenova/all-MiniLM-L6-v2"`. With
+   * `modelDir` it names the directory's model, and `modelId` adds a hash of the weights file.
+   */
   readonly model?: string;
-  /** Local directory with config.json, tokenizer files and onnx/. Loads only from there. Env: `PHS_MODEL_DIR`. */
+  /**
+   * Local directory with config.json, tokenizer files and onnx/. Loads only from there. Env:
+   * `PHS_MODEL_DIR`. `modelId` is then the model's name (`model`, else config.json's
+   * `_name_or_path`, else the directory name) plus `@sha256:` and 12 hex digits of the weights file.
+   */
   readonly modelDir?: string;
   /** Where downloaded files are cached. Env: `PHS_CACHE_DIR`, `TRANSFORMERS_CACHE`, `HF_HOME`/hub. */
   readonly cacheDir?: string;
@@ -27,6 +34,11 @@ export interface MiniLmEmbedderOptions {
   readonly maxTokens?: number;
   /** Length of the vectors the model produces. Default 384. */
   readonly dimensions?: number;
+  /**
+   * How long a download from the hub may go without receiving anything (no answer, or a stalled
+   * body) before the load fails with ModelNotFoundError. Default 30 000 ms. Env: `PHS_DOWNLOAD_TIMEOUT_MS`.
+   */
+  readonly downloadTimeoutMs?: number;
 }
 
 /** Options after defaults, environment and validation. */
@@ -38,6 +50,8 @@ export interface ResolvedMiniLmOptions {
 }
 
 export const DEFAULT_MODEL = "Xenova/all-MiniLM-L6-v2";
+const DEFAULT_DOWNLOAD_TIMEOUT_MS = 30_000;
+const MAX_TIMEOUT_MS = 3_600_000;
 // BERT-shaped models have 512 position embeddings; longer inputs would fail inside the session.
 const MAX_POSITIONS = 512;
 const KNOWN = new Set([
@@ -49,6 +63,7 @@ const KNOWN = new Set([
   "batchSize",
   "maxTokens",
   "dimensions",
+  "downloadTimeoutMs",
 ]);
 
 /**
@@ -100,6 +115,8 @@ export function resolveMiniLmOptions(
   // 3 = [CLS], one word piece, [SEP]: anything less cannot represent a text at all.
   const maxTokens = int("maxTokens", 256, 3, MAX_POSITIONS);
   const dimensions = int("dimensions", 384, 1, 65536);
+  const envTimeout = parseTimeout(environment.PHS_DOWNLOAD_TIMEOUT_MS, issues);
+  const downloadTimeoutMs = int("downloadTimeoutMs", envTimeout ?? DEFAULT_DOWNLOAD_TIMEOUT_MS, 1000, MAX_TIMEOUT_MS);
   if (modelDir !== undefined && allowRemote === true) {
     issues.push({
       path: ["allowRemote"],
@@ -114,12 +131,15 @@ export function resolveMiniLmOptions(
   // An explicit model never picks up PHS_MODEL_DIR: that directory may hold a different model.
   const explicit = model !== undefined || modelDir !== undefined;
   const dir = modelDir ?? (explicit ? undefined : nonEmpty(environment.PHS_MODEL_DIR));
+  const named = model ?? nonEmpty(environment.PHS_MODEL);
   const location: ModelLocation = {
-    model: model ?? nonEmpty(environment.PHS_MODEL) ?? DEFAULT_MODEL,
+    model: named ?? DEFAULT_MODEL,
+    named: named !== undefined,
     modelDir: dir === undefined ? undefined : resolve(dir),
     cacheDir: cacheDir ?? defaultCacheDir(environment),
     allowRemote: dir === undefined && (allowRemote ?? envRemote ?? true),
     quantized,
+    downloadTimeoutMs,
   };
   return { location, batchSize, maxTokens, dimensions };
 }
@@ -130,6 +150,17 @@ function defaultCacheDir(environment: NodeJS.ProcessEnv): string | undefined {
   return (
     nonEmpty(environment.PHS_CACHE_DIR) ?? nonEmpty(environment.TRANSFORMERS_CACHE) ?? (hfHome && join(hfHome, "hub"))
   );
+}
+
+function parseTimeout(value: string | undefined, issues: ValidationIssue[]): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 1000 && n <= MAX_TIMEOUT_MS) return n;
+  issues.push({
+    path: ["PHS_DOWNLOAD_TIMEOUT_MS"],
+    message: `expected milliseconds from 1000 to ${MAX_TIMEOUT_MS}, received "${value}"`,
+  });
+  return undefined;
 }
 
 function parseFlag(value: string | undefined, issues: ValidationIssue[]): boolean | undefined {

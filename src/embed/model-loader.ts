@@ -7,6 +7,7 @@ import {
   type PreTrainedTokenizer,
 } from "@huggingface/transformers";
 import type { ModelLocation } from "./model-location.ts";
+import { timedFetch } from "./timed-fetch.ts";
 
 /** A tokenizer and an ONNX session, ready for inference. */
 export interface LoadedModel {
@@ -39,10 +40,12 @@ async function loadNow(location: ModelLocation): Promise<LoadedModel> {
     allowLocalModels: env.allowLocalModels,
     allowRemoteModels: env.allowRemoteModels,
     cacheDir: env.cacheDir,
+    fetch: env.fetch,
   };
   env.allowLocalModels = true;
   env.allowRemoteModels = location.allowRemote;
   if (location.cacheDir !== undefined) env.cacheDir = location.cacheDir;
+  if (location.allowRemote) env.fetch = timedFetch(location.downloadTimeoutMs ?? 30_000, saved.fetch as typeof fetch);
   try {
     // An absolute path is not a valid hub id, so transformers.js reads it as is and ignores
     // env.localModelPath, which stays the user's own setting.

@@ -75,9 +75,10 @@ directory, so they recognise the files. Progress goes to stderr, the summary to 
     await collectFiles(positionals);
     // The model, Prisma and PGlite load here, not at the top: --help and usage errors stay fast.
     await (await import("../prisma-runtime.ts")).checkPrismaRuntime();
-    const { loadCliEmbedder } = await import("../load-model.ts");
+    const { loadCliEmbedder, modelLine } = await import("../load-model.ts");
     const { connectStore } = await import("../connect.ts");
     const embedder = await loadCliEmbedder(values["model-dir"], note);
+    note(modelLine(embedder));
     const store = await connectStore({ dataDir: values["data-dir"], embedder, announce: note });
     const bar = new ProgressBar();
     const controller = new AbortController();

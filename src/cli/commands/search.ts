@@ -75,12 +75,13 @@ rank (ts_rank_cd); hybrid results a fused score and their rank in each list.`,
     const model = choiceOption(values.model, "model", "search", MODELS, "annotation");
     // The model, Prisma and PGlite load here, not at the top: --help and usage errors stay fast.
     await (await import("../prisma-runtime.ts")).checkPrismaRuntime();
-    const { loadCliEmbedder } = await import("../load-model.ts");
+    const { loadCliEmbedder, modelLine } = await import("../load-model.ts");
     const { cliEmbedder } = await import("../store-client.ts");
     const { connectStore } = await import("../connect.ts");
     // Full-text search embeds nothing: the model is only loaded for the other modes.
     const embedder =
       request.mode === "text" ? cliEmbedder(values["model-dir"]) : await loadCliEmbedder(values["model-dir"], note);
+    if (request.mode !== "text") note(modelLine(embedder));
     const store = await connectStore({ dataDir: values["data-dir"], embedder, announce: note });
     try {
       const hits =
