@@ -21,6 +21,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packLibrary } from "./pack.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -124,13 +125,6 @@ function sh(line: readonly string[], cwd: string, baseEnv: NodeJS.ProcessEnv): s
   return result.stdout ?? "";
 }
 
-function pack(): string {
-  const out = mkdtempSync(join(tmpdir(), "phs-pack-"));
-  const stdout = sh(["npm", "pack", "--silent", "--pack-destination", out], root, process.env);
-  const file = stdout.trim().split("\n").at(-1)!;
-  return join(out, file);
-}
-
 function runKind(kind: Kind, tarball: string, readme: string, base: string): void {
   const dir = mkdtempSync(join(base, `phs-fresh-${kind.name}-`));
   console.log(`--- ${kind.name} in ${dir}`);
@@ -216,7 +210,7 @@ const readme = readFileSync(join(root, "README.md"), "utf8");
 const base = process.env.PHS_FRESH_DIR ?? tmpdir();
 mkdirSync(base, { recursive: true });
 const started = performance.now();
-const tarball = pack();
+const tarball = packLibrary(root);
 let failed = 0;
 try {
   for (const kind of KINDS.filter((k) => wanted.length === 0 || wanted.includes(k.name))) {

@@ -6,7 +6,9 @@
  *   dropped afterwards.
  *
  * Migrations are applied with the real `prisma migrate deploy`. Extra arguments select test
- * files by substring: `npm test -- query`.
+ * files by substring: `npm test -- query`; a filter that selects no file fails the run. When
+ * only test/unit files are selected (`npm run test:unit`), no database is started: unit tests
+ * must not need one.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -19,6 +21,18 @@ const filters = process.argv.slice(2);
 let files = ["test/unit", "test/integration", "test/compat", "test/reliability"]
   .flatMap((dir) => listTests(dir))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+
+if (files.length === 0) {
+  console.error(`No test file matches ${filters.map((f) => JSON.stringify(f)).join(" or ")}.`);
+  process.exit(1);
+}
+const unit = join("test", "unit");
+if (files.every((f) => f.startsWith(unit))) {
+  // Unit tests need no database and run concurrently (each file is its own process).
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  process.exit(await run(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], env));
+}
 
 // test/compat needs its Prisma 6/7 user projects installed (cached; see scripts/compat-setup.ts).
 // If that fails, the other tests still run and the run fails.
@@ -52,10 +66,10 @@ try {
   const env = { ...process.env, DATABASE_URL: url, PHS_TEST_TARGET: serverUrl ? "server" : "pglite" };
   if ((await run("npx", ["prisma", "migrate", "deploy"], env, true)) !== 0)
     throw new Error("prisma migrate deploy failed");
-  // With no files, `node --test` would search the whole directory instead.
+  // With no files (compat setup failed), `node --test` would search the whole directory instead.
   status =
     files.length === 0
-      ? 0
+      ? 1
       : await run(
           process.execPath,
           ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files],

@@ -19,10 +19,12 @@ describe("MiniLmEmbedder options", () => {
     const { location, batchSize, maxTokens, dimensions } = resolveMiniLmOptions({}, {});
     assert.deepEqual(location, {
       model: "Xenova/all-MiniLM-L6-v2",
+      named: false,
       modelDir: undefined,
       cacheDir: undefined,
       allowRemote: true,
       quantized: true,
+      downloadTimeoutMs: 30_000,
     });
     assert.deepEqual([batchSize, maxTokens, dimensions], [32, 256, 384]);
   });
@@ -40,6 +42,8 @@ describe("MiniLmEmbedder options", () => {
     invalid({ modelDir: "/m", allowRemote: true }, "allowRemote");
     invalid({ batchsize: 8 }, "batchsize");
     invalid({}, "PHS_ALLOW_REMOTE_MODELS", { PHS_ALLOW_REMOTE_MODELS: "maybe" });
+    invalid({ downloadTimeoutMs: 999 }, "downloadTimeoutMs");
+    invalid({}, "PHS_DOWNLOAD_TIMEOUT_MS", { PHS_DOWNLOAD_TIMEOUT_MS: "30s" });
     assert.throws(() => new MiniLmEmbedder({ batchSize: -3 }), InvalidArgumentError);
   });
 
