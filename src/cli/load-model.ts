@@ -1,6 +1,6 @@
-import { env } from "@huggingface/transformers";
 import { MiniLmEmbedder } from "../embed/minilm-embedder.ts";
 import { resolveMiniLmOptions } from "../embed/minilm-options.ts";
+import { loadTransformers } from "../embed/transformers-module.ts";
 import { ModelNotFoundError } from "../errors.ts";
 
 /** How long the Hugging Face Hub may take to answer before it counts as unreachable. */
@@ -30,7 +30,7 @@ export async function loadCliEmbedder(
     return cached;
   } catch (error) {
     if (!(error instanceof ModelNotFoundError) || !resolveMiniLmOptions({}).location.allowRemote) throw error;
-    const hub = env.remoteHost;
+    const hub = (await loadTransformers()).env.remoteHost;
     try {
       await fetch(hub, { method: "HEAD", signal: AbortSignal.timeout(HUB_PROBE_MS) });
     } catch (cause) {

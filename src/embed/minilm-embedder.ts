@@ -1,5 +1,4 @@
 import { basename } from "node:path";
-import { Tensor } from "@huggingface/transformers";
 import {
   EmbeddingError,
   HybridStoreError,
@@ -118,6 +117,7 @@ export class MiniLmEmbedder implements Embedder {
   }
 
   async #run(session: Session, rows: readonly number[][]): Promise<number[][]> {
+    const { Tensor } = session;
     const lengths = rows.map((row) => row.length);
     const seq = Math.max(...lengths);
     const inputIds = new BigInt64Array(rows.length * seq);
@@ -147,6 +147,7 @@ export class MiniLmEmbedder implements Embedder {
     const session: Promise<Session> = loadModel(location).then(
       (loaded) => ({ ...loaded, encode: truncatingEncoder(loaded.tokenizer, this.maxTokens) }),
       (error: unknown) => {
+        if (error instanceof EmbeddingError) throw error; // transformers.js is not installed
         // Forget the failure, so a later call can retry once the files are in place.
         if (this.#session === session) this.#session = this.#ready = undefined;
         throw new ModelNotFoundError(location.model, searchedPlaces(location, stalledDownload(error)), {

@@ -1,18 +1,15 @@
 import { stat } from "node:fs/promises";
-import {
-  AutoModel,
-  AutoTokenizer,
-  env,
-  type PreTrainedModel,
-  type PreTrainedTokenizer,
-} from "@huggingface/transformers";
+import type { PreTrainedModel, PreTrainedTokenizer } from "@huggingface/transformers";
 import type { ModelLocation } from "./model-location.ts";
 import { timedFetch } from "./timed-fetch.ts";
+import { loadTransformers, type TransformersModule } from "./transformers-module.ts";
 
 /** A tokenizer and an ONNX session, ready for inference. */
 export interface LoadedModel {
   readonly tokenizer: PreTrainedTokenizer;
   readonly model: PreTrainedModel;
+  /** transformers.js's tensor class, for the model's inputs. */
+  readonly Tensor: TransformersModule["Tensor"];
 }
 
 // transformers.js reads its location settings from the global `env` while a load is in flight,
@@ -35,6 +32,7 @@ export function loadModel(location: ModelLocation): Promise<LoadedModel> {
 }
 
 async function loadNow(location: ModelLocation): Promise<LoadedModel> {
+  const { AutoModel, AutoTokenizer, env, Tensor } = await loadTransformers();
   if (location.modelDir !== undefined) await assertDirectory(location.modelDir);
   const saved = {
     allowLocalModels: env.allowLocalModels,
@@ -56,7 +54,7 @@ async function loadNow(location: ModelLocation): Promise<LoadedModel> {
       AutoTokenizer.from_pretrained(id, common),
       AutoModel.from_pretrained(id, { ...common, dtype: location.quantized ? "q8" : "fp32" }),
     ]);
-    return { tokenizer, model };
+    return { tokenizer, model, Tensor };
   } finally {
     Object.assign(env, saved);
   }

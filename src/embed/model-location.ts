@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { env } from "@huggingface/transformers";
+import { loadedTransformersEnv } from "./transformers-module.ts";
 
 /**
  * Where one embedder's model comes from, fixed when the embedder is created.
@@ -38,6 +38,11 @@ export interface ModelLocation {
 export function searchedPlaces(location: ModelLocation, stalled?: { timeoutMs: number }): string[] {
   const weights = location.quantized ? "onnx/model_quantized.onnx" : "onnx/model.onnx";
   if (location.modelDir !== undefined) return [`local directory ${location.modelDir} (expects ${weights})`];
+  const env = loadedTransformersEnv() ?? {
+    cacheDir: undefined,
+    localModelPath: "/models/",
+    remoteHost: "https://huggingface.co/",
+  };
   return [
     `cache directory ${location.cacheDir ?? env.cacheDir ?? "(none)"}`,
     `local models path ${join(env.localModelPath, location.model)}`,
