@@ -117,8 +117,9 @@ function withLock(fn: () => void): void {
  * Copies what `npm pack` would publish into node_modules, then provides its dependencies as npm
  * would, from this repository's node_modules: a dependency the project has at the version the
  * repo resolved is shared; any other is nested under the library (as npm nests a version the
- * project's copy does not satisfy: `prisma` 6.19 next to a Prisma 7 project). Peer dependencies
- * are the project's; missing optional ones (`@llamaindex/core`) are linked at the top level.
+ * project's copy does not satisfy). Peer dependencies are the project's; missing optional ones
+ * (`@llamaindex/core`, `@huggingface/transformers`) are linked at the top level, as a user who
+ * uses them installs them.
  */
 function installLibrary(dir: string, packed: string[]): void {
   const target = join(dir, "node_modules", "prisma-hybrid-store");
@@ -168,9 +169,14 @@ function buildIfStale(): void {
   const built = join(repoRoot, "dist", "index.d.ts");
   const inputs = [
     ...walk(join(repoRoot, "src")).filter((f) => !f.includes(`${join("src", "generated")}`)),
-    ...["package.json", "tsconfig.json", "tsconfig.build.json", "scripts/pin-cli-runtime.ts"].map((f) =>
-      join(repoRoot, f),
-    ),
+    ...[
+      "package.json",
+      "tsconfig.json",
+      "tsconfig.build.json",
+      "tsconfig.cjs.json",
+      "scripts/pin-cli-runtime.ts",
+      "scripts/build-cjs.ts",
+    ].map((f) => join(repoRoot, f)),
   ];
   const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
   if (!force && existsSync(built) && statSync(built).mtimeMs >= newest) {
