@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,5 +135,55 @@ describe("prisma-hybrid-store init", () => {
     const refused = await runCli(["init"], { cwd: sqlite });
     assert.equal(refused.code, 1);
     assert.match(errorLines(refused)[0]!, /uses "sqlite"; prisma-hybrid-store needs PostgreSQL/);
+  });
+
+  test("an empty Prisma 6 project: a schema and config for Prisma 6 that validate, and the next command", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "phs-cli-init-empty-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app", type: "module" }));
+    // The repository's own prisma 6.19, installed in the project as `npm install -D prisma` would.
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(join(repoRoot, "node_modules/prisma"), join(dir, "node_modules/prisma"), "junction");
+    const run = await runCli(["init"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Created prisma\/schema\.prisma\.\nCreated prisma\.config\.ts\.\n/);
+    assert.match(run.stdout, /^Next: npx prisma generate && npx prisma-hybrid-store migrate$/m);
+    const schema = readFileSync(join(dir, "prisma/schema.prisma"), "utf8");
+    assert.match(schema, /generator client \{[^}]*provider = "prisma-client"[^}]*engineType = "client"/);
+    assert.match(schema, /datasource db \{[^}]*url\s+= env\("DATABASE_URL"\)/);
+    assert.doesNotMatch(schema, /moduleFormat/, "an ESM project gets the default (ESM) client");
+    assert.match(schema, /model Annotation \{/);
+    const valid = await prismaValidate(join(dir, "prisma/schema.prisma"));
+    assert.equal(valid.code, 0, valid.output);
+
+    const again = await runCli(["init"], { cwd: dir });
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /Created/);
+    assert.equal(readFileSync(join(dir, "prisma/schema.prisma"), "utf8"), schema);
+  });
+
+  test("an empty CommonJS project on Prisma 7: no url in the schema, the URL in prisma.config.ts, CommonJS output", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "phs-cli-init-empty-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app" }));
+    // What init reads of an installed Prisma 7 (test/compat and scripts/fresh-project.ts run the real one).
+    mkdirSync(join(dir, "node_modules/prisma"), { recursive: true });
+    writeFileSync(join(dir, "node_modules/prisma/package.json"), JSON.stringify({ name: "prisma", version: "7.10.1" }));
+    const run = await runCli(["init"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const schema = readFileSync(join(dir, "prisma/schema.prisma"), "utf8");
+    assert.match(schema, /generator client \{[^}]*moduleFormat = "cjs"/);
+    assert.doesNotMatch(schema, /engineType|url\s*=/);
+    assert.match(readFileSync(join(dir, "prisma.config.ts"), "utf8"), /datasource: \{ url \}/);
+  });
+
+  test("no schema and no Prisma installed: one line saying what to install, nothing written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "phs-cli-init-empty-"));
+    dirs.push(dir);
+    const run = await runCli(["init"], { cwd: dir });
+    assert.equal(run.code, 1);
+    assert.equal(errorLines(run).length, 1);
+    assert.match(errorLines(run)[0]!, /no Prisma installed in this project\. Install it first \(npm install -D prisma/);
+    assert.deepEqual(readdirSync(dir), []);
   });
 });
