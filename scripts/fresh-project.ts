@@ -138,6 +138,8 @@ function runKind(kind: Kind, tarball: string, readme: string, base: string): voi
     npm_config_audit: "false",
     npm_config_fund: "false",
     npm_config_update_notifier: "false",
+    // Cached registry metadata is used without asking again: repeated CI runs install from the cache.
+    npm_config_prefer_offline: "true",
   };
   delete env.DATABASE_URL;
   for (const key of Object.keys(env))

@@ -32,13 +32,15 @@ function tsc(project: string): Promise<{ code: number; output: string }> {
 
 /** The package's .d.ts files reachable from its entry points (what a user's tsc reads). */
 function reachableDeclarations(pkg: string): string[] {
-  const exportsMap = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports as Record<
-    string,
-    { types?: string } | string
-  >;
-  const queue = Object.values(exportsMap)
-    .map((e) => (typeof e === "object" ? e.types : undefined))
-    .filter((t): t is string => !!t)
+  const exportsMap: unknown = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports;
+  // Every `types` condition, at any depth (`import` and `require` each have their own).
+  const types = (entry: unknown): string[] =>
+    typeof entry !== "object" || entry === null
+      ? []
+      : Object.entries(entry).flatMap(([key, value]) =>
+          key === "types" && typeof value === "string" ? [value] : types(value),
+        );
+  const queue = types(exportsMap)
     .map((t) => join(pkg, t))
     .filter((f) => existsSync(f));
   const seen = new Set<string>();
