@@ -3,7 +3,13 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { InvalidArgumentError, SchemaMismatchError } from "../errors.ts";
 import { datasourceProvider, type SchemaBlock, schemaBlocks, signatureDifferences } from "../schema/schema-blocks.ts";
-import { newSchemaText, type ProjectPrisma, prismaConfigText, projectPrisma } from "./new-schema.ts";
+import {
+  newSchemaText,
+  type ProjectPrisma,
+  prisma6GeneratorWarnings,
+  prismaConfigText,
+  projectPrisma,
+} from "./new-schema.ts";
 import { packagePaths } from "./package-paths.ts";
 
 const MODELS = ["Document", "Annotation"] as const;
@@ -14,6 +20,8 @@ export interface InitResult {
   readonly schemaFile: string;
   /** Files init created because the project had none: the schema and prisma.config.ts. */
   readonly created: string[];
+  /** Settings the existing schema lacks for the installed Prisma (left for the user to change). */
+  readonly warnings: string[];
   readonly modelsAdded: string[];
   readonly modelsPresent: string[];
   readonly migrationsDir: string;
@@ -92,6 +100,7 @@ export async function initProject(options: { schema: string; migrations?: string
   return {
     schemaFile,
     created,
+    warnings: created.length > 0 ? [] : generatorWarnings(texts.map((t) => t.text)),
     modelsAdded: toAdd.map((b) => b.name),
     modelsPresent: present,
     migrationsDir,
@@ -99,6 +108,14 @@ export async function initProject(options: { schema: string; migrations?: string
     migrationsPresent: plan.present,
     migrationsDiffering: plan.differing,
   };
+}
+
+function generatorWarnings(texts: string[]): string[] {
+  try {
+    return prisma6GeneratorWarnings(texts, projectPrisma(process.cwd()));
+  } catch {
+    return []; // no Prisma installed here (yet): nothing to compare with
+  }
 }
 
 /** A new schema file and a prisma.config.ts (unless the project has one); returns the paths written. */

@@ -104,3 +104,24 @@ export function prismaConfigText(major: 6 | 7, schemaPath: string): string {
   }
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * What an existing schema lacks for the project's Prisma 6: a generator without
+ * `engineType = "client"` makes Prisma 6 look for (and download) its Rust query engine, and the
+ * library runs on the engine-free client. One line per generator, empty when all is well.
+ */
+export function prisma6GeneratorWarnings(schemaTexts: readonly string[], prisma: ProjectPrisma): string[] {
+  if (prisma.major !== 6) return [];
+  const warnings: string[] = [];
+  for (const text of schemaTexts) {
+    for (const [, name, body] of text.matchAll(/^\s*generator\s+(\w+)\s*\{([^}]*)\}/gm)) {
+      if (!/provider\s*=\s*"prisma-client(-js)?"/.test(body!)) continue;
+      if (/engineType\s*=\s*"client"/.test(body!)) continue;
+      warnings.push(
+        `generator ${name} has no engineType = "client": on Prisma ${prisma.version} the client then needs the Rust ` +
+          'query engine. Add engineType = "client" to it (see docs/prisma-versions.md).',
+      );
+    }
+  }
+  return warnings;
+}

@@ -177,6 +177,20 @@ describe("prisma-hybrid-store init", () => {
     assert.match(readFileSync(join(dir, "prisma.config.ts"), "utf8"), /datasource: \{ url \}/);
   });
 
+  test('an existing schema on Prisma 6 without engineType = "client": a warning that says what to add', async () => {
+    const dir = project(USER_SCHEMA.replace('  engineType = "client"\n', ""));
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "junction");
+    const run = await runCli(["init"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /^Warning: generator client has no engineType = "client": on Prisma 6\.19\.\d+ .* Add engineType = "client"/m,
+    );
+    const fine = project();
+    symlinkSync(join(repoRoot, "node_modules"), join(fine, "node_modules"), "junction");
+    assert.doesNotMatch((await runCli(["init"], { cwd: fine })).stdout, /Warning/);
+  });
+
   test("no schema and no Prisma installed: one line saying what to install, nothing written", async () => {
     const dir = mkdtempSync(join(tmpdir(), "phs-cli-init-empty-"));
     dirs.push(dir);

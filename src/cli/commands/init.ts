@@ -55,6 +55,7 @@ Then: npx prisma generate && npx ${BIN} migrate`,
     for (const name of result.migrationsDiffering) {
       print(`  left as is: ${name}/migration.sql exists with other content than prisma-hybrid-store's.`);
     }
+    for (const warning of result.warnings) print(`Warning: ${warning}`);
     if (copied > 0 || result.modelsAdded.length > 0) {
       print(`Next: npx prisma generate && npx ${BIN} migrate`);
       print("(migrate: DATABASE_URL when set, a PostgreSQL server with pgvector; else the embedded database)");
