@@ -172,7 +172,7 @@ function runKind(kind: Kind, tarball: string, readme: string, base: string): voi
 
     const [run] = commands(readmeBlock(readme, "run").code);
     const output = sh(run!, dir, env);
-    process.stdout.write(output.replace(/^/gm, "    "));
+    process.stdout.write(`${output.trimEnd().replace(/^/gm, "    ")}\n`);
     if (!/Rent is due on the first day of each month\./.test(output))
       throw new Error("the snippet printed no search hit");
 
