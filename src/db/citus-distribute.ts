@@ -1,4 +1,5 @@
 import { ExtensionMissingError, SchemaMismatchError } from "../errors.ts";
+import { DEFAULT_EF_SEARCH } from "../query/plan.ts";
 import { quoteIdent } from "./sql.ts";
 
 /**
@@ -34,6 +35,19 @@ export interface DistributeResult {
   readonly document: TablePlacement;
   readonly annotation: TablePlacement;
 }
+
+/**
+ * What the shards search with. A search sets `hnsw.ef_search` and `hnsw.iterative_scan` per
+ * query with `set_config(..., true)` on the coordinator, and Citus does not pass that on to the
+ * shards: they would search with pgvector's defaults (ef_search 40, no iterative scan, so a
+ * filtered HNSW scan returns too few rows or misses near ones). `ALTER DATABASE ... SET` on the
+ * coordinator reaches the workers' database too, so every shard searches with the library's
+ * filtered default and keeps scanning until enough rows pass the filter.
+ */
+export const SHARD_SEARCH_SETTINGS = {
+  "hnsw.ef_search": String(DEFAULT_EF_SEARCH.filtered),
+  "hnsw.iterative_scan": "relaxed_order",
+} as const;
 
 /**
  * Makes the store's tables distributed on a Citus coordinator: the document table a reference
@@ -94,7 +108,18 @@ export async function distributeOnCitus(
     document = await tablePlacement(session, documentTable);
     annotation = await tablePlacement(session, annotationTable);
   }
+  await setShardSearchDefaults(session);
   return { changed, document, annotation };
+}
+
+/** Sets {@link SHARD_SEARCH_SETTINGS} as the database's defaults (new sessions, every node). */
+async function setShardSearchDefaults(session: SqlSession): Promise<void> {
+  const { rows } = await session.query("SELECT current_database() AS name");
+  const database = quoteIdent((rows[0] as { name: string }).name);
+  for (const [name, value] of Object.entries(SHARD_SEARCH_SETTINGS)) {
+    // ALTER DATABASE takes no parameters; names and values are the constants above.
+    await session.query(`ALTER DATABASE ${database} SET ${name} = '${value}'`);
+  }
 }
 
 /** Fails with a clear error unless the database is a Citus coordinator. */

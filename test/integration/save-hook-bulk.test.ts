@@ -28,7 +28,8 @@ async function insertsOf(write: () => Promise<unknown>): Promise<("fast" | "pris
   await write();
   return statements
     .filter((s) => /^INSERT INTO ("public"\.)?"Annotation"/.test(s))
-    .map((s) => (s.includes("unnest(") ? "fast" : "prisma"));
+    // On Citus the fast path is a VALUES list with cast parameters (src/db/citus-insert.ts).
+    .map((s) => (s.includes("unnest(") || /VALUES \(\$1::/.test(s) ? "fast" : "prisma"));
 }
 
 /** Every column of the label's annotations as the database has them, vectors as text. */
