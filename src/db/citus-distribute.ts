@@ -47,6 +47,8 @@ export interface DistributeResult {
 export const SHARD_SEARCH_SETTINGS = {
   "hnsw.ef_search": String(DEFAULT_EF_SEARCH.filtered),
   "hnsw.iterative_scan": "relaxed_order",
+  // A `SET LOCAL` (not `set_config`) of the app's own then reaches the shards, as on one server.
+  "citus.propagate_set_commands": "local",
 } as const;
 
 /**
