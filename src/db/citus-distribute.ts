@@ -37,18 +37,23 @@ export interface DistributeResult {
 }
 
 /**
- * What the shards search with. A search sets `hnsw.ef_search` and `hnsw.iterative_scan` per
- * query with `set_config(..., true)` on the coordinator, and Citus does not pass that on to the
- * shards: they would search with pgvector's defaults (ef_search 40, no iterative scan, so a
- * filtered HNSW scan returns too few rows or misses near ones). `ALTER DATABASE ... SET` on the
- * coordinator reaches the workers' database too, so every shard searches with the library's
- * filtered default and keeps scanning until enough rows pass the filter.
+ * Settings `distribute` makes the database's defaults (`ALTER DATABASE ... SET` on the
+ * coordinator reaches the workers' database too). A search sets `hnsw.ef_search` and
+ * `hnsw.iterative_scan` per query with `set_config(..., true)` on the coordinator, and Citus does
+ * not pass that on to the shards: they would search with pgvector's defaults (ef_search 40, no
+ * iterative scan, so a filtered HNSW scan returns too few rows or misses near ones). With these,
+ * every shard searches with the library's filtered default and keeps scanning until enough rows
+ * pass the filter; a per-query `efSearch` does not reach the shards.
  */
-export const SHARD_SEARCH_SETTINGS = {
+export const CITUS_DATABASE_SETTINGS = {
   "hnsw.ef_search": String(DEFAULT_EF_SEARCH.filtered),
   "hnsw.iterative_scan": "relaxed_order",
   // A `SET LOCAL` (not `set_config`) of the app's own then reaches the shards, as on one server.
   "citus.propagate_set_commands": "local",
+  // In Citus's default (parallel) mode a transaction that wrote to several shards of
+  // "Annotation" may not then write "Document" (a reference table): ingest replacing a file's
+  // chunks does exactly that. Sequential mode writes the shards one after another instead.
+  "citus.multi_shard_modify_mode": "sequential",
 } as const;
 
 /**
@@ -110,15 +115,15 @@ export async function distributeOnCitus(
     document = await tablePlacement(session, documentTable);
     annotation = await tablePlacement(session, annotationTable);
   }
-  await setShardSearchDefaults(session);
+  await setDatabaseDefaults(session);
   return { changed, document, annotation };
 }
 
-/** Sets {@link SHARD_SEARCH_SETTINGS} as the database's defaults (new sessions, every node). */
-async function setShardSearchDefaults(session: SqlSession): Promise<void> {
+/** Sets {@link CITUS_DATABASE_SETTINGS} as the database's defaults (new sessions, every node). */
+async function setDatabaseDefaults(session: SqlSession): Promise<void> {
   const { rows } = await session.query("SELECT current_database() AS name");
   const database = quoteIdent((rows[0] as { name: string }).name);
-  for (const [name, value] of Object.entries(SHARD_SEARCH_SETTINGS)) {
+  for (const [name, value] of Object.entries(CITUS_DATABASE_SETTINGS)) {
     // ALTER DATABASE takes no parameters; names and values are the constants above.
     await session.query(`ALTER DATABASE ${database} SET ${name} = '${value}'`);
   }
