@@ -26,6 +26,7 @@ import {
 } from "../data.ts";
 import { insertDocuments, withPg } from "../load.ts";
 import { fmt, interleave, latencyStats, mean, pairedRatio, type Variant } from "../measure.ts";
+import { Random } from "../random.ts";
 import type { SuiteResult } from "../report.ts";
 import type { Suite, SuiteContext } from "../suite.ts";
 import { migrate } from "../target.ts";
@@ -73,21 +74,20 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
       await migrate(scratch.url);
       await withPg(scratch.url, (c) => distributeOnCitus(c, { shardCount: shards }));
     }
-    const ingestRows: string[][] = [];
-    const ingestRaw: { setup: string; seconds: number; rowsPerSecond: number }[] = [];
-    for (const setup of setups) {
-      const seconds = await ingest(setup.url, data);
-      const rate = size / seconds;
-      ingestRaw.push({ setup: setup.name, seconds, rowsPerSecond: rate });
-      ingestRows.push([
-        setup.name,
-        String(size),
-        fmt(seconds, 1),
-        fmt(rate, 0),
-        `${(rate / ingestRaw[0]!.rowsPerSecond).toFixed(2)}x`,
-      ]);
-      ctx.log(`  ingest ${setup.name}: ${size} rows in ${fmt(seconds, 1)} s (${fmt(rate, 0)} rows/s)`);
-    }
+    const seconds = await ingest(setups, data);
+    const ingestRaw = setups.map((setup, i) => ({
+      setup: setup.name,
+      seconds: seconds[i]!,
+      rowsPerSecond: size / seconds[i]!,
+    }));
+    const ingestRows = ingestRaw.map((r) => [
+      r.setup,
+      String(size),
+      fmt(r.seconds, 1),
+      fmt(r.rowsPerSecond, 0),
+      `${(r.rowsPerSecond / ingestRaw[0]!.rowsPerSecond).toFixed(2)}x`,
+    ]);
+    for (const r of ingestRaw) ctx.log(`  ingest ${r.setup}: ${fmt(r.rowsPerSecond, 0)} rows/s`);
     const searchRows: string[][] = [];
     const searchRaw: unknown[] = [];
     const clients = setups.map((s) => {
@@ -170,6 +170,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
       ],
       notes: [
         "All nodes run on the same machine as the benchmark (and, in this project's runs, beside other work): the workers share its cores, so a 2-worker cluster has no more CPU than one node here.",
+        "Ingest: each batch of 500 rows is written to every setup in turn (shuffled order), so drifting load weighs on all setups alike; rows/s counts the time spent in createMany only.",
         "p50 vs one node: the median over queries of the cluster's time / one node's time for the same query (all setups run each query in one round, in shuffled order).",
         "Recall@10 against exact top-10 computed in JavaScript from the generated vectors.",
       ],
@@ -180,27 +181,45 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
   }
 }
 
-/** Documents with plain SQL, then every annotation through the library's createMany; seconds for the annotations. */
-async function ingest(url: string, data: Dataset): Promise<number> {
-  await withPg(url, (c) => insertDocuments(c, documentCount(data.size)));
-  const base = basePrisma(url, 2);
-  const prisma = storePrisma(
-    base,
-    precomputedEmbedder(() => new Float32Array(384)),
-  );
+/**
+ * Documents with plain SQL, then every annotation through the library's createMany, batch by
+ * batch, each batch written to every setup in turn (in a shuffled order), so load drifting during
+ * the run weighs on all of them alike. Seconds spent in createMany, per setup.
+ */
+async function ingest(setups: readonly Setup[], data: Dataset): Promise<number[]> {
+  const clients = setups.map((s) => {
+    const base = basePrisma(s.url, 2);
+    return {
+      base,
+      prisma: storePrisma(
+        base,
+        precomputedEmbedder(() => new Float32Array(384)),
+      ),
+    };
+  });
+  const seconds = setups.map(() => 0);
+  const random = new Random(2112);
   try {
-    const started = performance.now();
+    for (const s of setups) await withPg(s.url, (c) => insertDocuments(c, documentCount(data.size)));
     for (let start = 0; start < data.size; start += BATCH) {
       const rows = [];
       for (let i = start; i < Math.min(start + BATCH, data.size); i++) {
         rows.push({ ...rowOf(data, i), ...withEmbedding(vectorOf(data.vectors, i)) });
       }
-      await prisma.annotation.createMany({ data: rows });
+      const order = setups.map((_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = random.int(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      for (const i of order) {
+        const t = performance.now();
+        await clients[i]!.prisma.annotation.createMany({ data: rows });
+        seconds[i]! += (performance.now() - t) / 1000;
+      }
     }
-    const seconds = (performance.now() - started) / 1000;
-    await withPg(url, (c) => c.query(`ANALYZE "Annotation"`));
+    for (const s of setups) await withPg(s.url, (c) => c.query(`ANALYZE "Annotation"`));
     return seconds;
   } finally {
-    await base.$disconnect();
+    await Promise.all(clients.map((c) => c.base.$disconnect()));
   }
 }
