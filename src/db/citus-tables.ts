@@ -1,4 +1,4 @@
-import type { RawClient } from "./execute.ts";
+import { queryRows, type RawClient } from "./execute.ts";
 import { quoteIdent } from "./sql.ts";
 
 /** How Citus places a table: not at all (plain PostgreSQL too), a copy per node, or in shards. */
@@ -25,15 +25,16 @@ export class CitusTables {
 }
 
 async function readKind(client: RawClient, table: string): Promise<CitusTableKind> {
-  const [citus] = await client.$queryRawUnsafe<{ installed: boolean }[]>(
-    "SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS installed",
-  );
+  const [citus] = await queryRows<{ installed: boolean }>(client, {
+    sql: "SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS installed",
+    params: [],
+  });
   if (!citus?.installed) return "local";
-  const [row] = await client.$queryRawUnsafe<{ method: string; replication: string }[]>(
-    `SELECT partmethod::text AS "method", repmodel::text AS "replication" FROM pg_catalog.pg_dist_partition
+  const [row] = await queryRows<{ method: string; replication: string }>(client, {
+    sql: `SELECT partmethod::text AS "method", repmodel::text AS "replication" FROM pg_catalog.pg_dist_partition
       WHERE logicalrelid = to_regclass($1)`,
-    quoteIdent(table),
-  );
+    params: [quoteIdent(table)],
+  });
   if (!row) return "local";
   if (row.method === "h") return "distributed";
   // A "Citus local table" (method n, not replicated) lives on the coordinator only.

@@ -86,6 +86,22 @@ describe("distributed tables on Citus", { skip }, () => {
     assert.deepEqual(settings, [{ ef: "150", scan: "relaxed_order" }]);
   });
 
+  test("kNN is pushed down to the shards, which walk their HNSW index; SET LOCAL reaches them", async () => {
+    // A literal vector: for a statement with parameters Citus cannot show a shard's plan.
+    const vector = `[${Array.from({ length: 384 }, (_, i) => Math.sin(i).toFixed(4)).join(",")}]`;
+    const plan = await withSession(async (c) => {
+      await c.query("BEGIN");
+      await c.query("SET LOCAL enable_seqscan = off");
+      const r = await c.query(
+        `EXPLAIN SELECT id FROM "Annotation" ORDER BY embedding <=> '${vector}'::vector LIMIT 10`,
+      );
+      await c.query("ROLLBACK");
+      return r.rows.map((row) => row["QUERY PLAN"] as string).join("\n");
+    });
+    assert.match(plan, /Task Count: \d+/);
+    assert.match(plan, /Limit[\s\S]*Index Scan using "?Annotation_embedding_hnsw_idx_\d+/, plan);
+  });
+
   test("writes embed on every shard, also after shards moved and citus_rebalance_start moved them back", async () => {
     await assertWritesEmbedOnEveryShard(uniqueLabel("before"));
     await withSession(async (c) => {
