@@ -9,7 +9,8 @@
  * PHS_CITUS_SHARD_COUNT sets the shards of "Annotation" (default 4, see docs/scaling.md).
  */
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { distributeOnCitus } from "../src/db/citus-distribute.ts";
@@ -27,6 +28,42 @@ export const NOT_ON_CITUS: Readonly<Record<string, string>> = {
   "server-privileges.test.ts":
     "creates roles and databases on one server; on Citus a new database is a new cluster (scripts/citus-scratch-database.ts)",
 };
+
+/**
+ * Tests that run on Citus and fail there for a known reason: the run passes when the failing
+ * tests are exactly among these (every other failure fails it). Keys are test names (a RegExp
+ * for a family of them).
+ */
+export const FAILS_ON_CITUS: readonly (readonly [string | RegExp, string])[] = [
+  [
+    "ORDER BY embedding <=> $1 LIMIT 10 uses the HNSW index",
+    "EXPLAIN of a statement with parameters: Citus cannot show a shard's plan ('Could not get remote plan'); test/citus checks the shards' HNSW plans",
+  ],
+  [
+    "the HNSW index with iterative scan: recall@10 >= 0.95, exact distances, never short",
+    "asserts one server's EXPLAIN text (an Index Scan on the table); on Citus it is a distributed plan over the shards",
+  ],
+  [
+    "for contrast: the bare index with the same filter comes back short",
+    "EXPLAIN with parameters (no shard plan), and `distribute` makes the shards scan iteratively, so the bare query is not short there",
+  ],
+  [
+    "pgvector settings stay inside the search's transaction",
+    "expects pgvector's defaults (ef_search 40, no iterative scan) outside a search; `distribute` makes 150 / relaxed_order the database's defaults",
+  ],
+  [
+    /^document \{"annotations":/,
+    "a Document filter through `annotations` (some/every/none) is a correlated subquery from a reference table into a distributed one, which Citus refuses ('correlated subqueries are not supported when the FROM clause contains a reference table'): a QueryError on Citus",
+  ],
+  [
+    "a changed file is replaced in one transaction: a failure in a later batch keeps the old chunks",
+    "its fault injection sends CREATE FUNCTION and CREATE TRIGGER in one query string; Citus passes DDL on to the workers as that text, which they refuse ('cannot insert multiple commands into a prepared statement')",
+  ],
+  [
+    /^scaling\.md:\d+ \(sql\)$/,
+    'the partitioning sample rebuilds "Annotation" as a partitioned table: a one-server layout (docs/scaling.md)',
+  ],
+];
 
 const serverUrl = process.env.CITUS_URL;
 if (!serverUrl) {
@@ -60,14 +97,31 @@ try {
   } finally {
     await client.end();
   }
-  status =
-    files.length === 0
-      ? 0
-      : await run(
-          process.execPath,
-          ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files],
-          env,
-        );
+  const tapDir = mkdtempSync(join(tmpdir(), "phs-citus-tap-"));
+  const tap = join(tapDir, "results.tap");
+  try {
+    const code =
+      files.length === 0
+        ? 0
+        : await run(
+            process.execPath,
+            [
+              "--import",
+              "tsx",
+              "--test",
+              "--test-concurrency=1",
+              "--test-reporter=spec",
+              "--test-reporter-destination=stdout",
+              "--test-reporter=tap",
+              `--test-reporter-destination=${tap}`,
+              ...files,
+            ],
+            env,
+          );
+    status = code === 0 ? 0 : judge(readFileSync(tap, "utf8"));
+  } finally {
+    rmSync(tapDir, { recursive: true, force: true });
+  }
 } finally {
   await scratch.drop();
 }
@@ -75,6 +129,29 @@ console.log(
   `citus tests: ${status === 0 ? "passed" : "FAILED"} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 process.exit(status);
+
+/** 0 when every failed test is one of {@link FAILS_ON_CITUS}; prints which failed and why. */
+function judge(tapText: string): number {
+  const failed = failedLeaves(tapText);
+  const reason = (name: string) =>
+    FAILS_ON_CITUS.find(([key]) => (typeof key === "string" ? key === name : key.test(name)))?.[1];
+  const unexpected = failed.filter((name) => reason(name) === undefined);
+  console.log(`\nfailed on Citus: ${failed.length} test(s), ${failed.length - unexpected.length} of them known:`);
+  for (const name of failed)
+    console.log(`  ${reason(name) ? "known" : "UNEXPECTED"}: ${name}${reason(name) ? ` (${reason(name)})` : ""}`);
+  return unexpected.length === 0 && failed.length > 0 ? 0 : 1;
+}
+
+/** Names of the failed tests that have no failed subtests, from node:test's TAP output. */
+function failedLeaves(tapText: string): string[] {
+  const results = [...tapText.matchAll(/^( *)(not ok|ok) \d+ - (.*)$/gm)].map((m) => ({
+    indent: m[1]!.length,
+    failed: m[2] === "not ok",
+    name: m[3]!.replace(/ # (SKIP|TODO).*$/, ""),
+  }));
+  // A parent's line follows its subtests' lines, which are indented deeper.
+  return results.filter((r, i) => r.failed && !(i > 0 && results[i - 1]!.indent > r.indent)).map((r) => r.name);
+}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<number> {
   return new Promise((resolve) => {

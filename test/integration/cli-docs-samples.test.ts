@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "../helpers/cli.ts";
-import { onCitus, withPg } from "../helpers/db.ts";
+import { withPg } from "../helpers/db.ts";
 import { tinyModelDir } from "../helpers/store.ts";
 
 // Code blocks tagged ```ts doctest or ```sql doctest in these pages run here, as written, except
@@ -85,10 +85,6 @@ describe("code samples in docs/", () => {
   for (const sample of all) {
     test(`${sample.page}:${sample.line} (${sample.lang})`, async (t) => {
       if (sample.lang === "sql") {
-        if (onCitus() && /PARTITION BY/.test(sample.code)) {
-          t.skip("partitions a single server's table; on Citus the table is distributed (docs/scaling.md)");
-          return;
-        }
         // Inside a transaction that is rolled back: the shared test database is left as it was.
         await withPg(async (pg) => {
           await pg.query("BEGIN");
