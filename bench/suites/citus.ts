@@ -154,7 +154,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
       suite: "citus",
       target: ctx.target.name,
       description: `${ctx.target.description} vs Citus 13.2 (coordinator + ${workers} workers on the same machine)`,
-      command: `BENCH_DATABASE_URL=... CITUS_URL=... ${ctx.command}`,
+      command: `CITUS_URL=... ${ctx.command}`,
       params: { size, queries: queryCount, k: K, shardCounts, workers, batch: BATCH },
       tables: [
         {
@@ -172,7 +172,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
         "All nodes run on the same machine as the benchmark (and, in this project's runs, beside other work): the workers share its cores, so a 2-worker cluster has no more CPU than one node here.",
         "Ingest: each batch of 500 rows is written to every setup in turn (shuffled order), so drifting load weighs on all setups alike; rows/s counts the time spent in createMany only.",
         "p50 vs one node: the median over queries of the cluster's time / one node's time for the same query (all setups run each query in one round, in shuffled order).",
-        "Recall@10 against exact top-10 computed in JavaScript from the generated vectors.",
+        "Recall@10 against exact top-10 computed in JavaScript from the generated vectors. Plans: the plan each search ran, with how often (the 3 warm-up queries included).",
       ],
       data: { ingest: ingestRaw, search: searchRaw },
     };
