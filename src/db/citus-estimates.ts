@@ -1,11 +1,12 @@
+import { DatabaseUnavailableError } from "../errors.ts";
 import type { CompiledQuery, RawClient } from "./execute.ts";
 import { queryRows } from "./execute.ts";
 import { quoteIdent } from "./sql.ts";
 
 /**
  * The planner's row estimate for `EXPLAIN (FORMAT JSON) SELECT ... FROM "<table>" AS ...` on a
- * Citus table, summed over its shards; undefined when the statement is not of that shape or a
- * shard does not answer (the caller then keeps the coordinator's estimate).
+ * Citus table, summed over its shards; undefined when the statement is not of that shape or the
+ * shards do not answer (the caller then keeps the coordinator's estimate).
  *
  * Why: on a distributed table the coordinator's EXPLAIN reports Citus's generic 100,000 rows
  * whatever the filter, and it cannot show a shard's plan for a statement with parameters
@@ -26,12 +27,19 @@ export async function shardRowEstimate(
   // Two rounds of format(): ours puts the quoted values in, Citus's puts each shard's name in.
   const template = `${shardTemplate(explain.sql.slice(0, at))} FROM %%s AS ${shardTemplate(explain.sql.slice(at + from.length))}`;
   const values = explain.params.map((_, i) => `replace(quote_nullable($${i + 3}::text), '%', '%%')`);
-  const rows = await queryRows<{ success: boolean; result: string }>(client, {
-    sql:
-      `SELECT success, result FROM run_command_on_shards($1::regclass, ` +
-      `format($2${values.map((v) => `, ${v}`).join("")}))`,
-    params: [quoteIdent(table), template, ...explain.params],
-  });
+  let rows: { success: boolean; result: string }[];
+  try {
+    rows = await queryRows<{ success: boolean; result: string }>(client, {
+      sql:
+        `SELECT success, result FROM run_command_on_shards($1::regclass, ` +
+        `format($2${values.map((v) => `, ${v}`).join("")}))`,
+      params: [quoteIdent(table), template, ...explain.params],
+    });
+  } catch (error) {
+    // A role that may not run commands on the shards still searches, with the generic estimate.
+    if (error instanceof DatabaseUnavailableError) throw error;
+    return undefined;
+  }
   let total = 0;
   for (const row of rows) {
     const estimate = row.success ? planRows(row.result) : undefined;
