@@ -8,6 +8,7 @@
  */
 import { loadNow, printTables, saveResult } from "./report.ts";
 import type { Suite } from "./suite.ts";
+import { citus } from "./suites/citus.ts";
 import { efsearch } from "./suites/efsearch.ts";
 import { ingest } from "./suites/ingest.ts";
 import { peers } from "./suites/peers.ts";
@@ -15,7 +16,7 @@ import { plans } from "./suites/plans.ts";
 import { search } from "./suites/search.ts";
 import { openTarget } from "./target.ts";
 
-const SUITES: readonly Suite[] = [ingest, peers, search, plans, efsearch];
+const SUITES: readonly Suite[] = [ingest, peers, search, plans, efsearch, citus];
 
 interface Args {
   suites: Suite[];

@@ -65,7 +65,7 @@ async function describe(url: string, name: TargetName): Promise<string> {
 }
 
 /** Async on purpose: the embedded server lives in this process and must keep answering. */
-function migrate(url: string): Promise<void> {
+export function migrate(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn("npx", ["prisma", "migrate", "deploy"], {
       env: { ...process.env, DATABASE_URL: url },

@@ -1,6 +1,7 @@
 import type { Command } from "./command.ts";
 import { dbCommand } from "./commands/db.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { distributeCommand } from "./commands/distribute.ts";
 import { ingestCommand } from "./commands/ingest.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCommand } from "./commands/migrate.ts";
@@ -13,6 +14,7 @@ const COMMANDS: readonly Command[] = [
   demoCommand,
   dbCommand,
   migrateCommand,
+  distributeCommand,
   ingestCommand,
   searchCommand,
   initCommand,

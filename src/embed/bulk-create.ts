@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { valuesInsert } from "../db/citus-insert.ts";
+import { CitusTables } from "../db/citus-tables.ts";
 import { connectionFailure } from "../db/connect.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
 import { quoteIdent } from "../db/sql.ts";
@@ -22,6 +24,7 @@ import type { ModelMeta, ModelName, ScalarField, StoreSchema } from "../schema/m
  */
 export class BulkCreate {
   readonly #columns = new Map<ModelName, Promise<ReadonlyMap<string, ColumnInfo>>>();
+  readonly #citus = new CitusTables();
 
   constructor(
     private readonly client: RawClient,
@@ -34,9 +37,11 @@ export class BulkCreate {
     const meta = this.schema[model];
     const columns = await this.columns(model);
     if (!columns) return undefined;
-    const query = compileBulkCreate(meta, this.defaults[model], columns, args, new Date());
-    if (!query) return undefined;
     try {
+      // Citus sends an INSERT ... SELECT through the coordinator: a VALUES list goes to the shards.
+      const shape = (await this.#citus.kind(this.client, meta.table)) === "local" ? "unnest" : "values";
+      const query = compileBulkCreate(meta, this.defaults[model], columns, args, new Date(), shape);
+      if (!query) return undefined;
       return await this.client.$executeRawUnsafe(query.sql, ...query.params);
     } catch (error) {
       const unavailable = connectionFailure(error);
@@ -87,6 +92,7 @@ export function compileBulkCreate(
   columns: ReadonlyMap<string, ColumnInfo>,
   args: unknown,
   now: Date,
+  shape: "unnest" | "values" = "unnest",
 ): CompiledQuery | undefined {
   if (!isPlainObject(args)) return undefined;
   const { data, skipDuplicates, ...rest } = args;
@@ -107,6 +113,7 @@ export function compileBulkCreate(
   const names: string[] = [];
   const arrays: string[] = [];
   const params: Element[][] = [];
+  const infos: ColumnInfo[] = [];
   for (const [name, field] of meta.fields) {
     const count = present.get(name) ?? 0;
     const fill = defaults.get(name);
@@ -127,9 +134,12 @@ export function compileBulkCreate(
     names.push(quoteIdent(field.column));
     arrays.push(`$${arrays.length + 1}::${column.arrayType}`);
     params.push(values);
+    infos.push(column);
   }
   if (names.length === 0) return undefined;
   const conflict = skipDuplicates ? " ON CONFLICT DO NOTHING" : "";
+  const listed = shape === "values" && valuesInsert(meta.table, names, infos, params as (string | null)[][], conflict);
+  if (listed) return listed;
   return {
     sql: `INSERT INTO ${quoteIdent(meta.table)} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})${conflict}`,
     params,

@@ -67,7 +67,8 @@ export function upsertAnnotations(schema: StoreSchema, rows: readonly Annotation
       c === payload ? `${c} = EXCLUDED.${quoteIdent(model.embeddingColumn)}::text` : `${c} = EXCLUDED.${c}`,
     );
   const updatedAt = model.fields.get("updatedAt");
-  if (updatedAt) set.push(`${quoteIdent(updatedAt.column)} = CURRENT_TIMESTAMP`);
+  // The inserted row's CURRENT_TIMESTAMP: Citus refuses a non-IMMUTABLE function in DO UPDATE SET.
+  if (updatedAt) set.push(`${quoteIdent(updatedAt.column)} = EXCLUDED.${quoteIdent(updatedAt.column)}`);
   const conflict = `ON CONFLICT (${quoteIdent(model.idField.column)}) DO UPDATE SET ${set.join(", ")}`;
   return insertStatements(model, columns, rows, conflict);
 }

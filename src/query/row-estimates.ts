@@ -1,3 +1,5 @@
+import { shardRowEstimate } from "../db/citus-estimates.ts";
+import { CitusTables } from "../db/citus-tables.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
 import { qualified, quoteIdent } from "../db/sql.ts";
@@ -19,6 +21,7 @@ const MAX_ENTRIES = 512;
 export class RowEstimates {
   readonly #entries = new Map<string, { rows: number; at: number }>();
   readonly #ttlMs: number;
+  readonly #citus = new CitusTables();
 
   constructor(ttlMs = ESTIMATE_TTL_MS) {
     this.#ttlMs = ttlMs;
@@ -31,7 +34,10 @@ export class RowEstimates {
     const now = Date.now();
     const hit = this.#entries.get(key);
     if (hit && now - hit.at < this.#ttlMs) return hit.rows;
-    const rows = await estimateRows(client, query);
+    // On Citus the coordinator's estimate is a generic 100,000 rows: ask the shards.
+    const sharded = (await this.#citus.kind(client, model.table)) !== "local";
+    const rows =
+      (sharded ? await shardRowEstimate(client, model.table, query) : undefined) ?? (await estimateRows(client, query));
     this.#entries.delete(key);
     this.#entries.set(key, { rows, at: now });
     if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value as string);

@@ -10,8 +10,15 @@ export const databaseUrl = (): string => {
   return url;
 };
 
-/** "pglite" (one queued backend) or "server" (a real PostgreSQL with concurrent backends). */
-export const target = (): "pglite" | "server" => (process.env.PHS_TEST_TARGET === "server" ? "server" : "pglite");
+/**
+ * "pglite" (one queued backend) or "server" (a real PostgreSQL with concurrent backends; a Citus
+ * coordinator counts as one, see {@link onCitus}).
+ */
+export const target = (): "pglite" | "server" =>
+  process.env.PHS_TEST_TARGET === "server" || onCitus() ? "server" : "pglite";
+
+/** The database is a Citus coordinator with the tables distributed (scripts/citus-tests.ts). */
+export const onCitus = (): boolean => process.env.PHS_TEST_TARGET === "citus";
 
 /** The project's own generated client, as a user would create it. */
 export function createPrisma(options: { max?: number } = {}): PrismaClient {

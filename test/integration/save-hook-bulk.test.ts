@@ -26,9 +26,11 @@ const prismaPath = base.$extends(hybridStore({ embedder: tinyEmbedder(), fastCre
 async function insertsOf(write: () => Promise<unknown>): Promise<("fast" | "prisma")[]> {
   statements.length = 0;
   await write();
+  // On Citus the fast path is a VALUES list with cast parameters (src/db/citus-insert.ts).
+  const fastPath = (s: string) => s.includes("unnest(") || /VALUES \(\$1::/.test(s);
   return statements
     .filter((s) => /^INSERT INTO ("public"\.)?"Annotation"/.test(s))
-    .map((s) => (s.includes("unnest(") ? "fast" : "prisma"));
+    .map((s) => (fastPath(s) ? "fast" : "prisma"));
 }
 
 /** Every column of the label's annotations as the database has them, vectors as text. */

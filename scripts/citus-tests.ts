@@ -1,0 +1,183 @@
+/**
+ * The integration suite on a Citus cluster: a fresh database on the cluster, the bundled
+ * migrations, `distribute` (reference "Document", "Annotation" distributed by "id"), then the
+ * test files that apply, and test/citus (shards, rebalance, estimates, ingest routing).
+ *
+ *   CITUS_URL=postgresql://postgres:postgres@127.0.0.1:56100/postgres node --import tsx scripts/citus-tests.ts [substring...]
+ *
+ * CITUS_URL is the coordinator of a running cluster (../shared/scripts/citus-cluster.sh in CI).
+ * PHS_CITUS_SHARD_COUNT sets the shards of "Annotation" (default 4, see docs/scaling.md).
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { distributeOnCitus } from "../src/db/citus-distribute.ts";
+import { createCitusScratchDatabase } from "./citus-scratch-database.ts";
+
+/**
+ * Test files that do not apply to a Citus cluster, and why. Everything else in test/integration
+ * and test/reliability runs, and must pass as on one server.
+ */
+export const NOT_ON_CITUS: Readonly<Record<string, string>> = {
+  "embedded-db.test.ts": "the embedded PGlite server, not a PostgreSQL server",
+  "embedded-connections.test.ts": "the embedded PGlite server's connections",
+  "cli-db.test.ts": "the CLI's embedded database command",
+  "server-crash.test.ts": "stops and restarts the server with pg_ctl: one node, not a cluster",
+  "server-privileges.test.ts":
+    "creates roles and databases on one server; on Citus a new database is a new cluster (scripts/citus-scratch-database.ts)",
+};
+
+/**
+ * Tests that run on Citus and fail there for a known reason: the run passes when the failing
+ * tests are exactly among these (every other failure fails it). Keys are test names (a RegExp
+ * for a family of them).
+ */
+export const FAILS_ON_CITUS: readonly (readonly [string | RegExp, string])[] = [
+  [
+    "ORDER BY embedding <=> $1 LIMIT 10 uses the HNSW index",
+    "EXPLAIN of a statement with parameters: Citus cannot show a shard's plan ('Could not get remote plan'); test/citus checks the shards' HNSW plans",
+  ],
+  [
+    "the HNSW index with iterative scan: recall@10 >= 0.95, exact distances, never short",
+    "asserts one server's EXPLAIN text (an Index Scan on the table); on Citus it is a distributed plan over the shards",
+  ],
+  [
+    "for contrast: the bare index with the same filter comes back short",
+    "EXPLAIN with parameters (no shard plan), and `distribute` makes the shards scan iteratively, so the bare query is not short there",
+  ],
+  [
+    "pgvector settings stay inside the search's transaction",
+    "expects pgvector's defaults (ef_search 40, no iterative scan) outside a search; `distribute` makes 150 / relaxed_order the database's defaults",
+  ],
+  [
+    /^document \{"annotations":/,
+    "a Document filter through `annotations` (some/every/none) is a correlated subquery from a reference table into a distributed one, which Citus refuses ('correlated subqueries are not supported when the FROM clause contains a reference table'): a QueryError on Citus",
+  ],
+  [
+    "a changed file is replaced in one transaction: a failure in a later batch keeps the old chunks",
+    "its fault injection sends CREATE FUNCTION and CREATE TRIGGER in one query string; Citus passes DDL on to the workers as that text, which they refuse ('cannot insert multiple commands into a prepared statement')",
+  ],
+  [
+    /^ingest .*: exit 0, /,
+    'the ingest succeeds; the test\'s own read-back counts chunks with correlated subqueries from "Document" (reference) into "Annotation" (distributed), which Citus refuses (\'complex joins are only supported when all distributed tables are co-located\')',
+  ],
+  [
+    /^scaling\.md:\d+ \(sql\)$/,
+    'the partitioning sample rebuilds "Annotation" as a partitioned table: a one-server layout (docs/scaling.md)',
+  ],
+];
+
+const serverUrl = process.env.CITUS_URL;
+if (!serverUrl) {
+  console.error("CITUS_URL is not set: the coordinator of a running Citus cluster");
+  process.exit(2);
+}
+const shardCount = Number(process.env.PHS_CITUS_SHARD_COUNT ?? 4);
+const filters = process.argv.slice(2);
+const files = ["test/citus", "test/integration", "test/reliability"]
+  .flatMap(listTests)
+  .filter((f) => !Object.hasOwn(NOT_ON_CITUS, f.split("/").at(-1) ?? ""))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+
+const started = performance.now();
+const scratch = await createCitusScratchDatabase(serverUrl);
+console.log(`test database: ${scratch.name} on the Citus coordinator ${new URL(serverUrl).host}`);
+for (const [file, why] of Object.entries(NOT_ON_CITUS)) console.log(`not on Citus: ${file} (${why})`);
+let status = 1;
+try {
+  const env = { ...process.env, DATABASE_URL: scratch.url, PHS_TEST_TARGET: "citus" };
+  if ((await run("npx", ["prisma", "migrate", "deploy"], env, true)) !== 0)
+    throw new Error("prisma migrate deploy failed");
+  const client = new pg.Client({ connectionString: scratch.url });
+  await client.connect();
+  try {
+    const result = await distributeOnCitus(client, { shardCount });
+    console.log(`distributed: ${result.changed.join(", ")} (${shardCount} shards)`);
+    // Fault-injection tests create their own triggers on "Annotation"; on a distributed table
+    // Citus allows that only with this setting (as for any trigger of a user's own).
+    await client.query(`ALTER DATABASE "${scratch.name}" SET citus.enable_unsafe_triggers = on`);
+  } finally {
+    await client.end();
+  }
+  const tapDir = mkdtempSync(join(tmpdir(), "phs-citus-tap-"));
+  const tap = join(tapDir, "results.tap");
+  try {
+    const code =
+      files.length === 0
+        ? 0
+        : await run(
+            process.execPath,
+            [
+              "--import",
+              "tsx",
+              "--test",
+              "--test-concurrency=1",
+              "--test-reporter=spec",
+              "--test-reporter-destination=stdout",
+              "--test-reporter=tap",
+              `--test-reporter-destination=${tap}`,
+              ...files,
+            ],
+            env,
+          );
+    status = code === 0 ? 0 : judge(readFileSync(tap, "utf8"));
+  } finally {
+    rmSync(tapDir, { recursive: true, force: true });
+  }
+} finally {
+  await scratch.drop();
+}
+console.log(
+  `citus tests: ${status === 0 ? "passed" : "FAILED"} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);
+process.exit(status);
+
+/** 0 when every failed test is one of {@link FAILS_ON_CITUS}; prints which failed and why. */
+function judge(tapText: string): number {
+  const failed = failedLeaves(tapText);
+  const reason = (name: string) =>
+    FAILS_ON_CITUS.find(([key]) => (typeof key === "string" ? key === name : key.test(name)))?.[1];
+  const unexpected = failed.filter((name) => reason(name) === undefined);
+  console.log(`\nfailed on Citus: ${failed.length} test(s), ${failed.length - unexpected.length} of them known:`);
+  for (const name of failed)
+    console.log(`  ${reason(name) ? "known" : "UNEXPECTED"}: ${name}${reason(name) ? ` (${reason(name)})` : ""}`);
+  return unexpected.length === 0 && failed.length > 0 ? 0 : 1;
+}
+
+/** Names of the failed tests that have no failed subtests, from node:test's TAP output. */
+function failedLeaves(tapText: string): string[] {
+  const results = [...tapText.matchAll(/^( *)(not ok|ok) \d+ - (.*)$/gm)].map((m) => ({
+    indent: m[1]!.length,
+    failed: m[2] === "not ok",
+    name: m[3]!.replace(/ # (SKIP|TODO).*$/, ""),
+  }));
+  // A parent's line follows its subtests' lines, which are indented deeper.
+  return results.filter((r, i) => r.failed && !(i > 0 && results[i - 1]!.indent > r.indent)).map((r) => r.name);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ["ignore", quiet ? "pipe" : "inherit", "inherit"] });
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on("close", (code) => {
+      if (code !== 0 && quiet) process.stdout.write(out);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+function listTests(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => join(dir, f))
+      .sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,42 @@
+import { queryRows, type RawClient } from "./execute.ts";
+import { quoteIdent } from "./sql.ts";
+
+/** How Citus places a table: not at all (plain PostgreSQL too), a copy per node, or in shards. */
+export type CitusTableKind = "local" | "reference" | "distributed";
+
+/**
+ * Which of the store's tables Citus distributes, read once per table and remembered (a table is
+ * distributed once, by `prisma-hybrid-store distribute`; a process started before that keeps
+ * the plain-PostgreSQL paths, which stay correct on Citus, only slower). On a database without
+ * Citus it costs one catalog query per table.
+ */
+export class CitusTables {
+  readonly #kinds = new Map<string, Promise<CitusTableKind>>();
+
+  kind(client: RawClient, table: string): Promise<CitusTableKind> {
+    let found = this.#kinds.get(table);
+    if (!found) {
+      found = readKind(client, table);
+      found.catch(() => this.#kinds.delete(table)); // read again next time
+      this.#kinds.set(table, found);
+    }
+    return found;
+  }
+}
+
+async function readKind(client: RawClient, table: string): Promise<CitusTableKind> {
+  const [citus] = await queryRows<{ installed: boolean }>(client, {
+    sql: "SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS installed",
+    params: [],
+  });
+  if (!citus?.installed) return "local";
+  const [row] = await queryRows<{ method: string; replication: string }>(client, {
+    sql: `SELECT partmethod::text AS "method", repmodel::text AS "replication" FROM pg_catalog.pg_dist_partition
+      WHERE logicalrelid = to_regclass($1)`,
+    params: [quoteIdent(table)],
+  });
+  if (!row) return "local";
+  if (row.method === "h") return "distributed";
+  // A "Citus local table" (method n, not replicated) lives on the coordinator only.
+  return row.method === "n" && row.replication === "t" ? "reference" : "local";
+}
