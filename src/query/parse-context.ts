@@ -57,6 +57,11 @@ export interface EmptyFilter {
 
 export const EMPTY_AND: EmptyFilter = Object.freeze({ kind: "empty", alone: TRUE });
 export const EMPTY_OR: EmptyFilter = Object.freeze({ kind: "empty", alone: FALSE });
+/**
+ * A field, JSON or relation filter with no operator (`label: {}`, `page: { not: {} }`,
+ * `document: {}`): Prisma makes no filter of it at all, so `{ source: {}, OR: [] }` is `OR: []`.
+ */
+export const NO_FILTER: EmptyFilter = Object.freeze({ kind: "empty", alone: TRUE });
 
 /** A parsed part of a where: a filter, or Prisma's empty filter. */
 export type Parsed = FilterNode | EmptyFilter;

@@ -2,7 +2,7 @@ import type { ModelMeta, ScalarField, ScalarType } from "../schema/model-meta.ts
 import type { ColumnRef, CompareOp, FilterNode, LikeMatch, ScalarValue } from "./filter-nodes.ts";
 import { and, columnRef, compare, inList, isNull, like, not } from "./filter-nodes.ts";
 import type { ParseContext, Parsed, Path } from "./parse-context.ts";
-import { countNode, EMPTY_AND, nonEmpty, report, showKey } from "./parse-context.ts";
+import { countNode, NO_FILTER, nonEmpty, report, showKey } from "./parse-context.ts";
 import { checkScalar, describeValue, isPlainObject, readFieldRef } from "./where-schema.ts";
 
 const EQUALITY = ["equals", "not", "in", "notIn"] as const;
@@ -109,7 +109,7 @@ function parseFieldFilter(
     }
   }
   const kept = nonEmpty(parts);
-  return kept.length === 0 ? EMPTY_AND : and(...kept);
+  return kept.length === 0 ? NO_FILTER : and(...kept);
 }
 
 /** `mode: "insensitive"` (String fields only); undefined when absent. */

@@ -2,7 +2,7 @@ import type { ScalarField } from "../schema/model-meta.ts";
 import type { FilterNode, JsonOp, JsonValue } from "./filter-nodes.ts";
 import { and, json, not, or } from "./filter-nodes.ts";
 import type { ParseContext, Parsed, Path } from "./parse-context.ts";
-import { countNode, EMPTY_AND, report, showKey } from "./parse-context.ts";
+import { countNode, NO_FILTER, report, showKey } from "./parse-context.ts";
 import type { NullSentinel } from "./where-schema.ts";
 import { checkJson, checkString, describeValue, isPlainObject, readNullSentinel } from "./where-schema.ts";
 
@@ -60,7 +60,7 @@ export function parseJsonFilter(ctx: ParseContext, field: ScalarField, filter: u
     const operand = readOperand(ctx, op, value, at);
     if (operand !== undefined && jsonPath) nodes.push(json(field, jsonPath, op, operand.value, insensitive));
   }
-  return nodes.length === 0 ? EMPTY_AND : and(...nodes);
+  return nodes.length === 0 ? NO_FILTER : and(...nodes);
 }
 
 /**

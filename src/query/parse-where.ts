@@ -3,7 +3,7 @@ import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import type { FilterNode, Quantifier } from "./filter-nodes.ts";
 import { and, not, or, relation, TRUE } from "./filter-nodes.ts";
 import type { ParseContext, Parsed, Path } from "./parse-context.ts";
-import { atRoot, countNode, EMPTY_AND, EMPTY_OR, nonEmpty, report, showKey } from "./parse-context.ts";
+import { atRoot, countNode, EMPTY_AND, EMPTY_OR, NO_FILTER, nonEmpty, report, showKey } from "./parse-context.ts";
 import { parseFieldValue } from "./parse-field-filter.ts";
 import { parseJsonFilter } from "./parse-json-filter.ts";
 import type { RelationField, RelationMap } from "./relations.ts";
@@ -51,7 +51,7 @@ export function parseWhere(
  */
 export const MAX_FILTER_PATH = 200;
 
-function parseObject(ctx: ParseContext, model: ModelMeta, where: unknown, path: Path): Parsed {
+function parseObject(ctx: ParseContext, model: ModelMeta, where: unknown, path: Path, relationRoot = false): Parsed {
   if (path.length > MAX_FILTER_PATH) {
     return report(ctx, path.slice(0, 3), `nested deeper than ${MAX_FILTER_PATH} keys (or it contains itself)`);
   }
@@ -85,8 +85,12 @@ function parseObject(ctx: ParseContext, model: ModelMeta, where: unknown, path: 
       field.type === "Json" ? parseJsonFilter(ctx, field, value, at) : parseFieldValue(ctx, model, field, value, at),
     );
   }
-  // A where with one key is that key's filter (so `{ OR: [] }` alone is FALSE, as in Prisma).
-  return parts.length === 1 ? parts[0]! : combine("AND", parts);
+  // A where with one key is that key's filter, so `{ OR: [] }` is empty (dropped from a list
+  // around it). Prisma 6.19 drops an empty OR next to other keys too (`{ a, OR: [] }` is `a`),
+  // except at the root of a relation filter, where the keys are ANDed as they are.
+  const filters = parts.filter((p) => p !== NO_FILTER);
+  if (filters.length === 1) return filters[0]!;
+  return relationRoot && filters.length > 0 ? and(...filters.map(atRoot)) : combine("AND", filters);
 }
 
 /** AND/OR/NOT of the parts that are not empty; empty if all are. `NOT: [a, b]`: none holds. */
@@ -121,10 +125,10 @@ function parseRelation(ctx: ParseContext, name: string, rel: RelationField, valu
   if (!isPlainObject(value))
     return report(ctx, path, `expected a relation filter object, received ${describeValue(value)}`);
   const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-  if (keys.length === 0) return EMPTY_AND;
+  if (keys.length === 0) return NO_FILTER;
   const quantifiers = rel.toMany ? TO_MANY : TO_ONE;
   if (!rel.toMany && !keys.every((k) => quantifiers.includes(k as Quantifier))) {
-    return relation(rel.target, "is", atRoot(parseObject(ctx, target, value, path)));
+    return relation(rel.target, "is", atRoot(parseObject(ctx, target, value, path, true)));
   }
   const nodes = keys.map((k) => {
     if (!quantifiers.includes(k as Quantifier)) {
@@ -134,7 +138,7 @@ function parseRelation(ctx: ParseContext, name: string, rel: RelationField, valu
         `unknown operator ${showKey(k)} for relation "${name}" (supported: ${quantifiers.join(", ")})`,
       );
     }
-    const inner = atRoot(parseObject(ctx, target, value[k], [...path, k]));
+    const inner = atRoot(parseObject(ctx, target, value[k], [...path, k], true));
     return k === "isNot" ? not(relation(rel.target, "is", inner)) : relation(rel.target, k as Quantifier, inner);
   });
   return and(...nodes);
