@@ -2,7 +2,7 @@ import { qualified, quoteIdent } from "../db/sql.ts";
 import type { ModelMeta, ScalarField, StoreSchema } from "../schema/model-meta.ts";
 import { compileJson } from "./compile-json.ts";
 import type { FilterNode, LikeMatch, RelationNode, ScalarValue } from "./filter-nodes.ts";
-import { isColumnRef, not, relation } from "./filter-nodes.ts";
+import { isColumnRef } from "./filter-nodes.ts";
 import { likePattern } from "./like-pattern.ts";
 import type { ParamCast, SqlParams } from "./sql-builder.ts";
 
@@ -96,11 +96,10 @@ function compile(node: FilterNode, s: Scope): string {
 /**
  * `some`: EXISTS a match; `none`: NOT EXISTS a match; `every`: NOT EXISTS a row failing it, as
  * Prisma. Prisma joins the to-one side, so `is` is the filter's own value on the related row
- * (FALSE, NULL or TRUE): EXISTS a match where only TRUE counts, NOT EXISTS a row where it is
- * FALSE under NOT (see `Scope.negated`). `isNot` is NOT `is`.
+ * (FALSE, NULL or TRUE) and `isNot` its NOT: written as EXISTS a row where it is TRUE (`is`) or
+ * FALSE (`isNot`), and under NOT (see `Scope.negated`) as NOT EXISTS of the opposite.
  */
 function compileRelation(node: RelationNode, s: Scope): string {
-  if (node.quantifier === "isNot") return compile(not(relation(node.target, "is", node.filter)), s);
   const target = s.schema[node.target];
   const alias = `t${s.depth + 1}`;
   const fk = s.schema.documentForeignKey;
@@ -109,13 +108,23 @@ function compileRelation(node: RelationNode, s: Scope): string {
     node.target === "Document"
       ? `${qualified(alias, target.idField.column)} = ${qualified(s.alias, fk.column)}`
       : `${qualified(alias, fk.column)} = ${qualified(s.alias, s.model.idField.column)}`;
-  const failing = node.quantifier === "every" || (node.quantifier === "is" && s.negated);
-  const scope = { ...s, model: target, alias, depth: s.depth + 1, negated: failing };
+  const q = node.quantifier;
+  const isNot = q === "isNot";
+  const failing = q === "every" || (q === "is" && s.negated) || (isNot && !s.negated);
+  const outerNot = q === "every" || q === "none" || ((q === "is" || isNot) && s.negated);
+  const scope = {
+    ...s,
+    model: target,
+    alias,
+    depth: s.depth + 1,
+    negated: failing,
+    reversed: isNot ? !s.reversed : s.reversed,
+  };
   const test = compile(node.filter, scope);
   const inner = failing ? (test === "TRUE" ? "FALSE" : test === "FALSE" ? "TRUE" : `NOT (${test})`) : test;
   const where = inner === "TRUE" ? join : `${join} AND ${inner}`;
   const exists = `EXISTS (SELECT 1 FROM ${quoteIdent(target.table)} AS ${quoteIdent(alias)} WHERE ${where})`;
-  return node.quantifier === "none" || failing ? `NOT ${exists}` : exists;
+  return outerNot ? `NOT ${exists}` : exists;
 }
 
 /** A LIKE pattern from another column's text, its wildcards escaped like a bound value's. */

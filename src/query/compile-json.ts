@@ -35,8 +35,15 @@ export function compileJson(
   const at = () => (path.length === 0 ? column : `(${column} #> ${params.param(path, "text[]")})`);
   const json = (v: JsonValue) => params.param(JSON.stringify(v), "jsonb");
   const contains = (v: JsonValue) => `${column} @> ${json(nest(path, v))}`;
-  const typed = (type: string, test: string) =>
-    reversed ? `(${test} OR jsonb_typeof(${at()}) <> '${type}')` : `(jsonb_typeof(${at()}) = '${type}' AND ${test})`;
+  // Parameters are numbered in the order the SQL reads them.
+  const typed = (type: string, test: () => string) => {
+    if (!reversed) {
+      const guard = `jsonb_typeof(${at()}) = '${type}'`;
+      return `(${guard} AND ${test()})`;
+    }
+    const t = test();
+    return `(${t} OR jsonb_typeof(${at()}) <> '${type}')`;
+  };
 
   switch (op) {
     case "equals":
@@ -49,24 +56,26 @@ export function compileJson(
     case "gte":
     case "lt":
     case "lte": {
-      return typed(typeof value === "number" ? "number" : "string", `${at()} ${RANGE[op]} ${json(value)}`);
+      return typed(typeof value === "number" ? "number" : "string", () => `${at()} ${RANGE[op]} ${json(value)}`);
     }
     case "string_contains":
     case "string_starts_with":
     case "string_ends_with": {
-      const text = path.length === 0 ? `(${column} #>> '{}')` : `(${column} #>> ${params.param(path, "text[]")})`;
-      const pattern = params.param(likePattern(LIKE[op]!, value as string));
-      return typed("string", `${text} ${node.insensitive ? "ILIKE" : "LIKE"} ${pattern}`);
+      return typed("string", () => {
+        const text = path.length === 0 ? `(${column} #>> '{}')` : `(${column} #>> ${params.param(path, "text[]")})`;
+        const pattern = params.param(likePattern(LIKE[op]!, value as string));
+        return `${text} ${node.insensitive ? "ILIKE" : "LIKE"} ${pattern}`;
+      });
     }
     case "array_contains":
       // A top-level jsonb array "contains" a primitive; under a key it must be wrapped in [ ].
       if (containable && !negated && !reversed && (Array.isArray(value) || isPrimitive(value))) {
         return contains(Array.isArray(value) ? value : [value]);
       }
-      return typed("array", `${at()} @> ${json(value)}`);
+      return typed("array", () => `${at()} @> ${json(value)}`);
     case "array_starts_with":
     case "array_ends_with":
-      return typed("array", `(${at()} -> ${op === "array_starts_with" ? "0" : "-1"}) = ${json(value)}`);
+      return typed("array", () => `(${at()} -> ${op === "array_starts_with" ? "0" : "-1"}) = ${json(value)}`);
     case "exists":
       return `${at()} IS NOT NULL`;
   }

@@ -157,10 +157,10 @@ function operand(scope: FieldScope, op: CompareOp, value: unknown, path: Path, i
 function list(scope: FieldScope, value: unknown, path: Path, negated: boolean, insensitive: boolean): FilterNode {
   const { ctx, field } = scope;
   if (value === null) return isNull(field, negated);
-  if (!Array.isArray(value)) {
-    checked(scope, value, path, false);
-    return readFieldRef(value) ? and() : report(ctx, path, `expected array, received ${describeValue(value)}`);
+  if (readFieldRef(value)) {
+    return report(ctx, path, "a field reference cannot be a list (in/notIn take an array of values)");
   }
+  if (!Array.isArray(value)) return report(ctx, path, `expected array, received ${describeValue(value)}`);
   const values = value.map((v, i) => checked(scope, v, [...path, i], false));
   if (values.some((v) => v === undefined)) return and();
   return inList(field, values as ScalarValue[], negated, insensitive);

@@ -109,6 +109,7 @@ function readOperand(ctx: ParseContext, op: JsonOp, value: unknown, path: Path):
     report(ctx, path, message);
     return undefined;
   };
+  if (readNullSentinel(value)) return fail(`Prisma's null sentinels go with equals or not, not ${op}`);
   switch (op) {
     case "string_contains":
     case "string_starts_with":
@@ -126,7 +127,6 @@ function readOperand(ctx: ParseContext, op: JsonOp, value: unknown, path: Path):
       }
       return fail(`expected number or string, received ${describeValue(value)}`);
     default: {
-      if (readNullSentinel(value)) return fail(`Prisma's null sentinels go with equals or not, not ${op}`);
       const j = checkJson(value);
       return j.ok ? { value: j.value } : fail(j.message);
     }

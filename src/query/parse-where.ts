@@ -139,7 +139,7 @@ function parseRelation(ctx: ParseContext, name: string, rel: RelationField, valu
       );
     }
     const inner = atRoot(parseObject(ctx, target, value[k], [...path, k], true));
-    return k === "isNot" ? not(relation(rel.target, "is", inner)) : relation(rel.target, k as Quantifier, inner);
+    return relation(rel.target, k as Quantifier, inner);
   });
   return and(...nodes);
 }
