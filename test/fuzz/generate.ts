@@ -211,6 +211,7 @@ export class WhereGenerator {
     }
     // Without a path Prisma matches string_* against the quoted JSON text (a documented difference).
     if (!out.path && Object.keys(out).some((k) => k.startsWith("string_"))) out.path = ["lang"];
+    if (this.r() < 0.15) out.mode = this.pick(["insensitive", "default"]);
     return out;
   }
 
