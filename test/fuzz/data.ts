@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { withEmbedding } from "../../src/extension.ts";
-import { Prisma } from "../../src/generated/prisma/client.ts";
 import { gaussian, randomUnit, rng } from "../helpers/vectors.ts";
 
 /**
@@ -83,12 +81,18 @@ type Random = () => number;
 const pick = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const maybe = <T>(r: Random, p: number, value: () => T): T | null => (r() < p ? value() : null);
 
-function metadata(r: Random): unknown {
+/** What the fuzzer needs of one Prisma version and its copy of the library. */
+export interface FuzzTools {
+  readonly nulls: { readonly DbNull: unknown; readonly JsonNull: unknown; readonly AnyNull: unknown };
+  readonly withEmbedding: (vector: number[]) => object;
+}
+
+function metadata(r: Random, tools: FuzzTools): unknown {
   const shape = r();
   if (shape < 0.05) return ["x", 1];
   if (shape < 0.08) return "en";
   if (shape < 0.1) return 1;
-  if (shape < 0.13) return Prisma.JsonNull;
+  if (shape < 0.13) return tools.nulls.JsonNull;
   const out: Record<string, unknown> = {};
   for (const key of JSON_KEYS) {
     if (r() < 0.45) continue;
@@ -102,6 +106,7 @@ export async function insertFuzzData(
   // biome-ignore lint/suspicious/noExplicitAny: the extended client's create types are not needed here
   prisma: any,
   seed: number,
+  tools: FuzzTools,
 ): Promise<FuzzData> {
   const r = rng(seed);
   const normal = gaussian(rng(seed + 1));
@@ -114,9 +119,9 @@ export async function insertFuzzData(
         title: i === 0 ? null : maybe(r, 0.85, () => pick(r, STRINGS)),
         content: `${pick(r, STRINGS)} document ${i}`,
         label: maybe(r, 0.8, () => pick(r, STRINGS)),
-        metadata: metadata(r),
+        metadata: metadata(r, tools),
         createdAt: pick(r, DATES),
-        ...withEmbedding(randomUnit(normal)),
+        ...tools.withEmbedding(randomUnit(normal)),
       },
     });
     docIds.push(doc.id);
@@ -128,9 +133,9 @@ export async function insertFuzzData(
     page: maybe(r, 0.8, () => pick(r, INTS)),
     position: maybe(r, 0.7, () => pick(r, INTS)),
     embeddingModel: maybe(r, 0.3, () => pick(r, STRINGS)),
-    metadata: metadata(r),
+    metadata: metadata(r, tools),
     createdAt: pick(r, DATES),
-    ...withEmbedding(randomUnit(normal)),
+    ...tools.withEmbedding(randomUnit(normal)),
   }));
   await prisma.annotation.createMany({ data });
   const rows = await prisma.annotation.findMany({ where: { documentId: { in: docIds } }, select: { id: true } });

@@ -1,4 +1,4 @@
-import { HybridStoreError, InvalidArgumentError, InvalidFilterError } from "../../src/errors.ts";
+import * as errors from "../../src/errors.ts";
 import type { FuzzData } from "./data.ts";
 import type { FuzzModel } from "./generate.ts";
 import { shrink } from "./shrink.ts";
@@ -17,6 +17,13 @@ export interface Mismatch {
 
 // biome-ignore lint/suspicious/noExplicitAny: the fuzzer drives both models through one code path
 type AnyClient = any;
+type ErrorClass = abstract new (...args: never[]) => Error;
+/** The library's error classes, as the client under test has them (a compat project has its own copy). */
+export interface ErrorClasses {
+  readonly HybridStoreError: ErrorClass;
+  readonly InvalidFilterError: ErrorClass;
+  readonly InvalidArgumentError: ErrorClass;
+}
 
 /**
  * Compares the library's filters with Prisma's `findMany` on the fuzz rows: the same ids from an
@@ -29,6 +36,7 @@ export class Differential {
     private readonly store: AnyClient,
     private readonly data: FuzzData,
     private readonly vector: readonly number[],
+    private readonly errorClasses: ErrorClasses = errors,
   ) {}
 
   /** Undefined when both sides agree; otherwise the mismatch, with its where shrunk. */
@@ -57,6 +65,7 @@ export class Differential {
   }
 
   async compare(model: FuzzModel, where: unknown, searches: boolean): Promise<Mismatch | undefined> {
+    const { HybridStoreError, InvalidFilterError, InvalidArgumentError } = this.errorClasses;
     const w = this.scoped(model, where);
     const prisma = await this.side(() => this.delegate(this.base, model).findMany({ where: w, select: { id: true } }));
     const library = await this.side(() =>

@@ -1,4 +1,3 @@
-import { Prisma } from "../../src/generated/prisma/client.ts";
 import { DATES, INTS, JSON_KEYS, JSON_VALUES, STRINGS } from "./data.ts";
 
 /** The models the fuzzer filters, and what it needs to know of their fields. */
@@ -39,6 +38,8 @@ type Random = () => number;
 /** What the generator may use beyond plain values. */
 export interface GenerateOptions {
   readonly fieldRefs?: FieldRefs;
+  /** Prisma.DbNull, JsonNull, AnyNull of the client under test. */
+  readonly nulls?: readonly unknown[];
   /** Deliberately invalid inputs (wrong types, unknown keys), about 1 in 50 values. */
   readonly invalid?: boolean;
 }
@@ -205,8 +206,8 @@ export class WhereGenerator {
       const op = this.pick(ops);
       if (op.startsWith("string_")) out[op] = this.pick(["e", "E", "n", "en", "x", "", "1", "É"]);
       else if (["gt", "gte", "lt", "lte"].includes(op)) out[op] = this.pick([0, 1, 1.5, -1, "e", "EN", "1", ""]);
-      else if ((op === "equals" || op === "not") && this.r() < 0.2)
-        out[op] = this.pick([Prisma.DbNull, Prisma.JsonNull, Prisma.AnyNull]);
+      else if ((op === "equals" || op === "not") && this.options.nulls && this.r() < 0.2)
+        out[op] = this.pick(this.options.nulls);
       else out[op] = this.pick(JSON_VALUES);
     }
     // Without a path Prisma matches string_* against the quoted JSON text (a documented difference).
