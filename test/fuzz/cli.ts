@@ -21,7 +21,7 @@ if (process.env.DATABASE_URL) {
   for (const m of result.mismatches) console.log(formatMismatch(m));
   process.exit(result.mismatches.length === 0 ? 0 : 1);
 }
-const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/test.ts", "where-fuzz"], {
+const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/test.ts", "integration/where-fuzz"], {
   stdio: "inherit",
   env: { ...process.env, PHS_FUZZ_SEED: String(seed), PHS_FUZZ_N: String(n) },
 });
