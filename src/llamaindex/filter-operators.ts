@@ -81,6 +81,9 @@ export function metadataFilter(
   const path = [key];
   const equals = (v: Primitive) => json(field, path, "equals", v);
   const hasElement = (v: Primitive) => json(field, path, "array_contains", [v]);
+  // `!=`/`nin` are the complement of `==`/`in`: rows without the key match too, whatever the key
+  // looks like (a NOT over a JSON test is NULL, not TRUE, where the key is missing).
+  const missing = not(json(field, path, "exists", null));
   const primitive = (v: unknown, at: Path): Primitive | undefined => {
     if (typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) return v;
     const problem = typeof v === "string" ? textProblem(v) : undefined;
@@ -106,7 +109,7 @@ export function metadataFilter(
     case "==":
       return one(equals);
     case "!=":
-      return one((v) => not(equals(v)));
+      return one((v) => or(missing, not(equals(v))));
     case ">":
     case "<":
     case ">=":
@@ -123,7 +126,7 @@ export function metadataFilter(
     }
     case "nin": {
       const values = list();
-      return values ? not(or(...values.map(equals))) : TRUE;
+      return values ? or(missing, not(or(...values.map(equals)))) : TRUE;
     }
     case "any": {
       const values = list();

@@ -1,8 +1,8 @@
 import { qualified, quoteIdent } from "../db/sql.ts";
 import type { ModelMeta, ScalarField, StoreSchema } from "../schema/model-meta.ts";
 import { compileJson } from "./compile-json.ts";
-import type { FilterNode, RelationNode, ScalarValue } from "./filter-nodes.ts";
-import { not } from "./filter-nodes.ts";
+import type { FilterNode, LikeMatch, RelationNode, ScalarValue } from "./filter-nodes.ts";
+import { isColumnRef } from "./filter-nodes.ts";
 import { likePattern } from "./like-pattern.ts";
 import type { ParamCast, SqlParams } from "./sql-builder.ts";
 
@@ -24,6 +24,18 @@ interface Scope {
   readonly params: SqlParams;
   readonly alias: string;
   readonly depth: number;
+  /**
+   * Under an odd number of NOTs. A WHERE keeps a row when its condition is TRUE, so under NOT
+   * only "is it FALSE" matters and NULL counts as TRUE. Prisma's SQL keeps NULLs (a missing
+   * JSON key, a NULL column behind a to-one relation) where an EXISTS or a type guard would say
+   * FALSE; the nodes whose SQL differs there compile by polarity.
+   */
+  readonly negated: boolean;
+  /**
+   * Prisma's own "reverse" flag, flipped by NOT and `isNot` only (not by `every`): it writes
+   * typed JSON filters as `(test OR jsonb_typeof(..) <> type)` while set.
+   */
+  readonly reversed: boolean;
 }
 
 /**
@@ -38,7 +50,7 @@ interface Scope {
  * ```
  */
 export function compileFilter(node: FilterNode, options: CompileOptions): string {
-  return compile(node, { ...options, alias: options.alias ?? ROOT_ALIAS, depth: 0 });
+  return compile(node, { ...options, alias: options.alias ?? ROOT_ALIAS, depth: 0, negated: false, reversed: false });
 }
 
 function compile(node: FilterNode, s: Scope): string {
@@ -50,12 +62,12 @@ function compile(node: FilterNode, s: Scope): string {
     case "or":
       return `(${node.filters.map((f) => compile(f, s)).join(" OR ")})`;
     case "not": {
-      const inner = compile(node.filter, s);
+      const inner = compile(node.filter, { ...s, negated: !s.negated, reversed: !s.reversed });
       return node.filter.kind === "and" || node.filter.kind === "or" ? `NOT ${inner}` : `NOT (${inner})`;
     }
     case "compare": {
       const col = column(s, node.field);
-      const value = bind(s, node.field, node.value);
+      const value = isColumnRef(node.value) ? column(s, node.value.field) : bind(s, node.field, node.value);
       return node.insensitive ? `lower(${col}) ${node.op} lower(${value})` : `${col} ${node.op} ${value}`;
     }
     case "in": {
@@ -67,16 +79,26 @@ function compile(node: FilterNode, s: Scope): string {
     }
     case "isNull":
       return `${column(s, node.field)} IS ${node.negated ? "NOT " : ""}NULL`;
-    case "like":
-      return `${column(s, node.field)} ${node.insensitive ? "ILIKE" : "LIKE"} ${s.params.param(likePattern(node.match, node.value))}`;
+    case "like": {
+      const pattern =
+        typeof node.value === "string"
+          ? s.params.param(likePattern(node.match, node.value))
+          : columnLikePattern(node.match, column(s, node.value.field));
+      return `${column(s, node.field)} ${node.insensitive ? "ILIKE" : "LIKE"} ${pattern}`;
+    }
     case "json":
-      return compileJson(node, column(s, node.field), s.params);
+      return compileJson(node, column(s, node.field), s.params, s);
     case "relation":
       return compileRelation(node, s);
   }
 }
 
-/** `is`/`some`: EXISTS a match; `none`: NOT EXISTS a match; `every`/`isNot`: as Prisma, on NOT(filter). */
+/**
+ * `some`: EXISTS a match; `none`: NOT EXISTS a match; `every`: NOT EXISTS a row failing it, as
+ * Prisma. Prisma joins the to-one side, so `is` is the filter's own value on the related row
+ * (FALSE, NULL or TRUE) and `isNot` its NOT: written as EXISTS a row where it is TRUE (`is`) or
+ * FALSE (`isNot`), and under NOT (see `Scope.negated`) as NOT EXISTS of the opposite.
+ */
 function compileRelation(node: RelationNode, s: Scope): string {
   const target = s.schema[node.target];
   const alias = `t${s.depth + 1}`;
@@ -86,11 +108,31 @@ function compileRelation(node: RelationNode, s: Scope): string {
     node.target === "Document"
       ? `${qualified(alias, target.idField.column)} = ${qualified(s.alias, fk.column)}`
       : `${qualified(alias, fk.column)} = ${qualified(s.alias, s.model.idField.column)}`;
-  const negate = node.quantifier === "every" || node.quantifier === "isNot";
-  const inner = compile(negate ? not(node.filter) : node.filter, { ...s, model: target, alias, depth: s.depth + 1 });
+  const q = node.quantifier;
+  const isNot = q === "isNot";
+  const failing = q === "every" || (q === "is" && s.negated) || (isNot && !s.negated);
+  const outerNot = q === "every" || q === "none" || ((q === "is" || isNot) && s.negated);
+  const scope = {
+    ...s,
+    model: target,
+    alias,
+    depth: s.depth + 1,
+    negated: failing,
+    reversed: isNot ? !s.reversed : s.reversed,
+  };
+  const test = compile(node.filter, scope);
+  const inner = failing ? (test === "TRUE" ? "FALSE" : test === "FALSE" ? "TRUE" : `NOT (${test})`) : test;
   const where = inner === "TRUE" ? join : `${join} AND ${inner}`;
   const exists = `EXISTS (SELECT 1 FROM ${quoteIdent(target.table)} AS ${quoteIdent(alias)} WHERE ${where})`;
-  return node.quantifier === "none" || node.quantifier === "every" ? `NOT ${exists}` : exists;
+  return outerNot ? `NOT ${exists}` : exists;
+}
+
+/** A LIKE pattern from another column's text, its wildcards escaped like a bound value's. */
+function columnLikePattern(match: LikeMatch, col: string): string {
+  const escaped = `replace(replace(replace(${col}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
+  if (match === "startsWith") return `(${escaped} || '%')`;
+  if (match === "endsWith") return `('%' || ${escaped})`;
+  return `('%' || ${escaped} || '%')`;
 }
 
 function column(s: Scope, field: ScalarField): string {

@@ -27,6 +27,12 @@ export type FilterNode =
 /** A value a scalar column is compared with (already validated against the field's type). */
 export type ScalarValue = string | number | bigint | boolean | Date;
 
+/** Another column of the same row, from a Prisma field reference (`prisma.annotation.fields.page`). */
+export interface ColumnRef {
+  readonly kind: "column";
+  readonly field: ScalarField;
+}
+
 /** Any JSON value, as `JSON.parse` returns it. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -45,9 +51,12 @@ export type JsonOp =
   | "array_contains"
   | "array_starts_with"
   | "array_ends_with"
-  /** The path is present (any JSON value, null included); `value` is ignored. Not in Prisma's where. */
+  /** The path is present (any JSON value, null included); `value` is ignored. Prisma's `not: DbNull`. */
   | "exists";
-/** `is`/`some`: a related row matches; `isNot`: the related row fails; `every`/`none` as Prisma. */
+/**
+ * `is`: the related row (to one) matches, with the filter's NULLs kept as Prisma's join keeps
+ * them; `isNot`: NOT `is`; `some`/`every`/`none` as Prisma.
+ */
 export type Quantifier = "some" | "every" | "none" | "is" | "isNot";
 
 export interface ConstantNode {
@@ -70,7 +79,7 @@ export interface CompareNode {
   readonly kind: "compare";
   readonly field: ScalarField;
   readonly op: CompareOp;
-  readonly value: ScalarValue;
+  readonly value: ScalarValue | ColumnRef;
   /** Compare `lower(column)` with `lower(value)` (String fields, `mode: "insensitive"`). */
   readonly insensitive: boolean;
 }
@@ -90,8 +99,8 @@ export interface LikeNode {
   readonly kind: "like";
   readonly field: ScalarField;
   readonly match: LikeMatch;
-  /** The literal text to find; the compiler escapes `%`, `_` and `\`. */
-  readonly value: string;
+  /** The literal text to find (or a column's text); the compiler escapes `%`, `_` and `\`. */
+  readonly value: string | ColumnRef;
   readonly insensitive: boolean;
 }
 export interface JsonNode {
@@ -138,7 +147,12 @@ export function not(filter: FilterNode): FilterNode {
 }
 
 /** `column op value`; `insensitive` compares lower-cased text. */
-export function compare(field: ScalarField, op: CompareOp, value: ScalarValue, insensitive = false): CompareNode {
+export function compare(
+  field: ScalarField,
+  op: CompareOp,
+  value: ScalarValue | ColumnRef,
+  insensitive = false,
+): CompareNode {
   return Object.freeze({ kind: "compare", field, op, value, insensitive });
 }
 
@@ -148,13 +162,21 @@ export function inList(field: ScalarField, values: readonly ScalarValue[], negat
   return Object.freeze({ kind: "in", field, values: Object.freeze([...values]), negated, insensitive }) as InNode;
 }
 
+/** A reference to `field`'s column in the row being filtered. */
+export function columnRef(field: ScalarField): ColumnRef {
+  return Object.freeze({ kind: "column", field });
+}
+
+export const isColumnRef = (value: unknown): value is ColumnRef =>
+  typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "column";
+
 /** `column IS [NOT] NULL` */
 export function isNull(field: ScalarField, negated = false): NullNode {
   return Object.freeze({ kind: "isNull", field, negated });
 }
 
 /** `contains`/`startsWith`/`endsWith` a literal text (wildcards in it are escaped). */
-export function like(field: ScalarField, match: LikeMatch, value: string, insensitive = false): LikeNode {
+export function like(field: ScalarField, match: LikeMatch, value: string | ColumnRef, insensitive = false): LikeNode {
   return Object.freeze({ kind: "like", field, match, value, insensitive });
 }
 

@@ -1,9 +1,9 @@
-import type { ScalarField, ScalarType } from "../schema/model-meta.ts";
-import type { CompareOp, FilterNode, LikeMatch, ScalarValue } from "./filter-nodes.ts";
-import { and, compare, inList, isNull, like, not } from "./filter-nodes.ts";
-import type { ParseContext, Path } from "./parse-context.ts";
-import { report, showKey } from "./parse-context.ts";
-import { checkScalar, describeValue, isPlainObject } from "./where-schema.ts";
+import type { ModelMeta, ScalarField, ScalarType } from "../schema/model-meta.ts";
+import type { ColumnRef, CompareOp, FilterNode, LikeMatch, ScalarValue } from "./filter-nodes.ts";
+import { and, columnRef, compare, inList, isNull, like, not } from "./filter-nodes.ts";
+import type { ParseContext, Parsed, Path } from "./parse-context.ts";
+import { countNode, NO_FILTER, nonEmpty, report, showKey } from "./parse-context.ts";
+import { checkScalar, describeValue, isPlainObject, readFieldRef } from "./where-schema.ts";
 
 const EQUALITY = ["equals", "not", "in", "notIn"] as const;
 const ORDERED = [...EQUALITY, "lt", "lte", "gt", "gte"] as const;
@@ -23,29 +23,57 @@ const OPERATORS: Readonly<Record<Exclude<ScalarType, "Json">, readonly string[]>
 
 const RANGE: Readonly<Record<string, CompareOp>> = { lt: "<", lte: "<=", gt: ">", gte: ">=" };
 
-/** `field: value`, `field: null` or `field: { ...operators }` for a non-Json scalar field. */
-export function parseFieldValue(ctx: ParseContext, field: ScalarField, value: unknown, path: Path): FilterNode {
-  if (value === null) return isNull(field);
-  if (isPlainObject(value)) return parseFieldFilter(ctx, field, value, path, false);
-  return operand(ctx, field, "=", value, path, false);
+/** Where one field filter is parsed: its model (for field references) and the field. */
+interface FieldScope {
+  readonly ctx: ParseContext;
+  readonly model: ModelMeta;
+  readonly field: ScalarField;
 }
 
-function parseFieldFilter(
+/** `field: value`, `field: null` or `field: { ...operators }` for a non-Json scalar field. */
+export function parseFieldValue(
   ctx: ParseContext,
+  model: ModelMeta,
   field: ScalarField,
+  value: unknown,
+  path: Path,
+): Parsed {
+  const scope = { ctx, model, field };
+  if (value === null) return isNull(field);
+  if (isPlainObject(value)) return parseFieldFilter(scope, value, path, false, false);
+  return operand(scope, "=", value, path, false);
+}
+
+/**
+ * The operators of one filter object, ANDed. Inside `not: { ... }` (`negated`) Prisma negates
+ * each operator on its own (`not: { gt: 1, lt: 5 }` is `<= 1 AND >= 5`), except a `not` with a
+ * value or null, which stays as it is (`not: { not: 3 }` is `<> 3`); `not: { not: { ... } }`
+ * negates twice. Nested `not` objects take no `mode`: they inherit it, as in Prisma.
+ */
+function parseFieldFilter(
+  scope: FieldScope,
   filter: Record<string, unknown>,
   path: Path,
+  negated: boolean,
   inheritedInsensitive: boolean,
-): FilterNode {
+): Parsed {
+  const { ctx, field } = scope;
   const type = field.type as Exclude<ScalarType, "Json">;
   const allowed = OPERATORS[type];
-  const insensitive = readMode(ctx, field, filter.mode, [...path, "mode"]) ?? inheritedInsensitive;
-  const nodes: FilterNode[] = [];
+  const nested = path.at(-1) === "not";
+  if (nested && filter.mode !== undefined) {
+    report(ctx, [...path, "mode"], "mode goes on the outer filter, next to `not`; a nested `not` inherits it");
+  }
+  const insensitive =
+    (nested ? undefined : readMode(ctx, field, filter.mode, [...path, "mode"])) ?? inheritedInsensitive;
+  const parts: Parsed[] = [];
+  const negate = (node: FilterNode) => (negated ? not(node) : node);
   for (const [op, value] of Object.entries(filter)) {
     if (value === undefined || op === "mode") continue;
     const at = [...path, op];
+    countNode(ctx, at, op === "contains" || op === "startsWith" || op === "endsWith");
     if (!allowed.includes(op)) {
-      nodes.push(
+      parts.push(
         report(
           ctx,
           at,
@@ -56,27 +84,32 @@ function parseFieldFilter(
     }
     switch (op) {
       case "equals":
-        nodes.push(value === null ? isNull(field) : operand(ctx, field, "=", value, at, insensitive));
+        parts.push(negate(value === null ? isNull(field) : operand(scope, "=", value, at, insensitive)));
         break;
       case "not":
-        if (value === null) nodes.push(isNull(field, true));
-        else if (isPlainObject(value)) nodes.push(not(parseFieldFilter(ctx, field, value, at, insensitive)));
-        else nodes.push(operand(ctx, field, "<>", value, at, insensitive));
+        if (value === null) parts.push(isNull(field, true));
+        else if (isPlainObject(value)) parts.push(parseFieldFilter(scope, value, at, !negated, insensitive));
+        else if (readFieldRef(value))
+          parts.push(
+            report(ctx, at, "not takes a value or a filter object, not a field reference (Prisma refuses it too)"),
+          );
+        else parts.push(operand(scope, "<>", value, at, insensitive));
         break;
       case "in":
       case "notIn":
-        nodes.push(list(ctx, field, value, at, op === "notIn", insensitive));
+        parts.push(negate(list(scope, value, at, op === "notIn", insensitive)));
         break;
       case "contains":
       case "startsWith":
       case "endsWith":
-        nodes.push(pattern(ctx, field, op, value, at, insensitive));
+        parts.push(negate(pattern(scope, op, value, at, insensitive)));
         break;
       default:
-        nodes.push(operand(ctx, field, RANGE[op]!, value, at, insensitive));
+        parts.push(negate(operand(scope, RANGE[op]!, value, at, insensitive)));
     }
   }
-  return and(...nodes);
+  const kept = nonEmpty(parts);
+  return kept.length === 0 ? NO_FILTER : and(...kept);
 }
 
 /** `mode: "insensitive"` (String fields only); undefined when absent. */
@@ -91,47 +124,51 @@ function readMode(ctx: ParseContext, field: ScalarField, mode: unknown, path: Pa
   return undefined;
 }
 
-function checked(ctx: ParseContext, field: ScalarField, value: unknown, path: Path): ScalarValue | undefined {
+/** A value of the field's type, or a reference to another field of the same model and type. */
+function checked(scope: FieldScope, value: unknown, path: Path, refs = true): ScalarValue | ColumnRef | undefined {
+  const { ctx, model, field } = scope;
+  const ref = readFieldRef(value);
+  if (ref) {
+    const target = model.fields.get(ref.name);
+    if (!refs) report(ctx, path, "a field reference cannot be a list (in/notIn take an array of values)");
+    else if (ref.modelName !== model.name || !target) {
+      report(ctx, path, `field reference ${ref.modelName}.${ref.name} is not a field of ${model.name}`);
+    } else if (target.type !== field.type || target.isList) {
+      report(
+        ctx,
+        path,
+        `field reference ${model.name}.${ref.name} is ${target.type}, "${field.name}" is ${field.type}`,
+      );
+    } else return columnRef(target);
+    return undefined;
+  }
   const result = checkScalar(field.type, value);
   if (result.ok) return result.value;
   report(ctx, path, result.message);
   return undefined;
 }
 
-function operand(
-  ctx: ParseContext,
-  field: ScalarField,
-  op: CompareOp,
-  value: unknown,
-  path: Path,
-  insensitive: boolean,
-) {
-  const v = checked(ctx, field, value, path);
-  return v === undefined ? and() : compare(field, op, v, insensitive);
+function operand(scope: FieldScope, op: CompareOp, value: unknown, path: Path, insensitive: boolean): FilterNode {
+  const v = checked(scope, value, path);
+  return v === undefined ? and() : compare(scope.field, op, v, insensitive);
 }
 
-function list(
-  ctx: ParseContext,
-  field: ScalarField,
-  value: unknown,
-  path: Path,
-  negated: boolean,
-  insensitive: boolean,
-) {
+/** `in`/`notIn`: an array of values; `null` is Prisma's IS NULL / IS NOT NULL. */
+function list(scope: FieldScope, value: unknown, path: Path, negated: boolean, insensitive: boolean): FilterNode {
+  const { ctx, field } = scope;
+  if (value === null) return isNull(field, negated);
+  if (readFieldRef(value)) {
+    return report(ctx, path, "a field reference cannot be a list (in/notIn take an array of values)");
+  }
   if (!Array.isArray(value)) return report(ctx, path, `expected array, received ${describeValue(value)}`);
-  const values = value.map((v, i) => checked(ctx, field, v, [...path, i]));
+  const values = value.map((v, i) => checked(scope, v, [...path, i], false));
   if (values.some((v) => v === undefined)) return and();
   return inList(field, values as ScalarValue[], negated, insensitive);
 }
 
-function pattern(
-  ctx: ParseContext,
-  field: ScalarField,
-  match: LikeMatch,
-  value: unknown,
-  path: Path,
-  insensitive: boolean,
-) {
-  const v = checked(ctx, field, value, path);
-  return typeof v === "string" ? like(field, match, v, insensitive) : and();
+function pattern(scope: FieldScope, match: LikeMatch, value: unknown, path: Path, insensitive: boolean): FilterNode {
+  const v = checked(scope, value, path);
+  return typeof v === "string" || (typeof v === "object" && "kind" in v)
+    ? like(scope.field, match, v as string | ColumnRef, insensitive)
+    : and();
 }

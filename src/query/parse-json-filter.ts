@@ -1,9 +1,10 @@
 import type { ScalarField } from "../schema/model-meta.ts";
 import type { FilterNode, JsonOp, JsonValue } from "./filter-nodes.ts";
-import { and, json } from "./filter-nodes.ts";
-import type { ParseContext, Path } from "./parse-context.ts";
-import { report, showKey } from "./parse-context.ts";
-import { checkJson, checkString, describeValue, isPlainObject } from "./where-schema.ts";
+import { and, json, not, or } from "./filter-nodes.ts";
+import type { ParseContext, Parsed, Path } from "./parse-context.ts";
+import { countNode, NO_FILTER, report, showKey } from "./parse-context.ts";
+import type { NullSentinel } from "./where-schema.ts";
+import { checkJson, checkString, describeValue, isPlainObject, readNullSentinel } from "./where-schema.ts";
 
 const OPERATORS: readonly JsonOp[] = [
   "equals",
@@ -25,7 +26,7 @@ const KEYS = ["path", "mode", ...OPERATORS];
  * Prisma's JSON filter: `metadata: { path: ["a", "b"], equals | not | gt | ... : value }`.
  * Path segments are values (bound as parameters), so any key text is allowed in them.
  */
-export function parseJsonFilter(ctx: ParseContext, field: ScalarField, filter: unknown, path: Path): FilterNode {
+export function parseJsonFilter(ctx: ParseContext, field: ScalarField, filter: unknown, path: Path): Parsed {
   if (!isPlainObject(filter)) {
     return report(
       ctx,
@@ -39,6 +40,7 @@ export function parseJsonFilter(ctx: ParseContext, field: ScalarField, filter: u
   for (const [key, value] of Object.entries(filter)) {
     if (value === undefined || key === "path" || key === "mode") continue;
     const at = [...path, key];
+    countNode(ctx, at, key.startsWith("string_"));
     if (!OPERATORS.includes(key as JsonOp)) {
       nodes.push(
         report(
@@ -50,10 +52,32 @@ export function parseJsonFilter(ctx: ParseContext, field: ScalarField, filter: u
       continue;
     }
     const op = key as JsonOp;
-    const operand = readOperand(ctx, op, value, at, jsonPath?.length ?? 0);
+    const sentinel = readNullSentinel(value);
+    if (sentinel && (op === "equals" || op === "not")) {
+      if (jsonPath) nodes.push(nullFilter(field, jsonPath, sentinel, op === "not"));
+      continue;
+    }
+    const operand = readOperand(ctx, op, value, at);
     if (operand !== undefined && jsonPath) nodes.push(json(field, jsonPath, op, operand.value, insensitive));
   }
-  return and(...nodes);
+  return nodes.length === 0 ? NO_FILTER : and(...nodes);
+}
+
+/**
+ * `equals`/`not` with Prisma's sentinels: `DbNull` is a database NULL (the column, or a missing
+ * path), `JsonNull` the JSON value null, `AnyNull` either.
+ */
+function nullFilter(field: ScalarField, path: readonly string[], sentinel: NullSentinel, negated: boolean) {
+  const dbNull = not(json(field, path, "exists", null));
+  const jsonNull = json(field, path, "equals", null);
+  const node = sentinel === "DbNull" ? dbNull : sentinel === "JsonNull" ? jsonNull : or(dbNull, jsonNull);
+  if (!negated) return node;
+  // `not: JsonNull` is `<> 'null'` (NULL for a missing path), as Prisma compiles it.
+  return sentinel === "DbNull"
+    ? not(dbNull)
+    : sentinel === "JsonNull"
+      ? json(field, path, "not", null)
+      : and(not(dbNull), json(field, path, "not", null));
 }
 
 function readPath(ctx: ParseContext, value: unknown, path: Path): string[] | undefined {
@@ -80,17 +104,12 @@ function readMode(ctx: ParseContext, mode: unknown, path: Path): boolean {
   return false;
 }
 
-function readOperand(
-  ctx: ParseContext,
-  op: JsonOp,
-  value: unknown,
-  path: Path,
-  depth: number,
-): { value: JsonValue } | undefined {
+function readOperand(ctx: ParseContext, op: JsonOp, value: unknown, path: Path): { value: JsonValue } | undefined {
   const fail = (message: string) => {
     report(ctx, path, message);
     return undefined;
   };
+  if (readNullSentinel(value)) return fail(`Prisma's null sentinels go with equals or not, not ${op}`);
   switch (op) {
     case "string_contains":
     case "string_starts_with":
@@ -108,9 +127,6 @@ function readOperand(
       }
       return fail(`expected number or string, received ${describeValue(value)}`);
     default: {
-      if (value === null && depth === 0 && (op === "equals" || op === "not")) {
-        return fail("null needs a path: it matches a JSON null at that path (database NULL is not supported here)");
-      }
       const j = checkJson(value);
       return j.ok ? { value: j.value } : fail(j.message);
     }

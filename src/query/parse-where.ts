@@ -2,8 +2,8 @@ import { InvalidFilterError } from "../errors.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import type { FilterNode, Quantifier } from "./filter-nodes.ts";
 import { and, not, or, relation, TRUE } from "./filter-nodes.ts";
-import type { ParseContext, Path } from "./parse-context.ts";
-import { report, showKey } from "./parse-context.ts";
+import type { ParseContext, Parsed, Path } from "./parse-context.ts";
+import { atRoot, countNode, EMPTY_AND, EMPTY_OR, NO_FILTER, nonEmpty, report, showKey } from "./parse-context.ts";
 import { parseFieldValue } from "./parse-field-filter.ts";
 import { parseJsonFilter } from "./parse-json-filter.ts";
 import type { RelationField, RelationMap } from "./relations.ts";
@@ -34,8 +34,13 @@ export function parseWhere(
   where: unknown,
   options: ParseWhereOptions = {},
 ): FilterNode {
-  const ctx: ParseContext = { schema, relations: options.relations ?? DEFAULT_RELATIONS, issues: [] };
-  const node = where === undefined ? TRUE : parseObject(ctx, model, where, options.path ?? ["where"]);
+  const ctx: ParseContext = {
+    schema,
+    relations: options.relations ?? DEFAULT_RELATIONS,
+    issues: [],
+    size: { nodes: 0, likes: 0 },
+  };
+  const node = where === undefined ? TRUE : atRoot(parseObject(ctx, model, where, options.path ?? ["where"]));
   if (ctx.issues.length > 0) throw new InvalidFilterError(ctx.issues);
   return node;
 }
@@ -46,69 +51,85 @@ export function parseWhere(
  */
 export const MAX_FILTER_PATH = 200;
 
-function parseObject(ctx: ParseContext, model: ModelMeta, where: unknown, path: Path): FilterNode {
+function parseObject(ctx: ParseContext, model: ModelMeta, where: unknown, path: Path, relationRoot = false): Parsed {
   if (path.length > MAX_FILTER_PATH) {
     return report(ctx, path.slice(0, 3), `nested deeper than ${MAX_FILTER_PATH} keys (or it contains itself)`);
   }
   if (!isPlainObject(where))
     return report(ctx, path, `expected a ${model.name} where object, received ${describeValue(where)}`);
-  const nodes: FilterNode[] = [];
+  countNode(ctx, path);
+  const parts: Parsed[] = [];
   for (const [key, value] of Object.entries(where)) {
     if (value === undefined) continue;
     const at = [...path, key];
     if (key === "AND" || key === "OR" || key === "NOT") {
-      nodes.push(parseLogical(ctx, model, key, value, at));
+      parts.push(parseLogical(ctx, model, key, value, at));
       continue;
     }
     const rel = ctx.relations[model.name].get(key);
     if (rel) {
-      nodes.push(parseRelation(ctx, key, rel, value, at));
+      parts.push(parseRelation(ctx, key, rel, value, at));
       continue;
     }
     const field = model.fields.get(key);
     if (!field) {
       const known = [...model.fields.keys(), ...ctx.relations[model.name].keys(), "AND", "OR", "NOT"];
-      nodes.push(report(ctx, at, `unknown field ${showKey(key)} on ${model.name} (fields: ${known.join(", ")})`));
+      parts.push(report(ctx, at, `unknown field ${showKey(key)} on ${model.name} (fields: ${known.join(", ")})`));
       continue;
     }
     if (field.isList) {
-      nodes.push(report(ctx, at, `list field "${key}" cannot be filtered in a search`));
+      parts.push(report(ctx, at, `list field "${key}" cannot be filtered in a search`));
       continue;
     }
-    nodes.push(field.type === "Json" ? parseJsonFilter(ctx, field, value, at) : parseFieldValue(ctx, field, value, at));
+    parts.push(
+      field.type === "Json" ? parseJsonFilter(ctx, field, value, at) : parseFieldValue(ctx, model, field, value, at),
+    );
   }
-  return and(...nodes);
+  // A where with one key is that key's filter, so `{ OR: [] }` is empty (dropped from a list
+  // around it). Prisma 6.19 drops an empty OR next to other keys too (`{ a, OR: [] }` is `a`),
+  // except at the root of a relation filter, where the keys are ANDed as they are.
+  const filters = parts.filter((p) => p !== NO_FILTER);
+  if (filters.length === 1) return filters[0]!;
+  return relationRoot && filters.length > 0 ? and(...filters.map(atRoot)) : combine("AND", filters);
 }
 
-/** AND/OR/NOT take one where object or an array of them (empty AND = true, empty OR = false). */
+/** AND/OR/NOT of the parts that are not empty; empty if all are. `NOT: [a, b]`: none holds. */
+function combine(key: "AND" | "OR" | "NOT", parts: readonly Parsed[]): Parsed {
+  const kept = nonEmpty(parts);
+  if (kept.length === 0) return key === "OR" ? EMPTY_OR : EMPTY_AND;
+  if (key === "AND") return and(...kept);
+  if (key === "OR") return or(...kept);
+  return and(...kept.map(not));
+}
+
+/** AND and NOT take one where object or an array of them; OR only an array, as in Prisma. */
 function parseLogical(ctx: ParseContext, model: ModelMeta, key: "AND" | "OR" | "NOT", value: unknown, path: Path) {
+  if (key === "OR" && !Array.isArray(value)) {
+    return report(ctx, path, `OR takes an array of ${model.name} where objects, received ${describeValue(value)}`);
+  }
   const items = Array.isArray(value)
     ? value.map((w, i) => parseObject(ctx, model, w, [...path, i]))
     : [parseObject(ctx, model, value, path)];
-  if (key === "AND") return and(...items);
-  if (key === "OR") return or(...items);
-  // `NOT: [a, b]` means none of them holds, as in Prisma. An empty where (`NOT: {}`, or only
-  // undefined values) is no condition at all there, as Prisma documents for undefined.
-  const list = Array.isArray(value) ? value : [value];
-  return and(...items.filter((_, i) => !isEmptyWhere(list[i])).map(not));
+  return combine(key, items);
 }
-
-const isEmptyWhere = (w: unknown) => isPlainObject(w) && Object.values(w).every((v) => v === undefined);
 
 const TO_ONE: readonly Quantifier[] = ["is", "isNot"];
 const TO_MANY: readonly Quantifier[] = ["some", "every", "none"];
 
-/** `document: { label: "x" }`, `document: { is, isNot }`, `annotations: { some, every, none }`. */
-function parseRelation(ctx: ParseContext, name: string, rel: RelationField, value: unknown, path: Path): FilterNode {
+/**
+ * `document: { label: "x" }`, `document: { is, isNot }`, `annotations: { some, every, none }`.
+ * The filter inside a quantifier stands alone (an empty one is TRUE); `document: {}` is empty.
+ */
+function parseRelation(ctx: ParseContext, name: string, rel: RelationField, value: unknown, path: Path): Parsed {
   const target = ctx.schema[rel.target];
   if (!isPlainObject(value))
     return report(ctx, path, `expected a relation filter object, received ${describeValue(value)}`);
   const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+  if (keys.length === 0) return NO_FILTER;
   const quantifiers = rel.toMany ? TO_MANY : TO_ONE;
   if (!rel.toMany && !keys.every((k) => quantifiers.includes(k as Quantifier))) {
-    return relation(rel.target, "is", parseObject(ctx, target, value, path));
+    return relation(rel.target, "is", atRoot(parseObject(ctx, target, value, path, true)));
   }
-  if (!rel.toMany && keys.length === 0) return relation(rel.target, "is", TRUE);
   const nodes = keys.map((k) => {
     if (!quantifiers.includes(k as Quantifier)) {
       return report(
@@ -117,7 +138,8 @@ function parseRelation(ctx: ParseContext, name: string, rel: RelationField, valu
         `unknown operator ${showKey(k)} for relation "${name}" (supported: ${quantifiers.join(", ")})`,
       );
     }
-    return relation(rel.target, k as Quantifier, parseObject(ctx, target, value[k], [...path, k]));
+    const inner = atRoot(parseObject(ctx, target, value[k], [...path, k], true));
+    return relation(rel.target, k as Quantifier, inner);
   });
   return and(...nodes);
 }

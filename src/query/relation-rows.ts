@@ -37,11 +37,32 @@ export async function withRelations<R extends RawRow>(
     const shaped: RawRow = { ...found };
     if (select && !select[id]) delete shaped[id];
     if (!select) delete shaped[model.payloadField.name];
+    stripPayload(shaped, select ?? include, model.payloadField.name);
     // The scores: every key of the search row that is not a field of the model.
     for (const [key, value] of Object.entries(row)) if (!model.fields.has(key)) shaped[key] = value;
     out.push(shaped);
   }
   return out;
+}
+
+/**
+ * Related rows fetched by `include` (or by a relation in `select` that includes its own
+ * relations) carry the write-only payload field too, always NULL: drop it wherever the caller
+ * did not select it by name. Both models name it alike (the schema check requires it).
+ */
+function stripPayload(row: Record<string, unknown>, shape: Record<string, unknown> | undefined, payload: string) {
+  if (!shape) return;
+  for (const [key, spec] of Object.entries(shape)) {
+    if (!spec) continue;
+    const related = row[key];
+    const nested = typeof spec === "object" ? (spec as Record<string, unknown>) : {};
+    const sub = (nested.select ?? nested.include) as Record<string, unknown> | undefined;
+    const items = Array.isArray(related) ? related : related && typeof related === "object" ? [related] : [];
+    for (const item of items as Record<string, unknown>[]) {
+      if (!nested.select) delete item[payload];
+      stripPayload(item, sub, payload);
+    }
+  }
 }
 
 /** Prisma's verdict on a `select`/`include` it cannot run, as the library's own argument error. */

@@ -28,7 +28,12 @@ const text = z.string().superRefine((s, ctx) => {
   const problem = textProblem(s);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
-const isoDateTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+/** Prisma also takes a space or a lower-case `t` between date and time, and a lower-case `z`. */
+const isoDateTime = z
+  .string()
+  .transform((s) => s.replace(/^(\d{4}-\d\d-\d\d)[ t]/, "$1T").replace(/z$/, "Z"))
+  .pipe(z.iso.datetime({ offset: true }))
+  .transform((s) => new Date(s));
 const decimalString = z.string().regex(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/);
 
 const INT_MIN = -2_147_483_648;
@@ -45,7 +50,8 @@ const int32 = (value: ScalarValue): string | undefined =>
 const RULES: Readonly<Record<Exclude<ScalarType, "Json">, ValueRule>> = {
   String: { expected: "string", schema: text },
   Enum: { expected: "string", schema: text },
-  Int: { expected: "number", schema: z.number(), range: int32 },
+  // Prisma sends a fraction to an Int column truncated (`page: 2.5` is `page = 2`).
+  Int: { expected: "number", schema: z.number().transform((n) => Math.trunc(n) + 0), range: int32 },
   Float: { expected: "number", schema: z.number() },
   Decimal: { expected: "number or decimal string", schema: z.union([z.number(), decimalString]) },
   BigInt: { expected: "bigint or integer", schema: z.union([z.bigint(), z.number().int()]) },
@@ -120,6 +126,31 @@ function badJsonText(value: unknown): string | undefined {
     if (problem) return problem;
   }
   return undefined;
+}
+
+/** Prisma's JSON null sentinels (`Prisma.DbNull`, `JsonNull`, `AnyNull`), by name. */
+export type NullSentinel = "DbNull" | "JsonNull" | "AnyNull";
+
+/**
+ * The sentinel `value` is, if any. They are instances of a class of Prisma's runtime, which the
+ * library does not import (the user's client may come from another Prisma version): they are
+ * told apart by the name they report.
+ */
+export function readNullSentinel(value: unknown): NullSentinel | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as { _getName?: unknown; _getNamespace?: unknown };
+  if (typeof v._getName !== "function" || typeof v._getNamespace !== "function") return undefined;
+  const name = (v._getName as () => unknown).call(value);
+  return name === "DbNull" || name === "JsonNull" || name === "AnyNull" ? name : undefined;
+}
+
+/** A Prisma field reference (`prisma.annotation.fields.page`): its model and field names. */
+export function readFieldRef(value: unknown): { modelName: string; name: string } | undefined {
+  if (typeof value !== "object" || value === null || isPlainObject(value) || Array.isArray(value)) return undefined;
+  const v = value as { modelName?: unknown; name?: unknown; typeName?: unknown };
+  return typeof v.modelName === "string" && typeof v.name === "string" && typeof v.typeName === "string"
+    ? { modelName: v.modelName, name: v.name }
+    : undefined;
 }
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>

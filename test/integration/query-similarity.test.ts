@@ -271,6 +271,16 @@ describe("similaritySearch against brute force", () => {
       plain.map((r) => [r.id, r.distance, r.similarity, documentId]),
     );
     assert.ok(!("embeddingPayload" in included[0]!));
+    assert.ok(!("embeddingPayload" in included[0]!.document), "related rows lose the write-only field too");
+    const nested = await prisma.annotation.similaritySearch({
+      query,
+      where: { label },
+      take: 1,
+      select: { id: true, document: { include: { annotations: true } } },
+    });
+    const nestedDoc = (nested[0] as unknown as { document: { annotations: object[] } }).document;
+    assert.ok(!("embeddingPayload" in nestedDoc));
+    assert.ok(nestedDoc.annotations.length > 0 && nestedDoc.annotations.every((a) => !("embeddingPayload" in a)));
     const selected = await prisma.annotation.similaritySearch({
       query,
       where: { label },
@@ -288,6 +298,7 @@ describe("similaritySearch against brute force", () => {
     });
     assert.equal(docs.length, 1);
     assert.equal(docs[0]!.annotations.length, rows.length + nullIds.length);
+    assert.ok(docs[0]!.annotations.every((a) => !("embeddingPayload" in a)));
   });
 });
 

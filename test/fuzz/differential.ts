@@ -1,0 +1,146 @@
+import * as errors from "../../src/errors.ts";
+import type { FuzzData } from "./data.ts";
+import type { FuzzModel } from "./generate.ts";
+import { shrink } from "./shrink.ts";
+
+/** The outcome of one side: the ids found, or the error thrown. */
+type Side = { ok: true; ids: string[] } | { ok: false; error: unknown };
+
+/** A where on which the library and Prisma disagree. */
+export interface Mismatch {
+  readonly model: FuzzModel;
+  readonly where: unknown;
+  readonly reason: string;
+  readonly prisma: string;
+  readonly library: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the fuzzer drives both models through one code path
+type AnyClient = any;
+type ErrorClass = abstract new (...args: never[]) => Error;
+/** The library's error classes, as the client under test has them (a compat project has its own copy). */
+export interface ErrorClasses {
+  readonly HybridStoreError: ErrorClass;
+  readonly InvalidFilterError: ErrorClass;
+  readonly InvalidArgumentError: ErrorClass;
+}
+
+/**
+ * Compares the library's filters with Prisma's `findMany` on the fuzz rows: the same ids from an
+ * exact `similaritySearch`, text/hybrid rows among them, and a typed error wherever Prisma
+ * refuses the where.
+ */
+export class Differential {
+  constructor(
+    private readonly base: AnyClient,
+    private readonly store: AnyClient,
+    private readonly data: FuzzData,
+    private readonly vector: readonly number[],
+    private readonly errorClasses: ErrorClasses = errors,
+  ) {}
+
+  /** Undefined when both sides agree; otherwise the mismatch, with its where shrunk. */
+  async check(model: FuzzModel, where: unknown, searches = false): Promise<Mismatch | undefined> {
+    const found = await this.compare(model, where, searches);
+    if (!found) return undefined;
+    const small = await shrink(where, async (w) => (await this.compare(model, w, searches)) !== undefined);
+    return (await this.compare(model, small, searches)) ?? found;
+  }
+
+  private scoped(model: FuzzModel, where: unknown) {
+    const scope = model === "Annotation" ? { documentId: { in: this.data.docIds } } : { id: { in: this.data.docIds } };
+    return { AND: [scope, where] };
+  }
+
+  private delegate(client: AnyClient, model: FuzzModel) {
+    return model === "Annotation" ? client.annotation : client.document;
+  }
+
+  private async side(run: () => Promise<{ id: string }[]>): Promise<Side> {
+    try {
+      return { ok: true, ids: (await run()).map((r) => r.id).sort() };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  async compare(model: FuzzModel, where: unknown, searches: boolean): Promise<Mismatch | undefined> {
+    const { HybridStoreError, InvalidFilterError, InvalidArgumentError } = this.errorClasses;
+    const w = this.scoped(model, where);
+    const prisma = await this.side(() => this.delegate(this.base, model).findMany({ where: w, select: { id: true } }));
+    const library = await this.side(() =>
+      this.delegate(this.store, model).similaritySearch({ query: [...this.vector], where: w, exact: true, take: 1000 }),
+    );
+    const mismatch = (reason: string): Mismatch => ({
+      model,
+      where,
+      reason,
+      prisma: describe(prisma),
+      library: describe(library),
+    });
+    if (!library.ok && !(library.error instanceof HybridStoreError))
+      return mismatch("the library threw an untyped error");
+    if (prisma.ok && library.ok) {
+      if (prisma.ids.join() !== library.ids.join()) return mismatch("different rows");
+    } else if (prisma.ok && !library.ok) {
+      return mismatch("the library refused a where Prisma accepts");
+    } else if (!prisma.ok && isRefusal(prisma.error)) {
+      const typed =
+        !library.ok && (library.error instanceof InvalidFilterError || library.error instanceof InvalidArgumentError);
+      if (!typed) return mismatch("Prisma refuses this where, the library did not throw InvalidFilterError");
+    } else if (!library.ok && !(library.error instanceof InvalidFilterError)) {
+      // Prisma failed in the database (a deliberate difference): the library answers or refuses cleanly.
+      return mismatch("Prisma failed at run time, the library threw something other than InvalidFilterError");
+    }
+    if (searches && prisma.ok && library.ok) return this.searchesWithin(model, w, prisma.ids, mismatch);
+    return undefined;
+  }
+
+  private async searchesWithin(
+    model: FuzzModel,
+    where: unknown,
+    ids: readonly string[],
+    mismatch: (reason: string) => Mismatch,
+  ): Promise<Mismatch | undefined> {
+    const allowed = new Set(ids);
+    const d = this.delegate(this.store, model);
+    const text = await this.side(() => d.textSearch({ query: "cat OR a OR dog", where, take: 1000 }));
+    if (!text.ok) return mismatch(`textSearch threw: ${describe(text)}`);
+    if (text.ids.some((id) => !allowed.has(id))) return mismatch("textSearch returned a row findMany does not");
+    const hybrid = await this.side(() =>
+      d.hybridSearch({ query: "cat", vector: [...this.vector], where, exact: true, take: 1000 }),
+    );
+    if (!hybrid.ok) return mismatch(`hybridSearch threw: ${describe(hybrid)}`);
+    if (hybrid.ids.some((id) => !allowed.has(id))) return mismatch("hybridSearch returned a row findMany does not");
+    return undefined;
+  }
+}
+
+/** Prisma refused the input itself (before any SQL ran), as opposed to failing in the database. */
+function isRefusal(error: unknown): boolean {
+  return error instanceof Error && error.name === "PrismaClientValidationError";
+}
+
+function describe(side: Side): string {
+  if (side.ok) return `${side.ids.length} rows`;
+  const e = side.error as Error & { code?: string };
+  const first = String(e?.message ?? e)
+    .trim()
+    .split("\n")
+    .at(-1)
+    ?.slice(0, 300);
+  return `threw ${e?.name ?? typeof e}${e?.code ? ` ${e.code}` : ""}: ${first}`;
+}
+
+/** A where as text: JSON, with Prisma's sentinels, field references and Dates named. */
+export function showWhere(where: unknown): string {
+  return JSON.stringify(where, (_key, value) => {
+    if (typeof value === "object" && value !== null) {
+      const v = value as { _getName?: () => string; modelName?: string; name?: string };
+      if (typeof v._getName === "function") return `Prisma.${v._getName()}`;
+      if (v.modelName && v.name && "typeName" in v) return `fields.${v.name}`;
+    }
+    if (typeof value === "bigint") return `${value}n`;
+    return value;
+  });
+}
