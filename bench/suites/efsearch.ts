@@ -95,7 +95,7 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
     const variants: Record<string, Variant> = {};
     for (const ef of EFS) {
       variants[String(ef)] = (q) =>
-        runStatement(prisma, vectorSearch(vectorText(vectorOf(queries.vectors, q)), c.filter, K, c.plan, ef, true));
+        runStatement(prisma, vectorSearch(vectorText(vectorOf(queries.vectors, q)), c.filter, K, c.plan, ef, "forced"));
     }
     const runs = await interleave(variants, queryCount, 5);
     const byEf = EFS.map((ef) => {

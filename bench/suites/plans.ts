@@ -110,7 +110,7 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number): Pro
       return rows.map((r) => indexOfId(r.id));
     };
     const statement = (h: (typeof HAND)[number], q: number) =>
-      vectorSearch(vtext(q), sql, K, h.plan, h.ef, h.plan !== "exact");
+      vectorSearch(vtext(q), sql, K, h.plan, h.ef, h.plan !== "exact" ? "forced" : "inline");
     const variants: Record<string, Variant> = { library };
     for (const h of HAND) variants[h.name] = (q) => runStatement(prisma, statement(h, q));
     ctx.log(`  ${selectivity} (${kept} rows)`);
