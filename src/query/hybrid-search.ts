@@ -29,6 +29,7 @@ export interface HybridRequest {
   readonly fusion?: Fusion;
   readonly plan?: PlanChoice;
   readonly efSearch?: number | undefined;
+  readonly recallTarget?: number | undefined;
 }
 
 /** Where a hybrid result stood in each list, its raw scores, and the fused score (higher first). */
@@ -123,7 +124,7 @@ export async function runHybridSearch(
   r: HybridRequest,
 ): Promise<HybridResult> {
   const n = candidatesFor(r);
-  const request = { choice: r.plan ?? "auto", limit: n, efSearch: r.efSearch };
+  const request = { choice: r.plan ?? "auto", limit: n, efSearch: r.efSearch, recallTarget: r.recallTarget };
   let plan = await choosePlan(client, ctx, model, r.filter, request);
   let raw = await queryRows<RawRow>(client, buildHybridQuery(ctx.schema, model, r, plan));
   const found = raw.length === 0 ? 0 : num(raw[0]!.vectorCandidates);

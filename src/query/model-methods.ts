@@ -51,6 +51,7 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
       minSimilarity: args.minSimilarity,
       plan,
       efSearch: args.efSearch,
+      recallTarget: args.recallTarget,
     });
     const rows = await withRelations(delegate, model, result.rows, args);
     return { rows, plan: { ...result.plan, fellBack: result.fellBack } };
@@ -144,6 +145,7 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
         fusion: a.fusion,
         plan,
         efSearch: a.efSearch,
+        recallTarget: a.recallTarget,
       });
       return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & HybridScores)[];
     },

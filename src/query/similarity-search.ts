@@ -23,6 +23,7 @@ export interface SimilarityRequest {
   readonly minSimilarity?: number | undefined;
   readonly plan?: PlanChoice;
   readonly efSearch?: number | undefined;
+  readonly recallTarget?: number | undefined;
 }
 
 /** Cosine distance (`<=>`, 0 = same direction, 2 = opposite) and similarity = 1 - distance. */
@@ -93,7 +94,12 @@ export async function runSimilaritySearch(
   request: SimilarityRequest,
 ): Promise<SimilarityResult> {
   const skip = request.skip ?? 0;
-  const choice = { choice: request.plan ?? "auto", limit: skip + request.take, efSearch: request.efSearch };
+  const choice = {
+    choice: request.plan ?? "auto",
+    limit: skip + request.take,
+    efSearch: request.efSearch,
+    recallTarget: request.recallTarget,
+  };
   let plan = await choosePlan(client, ctx, model, request.filter, choice);
   let raw = await queryRows<RawRow>(client, buildSimilarityQuery(ctx.schema, model, request, plan));
   let fellBack = false;

@@ -96,7 +96,13 @@ describe("recall of filtered search (1% of 3,000 clustered rows)", () => {
         await pg.query("SET LOCAL enable_seqscan = off");
         await pg.query("SET LOCAL enable_bitmapscan = off");
         if (q === 0) {
-          const plan: SearchPlan = { kind: "hnsw-iterative", efSearch: 40, estimatedRows: null, reason: "" };
+          const plan: SearchPlan = {
+            kind: "hnsw-iterative",
+            efSearch: 40,
+            estimatedRows: null,
+            reason: "",
+            recall: { target: 0.99, expected: null, calibratedAt: null },
+          };
           const sql = buildSimilarityQuery(schema, schema.Annotation, { vector: query, filter, take: 10 }, plan);
           const explained = await pg.query(`EXPLAIN ${sql.sql}`, [...sql.params]);
           assert.match(

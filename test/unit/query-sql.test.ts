@@ -11,8 +11,15 @@ import { projectSchema } from "../helpers/query.ts";
 const schema = projectSchema();
 const filter = parseWhere(schema.Annotation, schema, { label: "x" });
 const vector = [1, 0, 0];
-const exact: SearchPlan = { kind: "exact", efSearch: null, estimatedRows: 3, reason: "" };
-const iterative: SearchPlan = { kind: "hnsw-iterative", efSearch: 40, estimatedRows: 20_000, reason: "" };
+const NO_RECALL = { target: 0.95, expected: null, calibratedAt: null };
+const exact: SearchPlan = { kind: "exact", efSearch: null, estimatedRows: 3, reason: "", recall: NO_RECALL };
+const iterative: SearchPlan = {
+  kind: "hnsw-iterative",
+  efSearch: 40,
+  estimatedRows: 20_000,
+  reason: "",
+  recall: NO_RECALL,
+};
 /** The query vector $1 as the index's order-by argument, carrying settings $3 and $4. */
 const SETTINGS_34 =
   "(SELECT CASE WHEN (set_config('hnsw.ef_search', $3, true) || set_config('hnsw.iterative_scan', $4, true)) IS NOT NULL THEN $1::vector END)";
