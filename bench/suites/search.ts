@@ -52,7 +52,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
   for (const size of sizes) {
     const { rows, raw } = await runSize(ctx, size, queryCount);
     tables.push({
-      title: `Search at ${size} rows x 384 dims: top-${K}, ${queryCount} queries per line, p50 / p95 ms`,
+      title: `Search at ${size} rows x 384 dims (${ctx.family} data): top-${K}, ${queryCount} queries per line, p50 / p95 ms`,
       columns: [
         "search",
         "filter",
@@ -75,7 +75,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     target: ctx.target.name,
     description: ctx.target.description,
     command: ctx.command,
-    params: { sizes, queries: queryCount, k: K },
+    params: { sizes, queries: queryCount, k: K, family: ctx.family },
     tables,
     notes: [
       "Hand-written = the statement the library sends for the plan it chose (read from the settings it sent), written by hand and run with `$queryRawUnsafe` on the same client: one statement, the HNSW settings inside it as the library sends them (src/query/run-search.ts).",

@@ -13,7 +13,7 @@ export const MAX_PROBE_QUERIES = 16;
 export const MIN_PROBE_QUERIES = 4;
 /**
  * Distance computations the exact answers may cost (queries x rows, twice: unfiltered and
- * under the probe filter): 16 queries up to 125k rows, fewer above, never fewer than 4.
+ * under the probe filter): 16 queries up to 62,500 rows, fewer above, never fewer than 4.
  */
 export const PROBE_ROW_BUDGET = 2_000_000;
 /** The ef_search values tried, smallest first; the ladder stops at the first with recall 1. */

@@ -10,7 +10,7 @@ import { bulkInsertAnnotations, vectorText } from "../helpers/vectors.ts";
 
 /**
  * Recall calibration (issue #22): on clustered, low-rank and near-isotropic data (4,000 rows
- * each, seeded), over a deliberately weak HNSW graph (m 16, ef_construction 24; the migrations build with 128), searches
+ * each, seeded), over a deliberately weak HNSW graph (m 12, ef_construction 24; the migrations build with 128), searches
  * through the library meet the recall targets (0.95 unfiltered, 0.99 under a filter) against
  * PostgreSQL's own exact scan, and explainSearch shows what was measured. The queries are new
  * points of each distribution, not rows of the table (calibration samples rows).
@@ -40,7 +40,7 @@ async function load(family: Family, rows = ROWS, seed = 7): Promise<{ documentId
     await pg.query(`DELETE FROM "Annotation"`);
     await insert(pg, doc.id, data, 0, rows);
     await pg.query(
-      `CREATE INDEX "Annotation_embedding_hnsw_idx" ON "Annotation" USING hnsw ("embedding" vector_cosine_ops) WITH (m = 16, ef_construction = 24)`,
+      `CREATE INDEX "Annotation_embedding_hnsw_idx" ON "Annotation" USING hnsw ("embedding" vector_cosine_ops) WITH (m = 12, ef_construction = 24)`,
     );
     await pg.query("COMMIT");
     await pg.query(`VACUUM ANALYZE "Annotation"`);
