@@ -28,6 +28,9 @@ function setting(q: Captured, name: string): string | undefined {
 }
 
 export async function observePlan(search: () => Promise<unknown>): Promise<ObservedPlan> {
+  // Once uncaptured first: the store's recall calibration runs on its first HNSW search, and
+  // its probe statements are not the search's.
+  await search();
   const { queries } = await capture(search);
   const steps: PlanStep[] = queries.filter(isSearch).map((q) => {
     const ef = setting(q, "hnsw.ef_search");

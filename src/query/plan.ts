@@ -5,6 +5,7 @@ import type { Calibration, RecallCalibration } from "./recall-calibration.ts";
 import { DEFAULT_RECALL_TARGET } from "./recall-calibration.ts";
 import type { RecallPoint } from "./recall-probe.ts";
 import type { RowEstimates } from "./row-estimates.ts";
+import { ESTIMATE_TTL_MS } from "./row-estimates.ts";
 import type { SearchClient } from "./run-search.ts";
 import { MAX_EF_SEARCH } from "./search-args.ts";
 
@@ -110,17 +111,38 @@ export async function choosePlan(
   const calibrate = ctx.recall !== undefined && request.efSearch === undefined && request.choice !== "exact";
   if (request.choice !== "auto") {
     if (!calibrate) return decidePlan(request, filtered, undefined, { targets });
-    const total = await ctx.estimates.rows(client, ctx.schema, model, TRUE);
+    const total = await estimatedRows(client, ctx, model, TRUE);
     const calibration = await ctx.recall?.get(client, model, total, probeShare(total));
     return decidePlan(request, filtered, undefined, { targets, calibration });
   }
-  const total = await ctx.estimates.rows(client, ctx.schema, model, TRUE);
-  const kept = filtered ? await ctx.estimates.rows(client, ctx.schema, model, filter) : total;
+  const total = await estimatedRows(client, ctx, model, TRUE);
+  const kept = filtered ? await estimatedRows(client, ctx, model, filter) : total;
   const counts = { total, kept: Math.min(kept, total) };
   const plan = decidePlan(request, filtered, counts, { targets });
   if (!calibrate || plan.kind === "exact") return plan;
   const calibration = await ctx.recall?.get(client, model, total, probeShare(total));
   return decidePlan(request, filtered, counts, { targets, calibration });
+}
+
+type Memo = WeakMap<ModelMeta, WeakMap<FilterNode, { rows: number; at: number }>>;
+const memos = new WeakMap<RowEstimates, Memo>();
+
+/**
+ * The store's row estimate, found by filter node identity first: the model methods reuse one
+ * node per distinct `where` (filter-cache.ts), so a repeated filter skips compiling the
+ * estimate's SQL and key. Held half as long as the store's own cache, so never staler than it.
+ */
+async function estimatedRows(client: SearchClient, ctx: PlanContext, model: ModelMeta, filter: FilterNode) {
+  let memo = memos.get(ctx.estimates);
+  if (!memo) memos.set(ctx.estimates, (memo = new WeakMap()));
+  let byNode = memo.get(model);
+  if (!byNode) memo.set(model, (byNode = new WeakMap()));
+  const now = Date.now();
+  const hit = byNode.get(filter);
+  if (hit && now - hit.at < ESTIMATE_TTL_MS / 2) return hit.rows;
+  const rows = await ctx.estimates.rows(client, ctx.schema, model, filter);
+  byNode.set(filter, { rows, at: now });
+  return rows;
 }
 
 /**
