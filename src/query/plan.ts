@@ -130,7 +130,8 @@ const memos = new WeakMap<RowEstimates, Memo>();
 /**
  * The store's row estimate, found by filter node identity first: the model methods reuse one
  * node per distinct `where` (filter-cache.ts), so a repeated filter skips compiling the
- * estimate's SQL and key. Held half as long as the store's own cache, so never staler than it.
+ * estimate's SQL and key. Held for half the store's TTL, so at most 1.5x as old as that cache
+ * allows; a stale estimate can only pick a slower plan (see {@link RowEstimates}).
  */
 async function estimatedRows(client: SearchClient, ctx: PlanContext, model: ModelMeta, filter: FilterNode) {
   let memo = memos.get(ctx.estimates);
