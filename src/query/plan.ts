@@ -4,6 +4,7 @@ import { TRUE } from "./filter-nodes.ts";
 import type { Calibration, RecallCalibration } from "./recall-calibration.ts";
 import { DEFAULT_RECALL_TARGET } from "./recall-calibration.ts";
 import type { RecallPoint } from "./recall-probe.ts";
+import { EF_LADDER, RECALL_K } from "./recall-probe.ts";
 import type { RowEstimates } from "./row-estimates.ts";
 import { ESTIMATE_TTL_MS } from "./row-estimates.ts";
 import type { SearchClient } from "./run-search.ts";
@@ -39,7 +40,8 @@ export interface RecallExpectation {
   /** The recall@10 asked for: the search's `recallTarget`, else the store's (0.95 unfiltered, 0.99 filtered). */
   readonly target: number;
   /**
-   * recall@10 measured on the table's own rows at this plan's ef_search (1 for an exact scan);
+   * recall@10 measured near the table's own rows at this plan's ef_search, or at the ladder's
+   * rung below it when the target is too strict for the sample to resolve (1 for an exact scan);
    * null when not measured (a caller's `efSearch`, a table never calibrated, calibration off).
    */
   readonly expected: number | null;
@@ -263,7 +265,11 @@ function tune(
       note: `; calibrated recall@10 reaches ${reach} ${measured}, below ${goal.toFixed(3)} (target ${target} with half the misses in reserve)`,
     };
   }
-  const ef = Math.min(MAX_EF_SEARCH, Math.max(point.efSearch, 2 * request.limit));
+  // A sample of n x 10 neighbours with no miss only shows recall above ~1 - 3 / (10n) (the rule
+  // of three): 160 cannot tell 0.99 from 1. For such targets take one rung more.
+  const resolvable = (1 - target) * RECALL_K * calibration.queries >= 3;
+  const rung = resolvable ? point.efSearch : (EF_LADDER.find((e) => e > point.efSearch) ?? point.efSearch);
+  const ef = Math.min(MAX_EF_SEARCH, Math.max(rung, 2 * request.limit));
   return {
     ef,
     expected: point.recall,

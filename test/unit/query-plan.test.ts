@@ -91,6 +91,16 @@ describe("plan choice with a recall calibration", () => {
     assert.deepEqual([forced.kind, forced.efSearch, forced.recall.expected], ["hnsw-iterative", 1000, 0.994]);
   });
 
+  test("a target the sample cannot resolve (0.99 from 160 neighbours) takes one ladder rung more", () => {
+    const perfect = { ...calibration, filtered: [{ efSearch: 64, recall: 1 }] };
+    const plan = decidePlan({ choice: "hnsw", limit: 10 }, true, undefined, { calibration: perfect });
+    assert.deepEqual([plan.efSearch, plan.recall.expected], [100, 1]);
+    const fine = decidePlan({ choice: "hnsw", limit: 10, recallTarget: 0.95 }, true, undefined, {
+      calibration: perfect,
+    });
+    assert.equal(fine.efSearch, 64);
+  });
+
   test("a caller's efSearch wins and nothing is claimed; no calibration keeps the defaults", () => {
     const mine = decidePlan({ choice: "auto", limit: 10, efSearch: 40 }, false, big, { calibration });
     assert.deepEqual([mine.efSearch, mine.recall.expected, mine.recall.calibratedAt], [40, null, null]);
