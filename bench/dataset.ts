@@ -15,7 +15,7 @@ export interface Loaded {
   readonly load: LoadReport;
 }
 
-let current: { url: string; size: number; queries: number; loaded: Loaded } | undefined;
+let current: { url: string; size: number; queries: number; family: string; loaded: Loaded } | undefined;
 
 /** Call from any suite that writes to the tables. */
 export const forgetDataset = (): void => {
@@ -24,19 +24,26 @@ export const forgetDataset = (): void => {
 
 export async function ensureDataset(ctx: SuiteContext, size: number, queryCount: number): Promise<Loaded> {
   const { url } = ctx.target;
-  if (current && current.url === url && current.size === size && current.queries === queryCount) {
+  const family = ctx.family;
+  if (
+    current &&
+    current.url === url &&
+    current.size === size &&
+    current.queries === queryCount &&
+    current.family === family
+  ) {
     ctx.log(`  reusing the ${size}-row dataset loaded by the previous suite`);
     return current.loaded;
   }
-  const space = createSpace();
-  ctx.log(`  generating ${size} rows (clustered unit vectors, seed ${space.options.seed})`);
+  const space = createSpace({ family });
+  ctx.log(`  generating ${size} rows (${family} unit vectors, seed ${space.options.seed})`);
   const data = generateDataset(space, size);
   const queries = generateQueries(space, queryCount);
   ctx.log(`  bulk loading ${size} rows (multi-row INSERT of 1000, indexes rebuilt after)`);
   const load = await loadAnnotations(url, data, ctx.log);
   ctx.log(`  loaded in ${load.insertSeconds.toFixed(1)} s, indexes built in ${load.indexSeconds.toFixed(1)} s`);
   const loaded = { data, queries, load };
-  current = { url, size, queries: queryCount, loaded };
+  current = { url, size, queries: queryCount, family, loaded };
   return loaded;
 }
 

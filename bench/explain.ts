@@ -36,7 +36,7 @@ export async function capture<T>(fn: () => Promise<T>): Promise<{ result: T; que
 }
 
 const isSearch = (q: Captured) => /<=>/.test(q.text) && /\bORDER BY\b/i.test(q.text) && !/^\s*EXPLAIN/i.test(q.text);
-const isSetting = (q: Captured) => /set_config\(|^\s*SET\s/i.test(q.text);
+const isSetting = (q: Captured) => !isSearch(q) && /set_config\(|^\s*SET\s/i.test(q.text);
 
 /** A one-line summary of the plan of the last search statement among `queries`. */
 export async function explainCaptured(url: string, queries: readonly Captured[]): Promise<string> {

@@ -1,7 +1,7 @@
 /**
  * The plan a library search ran, read from the statements it sent (captured at the pg driver):
- * its `set_config('hnsw.ef_search', ...)` / `hnsw.iterative_scan` settings before each search
- * statement, or none for an exact scan. Lets the hand-written baseline run the same plan
+ * the `set_config('hnsw.ef_search', $n, true)` / `hnsw.iterative_scan` settings each search
+ * statement carries (src/query/run-search.ts), or none for an exact scan. Lets the hand-written baseline run the same plan
  * without calling library internals.
  */
 import { type Captured, capture } from "./explain.ts";
@@ -20,24 +20,23 @@ export interface ObservedPlan {
 }
 
 const isSearch = (q: Captured) => /<=>/.test(q.text) && !/^\s*EXPLAIN/i.test(q.text);
-const isSetting = (q: Captured) => /set_config\('hnsw\.ef_search'/.test(q.text);
+
+/** The bound value of `set_config('<name>', $n, true)` in a captured statement. */
+function setting(q: Captured, name: string): string | undefined {
+  const m = new RegExp(`set_config\\('${name.replace(".", "\\.")}', \\$(\\d+)`).exec(q.text);
+  return m ? String(q.values[Number(m[1]) - 1]) : undefined;
+}
 
 export async function observePlan(search: () => Promise<unknown>): Promise<ObservedPlan> {
+  // Once uncaptured first: the store's recall calibration runs on its first HNSW search, and
+  // its probe statements are not the search's.
+  await search();
   const { queries } = await capture(search);
-  const steps: PlanStep[] = [];
-  let setting: Captured | undefined;
-  for (const q of queries) {
-    if (isSetting(q)) setting = q;
-    else if (isSearch(q)) {
-      const [ef, iterative] = (setting?.values ?? []).map(String);
-      steps.push(
-        setting
-          ? { kind: iterative === "off" ? "hnsw" : "hnsw-iterative", efSearch: Number(ef) }
-          : { kind: "exact", efSearch: 0 },
-      );
-      setting = undefined;
-    }
-  }
+  const steps: PlanStep[] = queries.filter(isSearch).map((q) => {
+    const ef = setting(q, "hnsw.ef_search");
+    if (ef === undefined) return { kind: "exact", efSearch: 0 };
+    return { kind: setting(q, "hnsw.iterative_scan") === "off" ? "hnsw" : "hnsw-iterative", efSearch: Number(ef) };
+  });
   return { steps, final: steps[steps.length - 1] ?? { kind: "exact", efSearch: 0 } };
 }
 

@@ -1,11 +1,12 @@
 /**
- * `npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--quick]`
+ * `npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--family clustered,lowrank,isotropic] [--quick]`
  *
  * Runs the chosen suites (default: all) against BENCH_DATABASE_URL / DATABASE_URL (a scratch
  * database is created there and dropped after) or an embedded PGlite in a temporary directory.
  * Each suite prints its tables and ratios, writes bench/results/<suite>-<target>.json and
  * updates its block in docs/benchmarks.md.
  */
+import { FAMILIES, type Family } from "./data.ts";
 import { loadNow, printTables, saveResult } from "./report.ts";
 import type { Suite } from "./suite.ts";
 import { citus } from "./suites/citus.ts";
@@ -22,6 +23,7 @@ interface Args {
   suites: Suite[];
   rows: number[] | undefined;
   apiRows: number | undefined;
+  families: Family[];
   quick: boolean;
 }
 
@@ -30,6 +32,7 @@ function parseArgs(argv: readonly string[]): Args {
   let rows: number[] | undefined;
   let apiRows: number | undefined;
   let quick = false;
+  let families: Family[] = ["clustered"];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") quick = true;
@@ -41,6 +44,11 @@ function parseArgs(argv: readonly string[]): Args {
       const value = a.includes("=") ? a.slice(11) : argv[++i];
       apiRows = Number((value ?? "").trim().replace(/k$/i, "000"));
       if (!Number.isInteger(apiRows) || apiRows < 1) usage(`bad --api-rows value: ${value}`);
+    } else if (a === "--family" || a.startsWith("--family=")) {
+      const value = a.includes("=") ? a.slice(9) : argv[++i];
+      const names = (value ?? "").split(",").map((s) => s.trim());
+      if (names.some((n) => !FAMILIES.includes(n as Family))) usage(`bad --family value: ${value}`);
+      families = names as Family[];
     } else if (a === "--help" || a === "-h") usage();
     else if (a.startsWith("-")) usage(`unknown option ${a}`);
     else names.push(a);
@@ -49,12 +57,14 @@ function parseArgs(argv: readonly string[]): Args {
     names.length === 0
       ? [...SUITES]
       : names.map((n) => SUITES.find((s) => s.name === n) ?? usage(`unknown suite ${n}`));
-  return { suites, rows, apiRows, quick };
+  return { suites, rows, apiRows, families, quick };
 }
 
 function usage(problem?: string): never {
   if (problem) console.error(problem);
-  console.error("usage: npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--quick]\nsuites:");
+  console.error(
+    `usage: npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--family ${FAMILIES.join(",")}] [--quick]\nsuites:`,
+  );
   for (const s of SUITES) console.error(`  ${s.name.padEnd(8)} ${s.summary}`);
   process.exit(problem ? 2 : 0);
 }
@@ -68,20 +78,32 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 let failed = false;
 try {
-  for (const suite of args.suites) {
+  for (const [suite, family] of args.suites.flatMap((s) => args.families.map((f) => [s, f] as const))) {
     const flags = [
+      family === "clustered" ? "" : `--family ${family}`,
       args.rows ? `--rows ${args.rows.join(",")}` : "",
       args.apiRows && suite.name === "peers" ? `--api-rows ${args.apiRows}` : "",
       args.quick ? "--quick" : "",
     ].filter(Boolean);
     const server = target.name === "postgres" ? "DATABASE_URL=postgresql://... " : "";
     const command = `${server}npm run bench -- ${[suite.name, ...flags].join(" ")}`;
-    log(`\n=== ${suite.name} on ${target.name}: ${suite.summary}`);
+    log(`\n=== ${suite.name} on ${target.name} (${family} data): ${suite.summary}`);
     const started = performance.now();
     const loadAtStart = loadNow();
     try {
-      const run = await suite.run({ target, rows: args.rows, apiRows: args.apiRows, quick: args.quick, log, command });
-      const variant = [args.rows?.join("-"), args.quick ? "quick" : ""].filter(Boolean).join("-") || undefined;
+      const run = await suite.run({
+        target,
+        rows: args.rows,
+        apiRows: args.apiRows,
+        family,
+        quick: args.quick,
+        log,
+        command,
+      });
+      const variant =
+        [family === "clustered" ? "" : family, args.rows?.join("-"), args.quick ? "quick" : ""]
+          .filter(Boolean)
+          .join("-") || undefined;
       const result = { ...run, variant, load: [loadAtStart, loadNow()] as const };
       printTables(result, log);
       log(`wrote ${saveResult(result)} (${((performance.now() - started) / 1000).toFixed(0)} s)`);

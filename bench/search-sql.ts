@@ -20,20 +20,36 @@ export const labelIs = (label: string): SqlFilter => ({ sql: (p) => `t.label = $
 export interface Statement {
   readonly sql: string;
   readonly values: unknown[];
-  /** Transaction-local settings to run first, in one batch transaction with the statement. */
+  /** Transaction-local settings to run first, in one batch transaction with the statement (see {@link SettingsMode}). */
   readonly settings?: string;
 }
 
 export type VectorPlan = "exact" | "hnsw" | "hnsw-iterative";
 
+/**
+ * How a hand-written HNSW statement carries its pgvector settings: `inline` as the library does
+ * (in the index's order-by argument, one statement, see src/query/run-search.ts), `transaction`
+ * as the library did before (`set_config(..., true)` and the query in one batch transaction),
+ * `forced` = `transaction` plus `enable_sort = off`, a planner setting that must be set before
+ * the statement is planned (so the planner walks the HNSW index even where it would sort).
+ */
+export type SettingsMode = "inline" | "transaction" | "forced";
+
+const iterativeOf = (plan: VectorPlan) => (plan === "hnsw-iterative" ? "relaxed_order" : "off");
+
 /** pgvector settings of a plan, as `SELECT set_config(...)` with `is_local = true`. */
 export function settingsFor(plan: VectorPlan, efSearch = 40, forceIndex = false): string | undefined {
   if (plan === "exact") return undefined;
-  const iterative = plan === "hnsw-iterative" ? "relaxed_order" : "off";
-  // `enable_sort = off` makes every sorting plan cost-prohibitive, so the planner walks the HNSW
-  // index even where a b-tree + sort looks cheaper: the forced variants of the plans suite.
   const force = forceIndex ? ", set_config('enable_sort', 'off', true)" : "";
-  return `SELECT set_config('hnsw.ef_search', '${efSearch}', true), set_config('hnsw.iterative_scan', '${iterative}', true)${force}`;
+  return `SELECT set_config('hnsw.ef_search', '${efSearch}', true), set_config('hnsw.iterative_scan', '${iterativeOf(plan)}', true)${force}`;
+}
+
+/** The query vector `$1` as the index's order-by argument, with the settings inline. */
+function inlineVector(plan: VectorPlan, efSearch: number): string {
+  return (
+    `(SELECT CASE WHEN (set_config('hnsw.ef_search', '${efSearch}', true) || ` +
+    `set_config('hnsw.iterative_scan', '${iterativeOf(plan)}', true)) IS NOT NULL THEN $1::vector END)`
+  );
 }
 
 /** Top-k by cosine distance under `plan`: exact scan of the filtered rows, or the HNSW index. */
@@ -43,17 +59,19 @@ export function vectorSearch(
   k: number,
   plan: VectorPlan,
   efSearch = 40,
-  forceIndex = false,
+  mode: SettingsMode = "inline",
 ): Statement {
   const where = `t.embedding IS NOT NULL AND ${filter.sql(2)}`;
   const dist = `(t.embedding <=> $1::vector)`;
   const lim = `$${2 + filter.values.length}`;
   const inner = `SELECT ${COLUMNS}, ${dist} AS distance FROM "Annotation" AS t WHERE ${where}`;
+  const order = mode === "inline" ? inlineVector(plan, efSearch) : "$1::vector";
   const sql =
     plan === "exact"
       ? `SELECT * FROM (${inner} OFFSET 0) AS c ORDER BY distance, id LIMIT ${lim}`
-      : `SELECT * FROM (${inner} ORDER BY t.embedding <=> $1::vector LIMIT ${lim}) AS c ORDER BY distance, id`;
-  return { sql, values: [vector, ...filter.values, k], settings: settingsFor(plan, efSearch, forceIndex) };
+      : `SELECT * FROM (${inner} ORDER BY t.embedding <=> ${order} LIMIT ${lim}) AS c ORDER BY distance, id`;
+  const settings = mode === "inline" ? undefined : settingsFor(plan, efSearch, mode === "forced");
+  return { sql, values: [vector, ...filter.values, k], ...(settings ? { settings } : {}) };
 }
 
 /** Full-text top-k by ts_rank_cd over the generated tsvector. */
@@ -83,7 +101,7 @@ export function hybridSearch(
   const vectorList =
     plan === "exact"
       ? `SELECT * FROM (${vectorRows} OFFSET 0) AS e ORDER BY distance, id LIMIT ${n}`
-      : `${vectorRows} ORDER BY t.embedding <=> $1::vector LIMIT ${n}`;
+      : `${vectorRows} ORDER BY t.embedding <=> ${inlineVector(plan, efSearch)} LIMIT ${n}`;
   const textList =
     `SELECT t.id, ts_rank_cd(t."searchVector", q.query) AS score FROM "Annotation" AS t, q ` +
     `WHERE t."searchVector" @@ q.query AND ${f} ORDER BY score DESC, t.id LIMIT ${n}`;
@@ -94,5 +112,5 @@ export function hybridSearch(
     `f AS (SELECT coalesce(v.id, x.id) AS id, v.rank AS vr, x.rank AS xr FROM v FULL OUTER JOIN x ON x.id = v.id) ` +
     `SELECT ${COLUMNS}, coalesce(1.0 / (60 + f.vr), 0) + coalesce(1.0 / (60 + f.xr), 0) AS score ` +
     `FROM f JOIN "Annotation" AS t ON t.id = f.id ORDER BY score DESC, t.id LIMIT ${lim}`;
-  return { sql, values: [vector, text, ...filter.values, candidates, k], settings: settingsFor(plan, efSearch) };
+  return { sql, values: [vector, text, ...filter.values, candidates, k] };
 }

@@ -1,3 +1,4 @@
+import type { Family } from "./data.ts";
 import type { SuiteResult } from "./report.ts";
 import type { Target } from "./target.ts";
 
@@ -7,6 +8,8 @@ export interface SuiteContext {
   readonly rows: readonly number[] | undefined;
   /** `--api-rows`: how many rows the peers suite writes through each store's own API. */
   readonly apiRows?: number | undefined;
+  /** `--family`: the vector distribution the search suites load (default clustered). */
+  readonly family: Family;
   /** `--quick`: fewer queries and rounds, for a smoke run. */
   readonly quick: boolean;
   readonly log: (line: string) => void;

@@ -1,5 +1,6 @@
 import type { Embedder } from "./embed/embedder.ts";
 import type { EmbeddingCache } from "./embed/embedding-cache.ts";
+import type { RecallCalibration } from "./query/recall-calibration.ts";
 import type { RowEstimates } from "./query/row-estimates.ts";
 import type { StoreSchema } from "./schema/model-meta.ts";
 
@@ -10,4 +11,6 @@ export interface StoreContext {
   readonly cache: EmbeddingCache;
   /** Planner row estimates for the plan choice, reused for a few seconds. */
   readonly estimates: RowEstimates;
+  /** Recall targets and per-table ef_search calibration; absent with `recall: false`. */
+  readonly recall?: RecallCalibration | undefined;
 }

@@ -10,6 +10,7 @@ import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembe
 import { attachEmbeddings } from "./embed/save-hook.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { modelMethods } from "./query/model-methods.ts";
+import { RecallCalibration, type RecallOptions } from "./query/recall-calibration.ts";
 import { readRelations } from "./query/relations.ts";
 import { RowEstimates } from "./query/row-estimates.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
@@ -34,6 +35,15 @@ export interface HybridStoreOptions {
    * query extension or Prisma's query log must see each `createMany` as Prisma runs it.
    */
   fastCreateMany?: boolean;
+  /**
+   * The recall@10 HNSW searches aim for, and how often to measure it. The store measures the
+   * recall its index reaches on each table's own rows (a few sampled rows against exact scans,
+   * the first time a search would use the index, again after `maxAgeMs` or when the row count
+   * moved by 20%) and picks `ef_search` from that, or an exact scan when no ef_search reaches
+   * the target. Default `{ unfiltered: 0.95, filtered: 0.99, maxAgeMs: 600_000 }`; `false` turns
+   * calibration off (fixed ef_search defaults). See docs/search.md, "Recall calibration".
+   */
+  recall?: RecallOptions | false;
 }
 
 /** The method `hybridStore()` adds to the client. */
@@ -87,6 +97,7 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
       { path: ["cacheSize"], message: "expected an integer >= 0" },
     ]);
   }
+  const recall = options.recall === false ? undefined : validRecallOptions(options.recall ?? {});
   return Prisma.defineExtension((client) => {
     const dataModel = readDataModel(client, options.dmmf);
     const relations = readRelations(dataModel);
@@ -95,6 +106,7 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
       embedder: options.embedder ?? defaultEmbedder(),
       cache: new EmbeddingCache(cacheSize),
       estimates: new RowEstimates(),
+      recall: recall && new RecallCalibration(recall),
     };
     const defaults = options.fastCreateMany === false ? undefined : readClientDefaults(client);
     const bulk = defaults && new BulkCreate(client as unknown as RawClient, ctx.schema, defaults);
@@ -136,6 +148,23 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
       },
     });
   });
+}
+
+function validRecallOptions(recall: RecallOptions): RecallOptions {
+  const { unfiltered, filtered, maxAgeMs } = recall;
+  for (const [key, value] of Object.entries({ unfiltered, filtered })) {
+    if (value !== undefined && !(typeof value === "number" && value > 0 && value <= 1)) {
+      throw new InvalidArgumentError(`recall.${key} must be a number above 0 and at most 1`, [
+        { path: ["recall", key], message: "expected a number in (0, 1]" },
+      ]);
+    }
+  }
+  if (maxAgeMs !== undefined && !(typeof maxAgeMs === "number" && maxAgeMs >= 0 && Number.isFinite(maxAgeMs))) {
+    throw new InvalidArgumentError("recall.maxAgeMs must be a finite number >= 0", [
+      { path: ["recall", "maxAgeMs"], message: "expected a number >= 0" },
+    ]);
+  }
+  return recall;
 }
 
 /**

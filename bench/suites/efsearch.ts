@@ -60,7 +60,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     const rows = await runSize(ctx, size, queryCount);
     data.push({ size, rows });
     tables.push({
-      title: `ef_search sweep at ${size} rows: recall@10 / p50 ms (${queryCount} queries, HNSW m 16, ef_construction 128)`,
+      title: `ef_search sweep at ${size} rows (${ctx.family} data): recall@10 / p50 ms (${queryCount} queries, HNSW m 16, ef_construction 128)`,
       columns: ["case", ...EFS.map((ef) => `ef ${ef}`), "library default", "recall target", "smallest ef reaching it"],
       rows: rows.map((r) => [
         r.name,
@@ -76,7 +76,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     target: ctx.target.name,
     description: ctx.target.description,
     command: ctx.command,
-    params: { sizes, queries: queryCount, k: K, efs: EFS },
+    params: { sizes, queries: queryCount, k: K, efs: EFS, family: ctx.family },
     tables,
     notes: [
       "Each cell: recall@10 against the exact top-10 (computed in JavaScript) / p50 latency. The ef values of one case alternate query by query.",
@@ -95,7 +95,7 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
     const variants: Record<string, Variant> = {};
     for (const ef of EFS) {
       variants[String(ef)] = (q) =>
-        runStatement(prisma, vectorSearch(vectorText(vectorOf(queries.vectors, q)), c.filter, K, c.plan, ef, true));
+        runStatement(prisma, vectorSearch(vectorText(vectorOf(queries.vectors, q)), c.filter, K, c.plan, ef, "forced"));
     }
     const runs = await interleave(variants, queryCount, 5);
     const byEf = EFS.map((ef) => {

@@ -57,9 +57,9 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
   const charts: string[] = [];
   for (const size of sizes) {
     const results = await runSize(ctx, size, queryCount);
-    tables.push(...sizeTables(size, queryCount, results));
+    tables.push(...sizeTables(size, queryCount, results, ctx.family));
     data.push({ size, results });
-    const file = `benchmarks-plans-${ctx.target.name}-${size / 1000}k.svg`;
+    const file = `benchmarks-plans-${ctx.target.name}-${ctx.family === "clustered" ? "" : `${ctx.family}-`}${size / 1000}k.svg`;
     writeFileSync(repoPath(`docs/${file}`), chart(ctx, size, results));
     charts.push(file);
   }
@@ -68,7 +68,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     target: ctx.target.name,
     description: ctx.target.description,
     command: ctx.command,
-    params: { sizes, queries: queryCount, k: K, efSearch: DEFAULT_EF_SEARCH },
+    params: { sizes, queries: queryCount, k: K, efSearch: DEFAULT_EF_SEARCH, family: ctx.family },
     tables,
     charts,
     notes: [
@@ -110,7 +110,7 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number): Pro
       return rows.map((r) => indexOfId(r.id));
     };
     const statement = (h: (typeof HAND)[number], q: number) =>
-      vectorSearch(vtext(q), sql, K, h.plan, h.ef, h.plan !== "exact");
+      vectorSearch(vtext(q), sql, K, h.plan, h.ef, h.plan !== "exact" ? "forced" : "inline");
     const variants: Record<string, Variant> = { library };
     for (const h of HAND) variants[h.name] = (q) => runStatement(prisma, statement(h, q));
     ctx.log(`  ${selectivity} (${kept} rows)`);
@@ -161,10 +161,10 @@ function best(hand: Record<string, Measured>, target: number, libraryRecall: num
 const cell = (m: Measured) =>
   `${fmt(m.latency.p50, 2)} / ${fmt(m.latency.p95, 2)} ms, recall ${fmt(m.recall, 2)}, ${fmt(m.rows, 1)} rows`;
 
-export function sizeTables(size: number, queryCount: number, results: CaseResult[]): Table[] {
+export function sizeTables(size: number, queryCount: number, results: CaseResult[], family = "clustered"): Table[] {
   return [
     {
-      title: `Plans at ${size} rows: top-${K}, ${queryCount} queries per filter (p50 / p95, recall@10, rows returned)`,
+      title: `Plans at ${size} rows (${family} data): top-${K}, ${queryCount} queries per filter (p50 / p95, recall@10, rows returned)`,
       columns: [
         "filter keeps",
         "rows",
@@ -194,7 +194,7 @@ export function sizeTables(size: number, queryCount: number, results: CaseResult
       }),
     },
     {
-      title: `Plans at ${size} rows: what EXPLAIN shows for each statement`,
+      title: `Plans at ${size} rows (${family} data): what EXPLAIN shows for each statement`,
       columns: ["filter keeps", "library", ...HAND.map((h) => h.name)],
       rows: results.map((r) => [r.selectivity, r.library.explain, ...HAND.map((h) => r.hand[h.name]!.explain)]),
     },

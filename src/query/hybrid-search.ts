@@ -1,4 +1,5 @@
 import type { CompiledQuery } from "../db/execute.ts";
+import { queryRows } from "../db/execute.ts";
 import { qualified, quoteIdent, vectorToSql } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
@@ -8,7 +9,7 @@ import { choosePlan } from "./plan.ts";
 import type { RawRow } from "./rows.ts";
 import { num, numOrNull, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
-import { runPlanned } from "./run-search.ts";
+import { indexVector } from "./run-search.ts";
 import type { Fusion } from "./search-args.ts";
 import { MAX_TAKE } from "./search-args.ts";
 import { SqlParams } from "./sql-builder.ts";
@@ -28,6 +29,7 @@ export interface HybridRequest {
   readonly fusion?: Fusion;
   readonly plan?: PlanChoice;
   readonly efSearch?: number | undefined;
+  readonly recallTarget?: number | undefined;
 }
 
 /** Where a hybrid result stood in each list, its raw scores, and the fused score (higher first). */
@@ -81,7 +83,7 @@ export function buildHybridQuery(
   const vectorList =
     plan.kind === "exact"
       ? `SELECT * FROM (${vectorRows} OFFSET 0) AS "e" ORDER BY "distance", ${id} LIMIT ${n}`
-      : `${vectorRows} ORDER BY ${emb} <=> ${vector} LIMIT ${n}`;
+      : `${vectorRows} ORDER BY ${emb} <=> ${indexVector(params, plan, vector)} LIMIT ${n}`;
   const textList =
     `SELECT ${tid} AS ${id}, ts_rank_cd(${sv}, "q"."query") AS "score" FROM ${table}, "q" ` +
     `WHERE ${sv} @@ "q"."query"${and} ORDER BY "score" DESC, ${tid} LIMIT ${n}`;
@@ -122,9 +124,9 @@ export async function runHybridSearch(
   r: HybridRequest,
 ): Promise<HybridResult> {
   const n = candidatesFor(r);
-  const request = { choice: r.plan ?? "auto", limit: n, efSearch: r.efSearch };
+  const request = { choice: r.plan ?? "auto", limit: n, efSearch: r.efSearch, recallTarget: r.recallTarget };
   let plan = await choosePlan(client, ctx, model, r.filter, request);
-  let raw = await runPlanned<RawRow>(client, plan, buildHybridQuery(ctx.schema, model, r, plan));
+  let raw = await queryRows<RawRow>(client, buildHybridQuery(ctx.schema, model, r, plan));
   const found = raw.length === 0 ? 0 : num(raw[0]!.vectorCandidates);
   if (plan.kind !== "exact" && found < n) {
     plan = {
@@ -133,7 +135,7 @@ export async function runHybridSearch(
       efSearch: null,
       reason: `${plan.reason}; the vector list had ${found} of ${n} rows, so an exact scan ran`,
     };
-    raw = await runPlanned<RawRow>(client, plan, buildHybridQuery(ctx.schema, model, r, plan));
+    raw = await queryRows<RawRow>(client, buildHybridQuery(ctx.schema, model, r, plan));
   }
   const rows = raw.map(({ vectorCandidates: _, ...row }) => {
     const distance = numOrNull(row.distance);

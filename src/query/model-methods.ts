@@ -2,6 +2,7 @@ import { Prisma } from "@prisma/client/extension";
 import type { StoreContext } from "../context.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ModelName } from "../schema/model-meta.ts";
+import { FilterCache } from "./filter-cache.ts";
 import type { HybridScores } from "./hybrid-search.ts";
 import { runHybridSearch } from "./hybrid-search.ts";
 import { parseWhere } from "./parse-where.ts";
@@ -35,7 +36,8 @@ export interface SearchPlanReport extends SearchPlan {
  */
 export function modelMethods(ctx: StoreContext, name: ModelName, relations: RelationMap) {
   const model = ctx.schema[name];
-  const where = (w: unknown) => parseWhere(model, ctx.schema, w, { relations });
+  const filters = new FilterCache();
+  const where = (w: unknown) => filters.get(w, (x) => parseWhere(model, ctx.schema, x, { relations }));
 
   async function similarity(self: unknown, input: unknown) {
     const args = parseSimilarityArgs(input);
@@ -51,6 +53,7 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
       minSimilarity: args.minSimilarity,
       plan,
       efSearch: args.efSearch,
+      recallTarget: args.recallTarget,
     });
     const rows = await withRelations(delegate, model, result.rows, args);
     return { rows, plan: { ...result.plan, fellBack: result.fellBack } };
@@ -144,6 +147,7 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
         fusion: a.fusion,
         plan,
         efSearch: a.efSearch,
+        recallTarget: a.recallTarget,
       });
       return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & HybridScores)[];
     },

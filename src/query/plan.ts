@@ -1,8 +1,13 @@
-import type { RawClient } from "../db/execute.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import { TRUE } from "./filter-nodes.ts";
+import type { Calibration, RecallCalibration } from "./recall-calibration.ts";
+import { DEFAULT_RECALL_TARGET } from "./recall-calibration.ts";
+import type { RecallPoint } from "./recall-probe.ts";
+import { EF_LADDER, RECALL_K } from "./recall-probe.ts";
 import type { RowEstimates } from "./row-estimates.ts";
+import { ESTIMATE_TTL_MS } from "./row-estimates.ts";
+import type { SearchClient } from "./run-search.ts";
 import { MAX_EF_SEARCH } from "./search-args.ts";
 
 /** What the caller asks for: let the library choose, or force a plan. */
@@ -26,6 +31,22 @@ export interface SearchPlan {
   /** The planner's estimate of the rows that pass the filter and have a vector, when asked. */
   readonly estimatedRows: number | null;
   readonly reason: string;
+  /** The recall this plan is expected to reach (see `explainSearch`). */
+  readonly recall: RecallExpectation;
+}
+
+/** What recall@10 a plan aims for and what was measured for it. */
+export interface RecallExpectation {
+  /** The recall@10 asked for: the search's `recallTarget`, else the store's (0.95 unfiltered, 0.99 filtered). */
+  readonly target: number;
+  /**
+   * recall@10 measured near the table's own rows at this plan's ef_search, or at the ladder's
+   * rung below it when the target is too strict for the sample to resolve (1 for an exact scan);
+   * null when not measured (a caller's `efSearch`, a table never calibrated, calibration off).
+   */
+  readonly expected: number | null;
+  /** When the measurement was made; null when there is none. */
+  readonly calibratedAt: Date | null;
 }
 
 /**
@@ -57,10 +78,12 @@ export function defaultEfSearch(limit: number, filtered: boolean): number {
   return Math.min(MAX_EF_SEARCH, Math.max(ef, 2 * limit));
 }
 
-/** What the plan choice reads: the schema, and the estimates remembered by this store. */
+/** What the plan choice reads: the schema, and the estimates and recall calibration of this store. */
 export interface PlanContext {
   readonly schema: StoreSchema;
   readonly estimates: RowEstimates;
+  /** Without it, HNSW plans run at {@link DEFAULT_EF_SEARCH}. */
+  readonly recall?: RecallCalibration | undefined;
 }
 
 export interface PlanRequest {
@@ -68,24 +91,77 @@ export interface PlanRequest {
   /** skip + take: rows the index must deliver. */
   readonly limit: number;
   readonly efSearch?: number | undefined;
+  /** recall@10 to aim for; default the store's target for filtered or unfiltered searches. */
+  readonly recallTarget?: number | undefined;
 }
 
 /**
  * Picks the plan for a vector search over `model` rows passing `filter` (issue #11), from the
- * planner's row estimates (remembered for a few seconds, see {@link RowEstimates}).
+ * planner's row estimates (remembered for a few seconds, see {@link RowEstimates}) and, for
+ * HNSW plans without a caller's `efSearch`, the store's recall calibration of the table
+ * (measured when missing or stale, see {@link RecallCalibration}).
  */
 export async function choosePlan(
-  client: RawClient,
+  client: SearchClient,
   ctx: PlanContext,
   model: ModelMeta,
   filter: FilterNode,
   request: PlanRequest,
 ): Promise<SearchPlan> {
   const filtered = filter !== TRUE;
-  if (request.choice !== "auto") return decidePlan(request, filtered);
-  const total = await ctx.estimates.rows(client, ctx.schema, model, TRUE);
-  const kept = filtered ? await ctx.estimates.rows(client, ctx.schema, model, filter) : total;
-  return decidePlan(request, filtered, { total, kept: Math.min(kept, total) });
+  const targets = ctx.recall?.targets;
+  const calibrate = ctx.recall !== undefined && request.efSearch === undefined && request.choice !== "exact";
+  if (request.choice !== "auto") {
+    if (!calibrate) return decidePlan(request, filtered, undefined, { targets });
+    const total = await estimatedRows(client, ctx, model, TRUE);
+    const calibration = await ctx.recall?.get(client, model, total, probeShare(total));
+    return decidePlan(request, filtered, undefined, { targets, calibration });
+  }
+  const total = await estimatedRows(client, ctx, model, TRUE);
+  const kept = filtered ? await estimatedRows(client, ctx, model, filter) : total;
+  const counts = { total, kept: Math.min(kept, total) };
+  const plan = decidePlan(request, filtered, counts, { targets });
+  if (!calibrate || plan.kind === "exact") return plan;
+  const calibration = await ctx.recall?.get(client, model, total, probeShare(total));
+  return decidePlan(request, filtered, counts, { targets, calibration });
+}
+
+type Memo = WeakMap<ModelMeta, WeakMap<FilterNode, { rows: number; at: number }>>;
+const memos = new WeakMap<RowEstimates, Memo>();
+
+/**
+ * The store's row estimate, found by filter node identity first: the model methods reuse one
+ * node per distinct `where` (filter-cache.ts), so a repeated filter skips compiling the
+ * estimate's SQL and key. Held for half the store's TTL, so at most 1.5x as old as that cache
+ * allows; a stale estimate can only pick a slower plan (see {@link RowEstimates}).
+ */
+async function estimatedRows(client: SearchClient, ctx: PlanContext, model: ModelMeta, filter: FilterNode) {
+  let memo = memos.get(ctx.estimates);
+  if (!memo) memos.set(ctx.estimates, (memo = new WeakMap()));
+  let byNode = memo.get(model);
+  if (!byNode) memo.set(model, (byNode = new WeakMap()));
+  const now = Date.now();
+  const hit = byNode.get(filter);
+  if (hit && now - hit.at < ESTIMATE_TTL_MS / 2) return hit.rows;
+  const rows = await ctx.estimates.rows(client, ctx.schema, model, filter);
+  byNode.set(filter, { rows, at: now });
+  return rows;
+}
+
+/**
+ * The filter share calibration measures iterative scans under: the smallest share for which an
+ * auto plan walks the index (below it an exact scan is cheaper), within 1%..10%. Broader
+ * filters find their rows sooner, so their recall is at least as high.
+ */
+export function probeShare(total: number): number {
+  const smallest = (DEFAULT_EF_SEARCH.filtered * HNSW_VISIT_COST) / Math.max(total, 1);
+  return Math.min(0.1, Math.max(0.01, smallest));
+}
+
+/** The recall targets and, once measured, the table's calibration. */
+export interface RecallInput {
+  readonly targets?: { readonly unfiltered: number; readonly filtered: number } | undefined;
+  readonly calibration?: Calibration | undefined;
 }
 
 /** Estimated rows with a vector, and those that pass the filter. */
@@ -98,27 +174,52 @@ export interface RowCounts {
  * The plan by estimated cost: an exact scan reads every row the filter keeps; an HNSW scan
  * visits about max(ef_search, limit / selectivity) candidates, each worth
  * {@link HNSW_VISIT_COST} rows. Without `counts` (a forced plan) it follows `request.choice`.
+ * ef_search: the caller's, else the smallest calibrated value whose measured recall clears the
+ * target with half the allowed misses to spare, else the default. When no calibrated value
+ * reaches the target, an auto plan scans exactly.
  */
-export function decidePlan(request: PlanRequest, filtered: boolean, counts?: RowCounts): SearchPlan {
-  const ef = request.efSearch ?? defaultEfSearch(request.limit, filtered);
-  const hnsw = (kind: PlanKind, estimatedRows: number | null, reason: string): SearchPlan => ({
-    kind: request.limit > ef ? "hnsw-iterative" : kind,
-    efSearch: ef,
+export function decidePlan(
+  request: PlanRequest,
+  filtered: boolean,
+  counts?: RowCounts,
+  recall: RecallInput = {},
+): SearchPlan {
+  const targets = recall.targets ?? DEFAULT_RECALL_TARGET;
+  const target = request.recallTarget ?? (filtered ? targets.filtered : targets.unfiltered);
+  const calibration = recall.calibration;
+  const exactPlan = (estimatedRows: number | null, reason: string): SearchPlan => ({
+    kind: "exact",
+    efSearch: null,
     estimatedRows,
     reason,
+    recall: { target, expected: 1, calibratedAt: calibration?.at ?? null },
   });
+  const hnsw = (kind: PlanKind, estimatedRows: number | null, reason: string): SearchPlan => {
+    const t = tune(request, filtered, kind, target, calibration);
+    const ef = t.ef ?? t.best?.efSearch ?? defaultEfSearch(request.limit, filtered);
+    return {
+      kind: request.limit > ef ? "hnsw-iterative" : kind,
+      efSearch: ef,
+      estimatedRows,
+      reason: `${reason}${t.note}`,
+      recall: { target, expected: t.ef === null ? (t.best?.recall ?? null) : t.expected, calibratedAt: t.at },
+    };
+  };
   if (request.choice === "exact") return exactPlan(null, "exact scan requested");
   if (request.choice === "hnsw" || !counts) {
     return hnsw(filtered ? "hnsw-iterative" : "hnsw", null, "HNSW requested");
   }
   const { total, kept } = counts;
   const selectivity = total > 0 ? kept / total : 1;
-  const visits = Math.max(ef, request.limit / Math.max(selectivity, 1 / Math.max(total, 1)));
   const about = `about ${Math.round(kept)} rows${filtered ? ` (${pct(selectivity)})` : ""}`;
+  const plain = !filtered || selectivity >= KEEPS_ALL;
+  const t = tune(request, filtered, plain ? "hnsw" : "hnsw-iterative", target, calibration);
+  if (t.ef === null) return exactPlan(kept, `${about}${t.note}: an exact scan`);
+  const visits = Math.max(t.ef, request.limit / Math.max(selectivity, 1 / Math.max(total, 1)));
   if (kept <= visits * HNSW_VISIT_COST) {
     return exactPlan(kept, `${about} to compare: an exact scan costs less than an HNSW scan and is exact`);
   }
-  if (!filtered || selectivity >= KEEPS_ALL) {
+  if (plain) {
     return hnsw("hnsw", kept, `${about}${filtered ? ", the filter keeps nearly all" : ", no filter"}: HNSW index`);
   }
   if (visits > ITERATIVE_SCAN_BUDGET) {
@@ -127,11 +228,54 @@ export function decidePlan(request: PlanRequest, filtered: boolean, counts?: Row
   return hnsw("hnsw-iterative", kept, `${about}: HNSW with an iterative scan visits fewer rows than an exact scan`);
 }
 
-const exactPlan = (estimatedRows: number | null, reason: string): SearchPlan => ({
-  kind: "exact",
-  efSearch: null,
-  estimatedRows,
-  reason,
-});
+interface Tuning {
+  /** null: no measured ef_search reaches the target. */
+  readonly ef: number | null;
+  readonly expected: number | null;
+  readonly at: Date | null;
+  /** The best measured point, when none reaches the target. */
+  readonly best?: RecallPoint | undefined;
+  /** Appended to the plan's reason. */
+  readonly note: string;
+}
+
+/** ef_search for an HNSW plan of `kind`: the caller's, the calibrated one, or the default. */
+function tune(
+  request: PlanRequest,
+  filtered: boolean,
+  kind: PlanKind,
+  target: number,
+  calibration: Calibration | undefined,
+): Tuning {
+  if (request.efSearch !== undefined) return { ef: request.efSearch, expected: null, at: null, note: "" };
+  if (!calibration) return { ef: defaultEfSearch(request.limit, filtered), expected: null, at: null, note: "" };
+  const curve = kind === "hnsw" ? calibration.unfiltered : calibration.filtered;
+  // Half the allowed misses kept in reserve: the sample is at most 16 of the table's own rows.
+  const goal = target + (1 - target) / 2;
+  const point = curve.find((p) => p.recall >= goal);
+  const measured = `on ${calibration.queries} sampled rows`;
+  if (!point) {
+    const best = curve.reduce<RecallPoint | undefined>((a, p) => (!a || p.recall > a.recall ? p : a), undefined);
+    const reach = best ? `${best.recall.toFixed(3)} at ef_search ${best.efSearch}` : "nothing";
+    return {
+      ef: null,
+      expected: null,
+      at: calibration.at,
+      best,
+      note: `; calibrated recall@10 reaches ${reach} ${measured}, below ${goal.toFixed(3)} (target ${target} with half the misses in reserve)`,
+    };
+  }
+  // A sample of n x 10 neighbours with no miss only shows recall above ~1 - 3 / (10n) (the rule
+  // of three): 160 cannot tell 0.99 from 1. For such targets take one rung more.
+  const resolvable = (1 - target) * RECALL_K * calibration.queries >= 3;
+  const rung = resolvable ? point.efSearch : (EF_LADDER.find((e) => e > point.efSearch) ?? point.efSearch);
+  const ef = Math.min(MAX_EF_SEARCH, Math.max(rung, 2 * request.limit));
+  return {
+    ef,
+    expected: point.recall,
+    at: calibration.at,
+    note: `; ef_search ${ef} from calibration (recall@10 ${point.recall.toFixed(3)} ${measured}, target ${target})`,
+  };
+}
 
 const pct = (x: number) => `${(x * 100).toPrecision(2)}%`;

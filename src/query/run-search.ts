@@ -1,7 +1,6 @@
-import type { CompiledQuery, RawClient } from "../db/execute.ts";
-import { queryRows, toHybridStoreError } from "../db/execute.ts";
+import type { RawClient } from "../db/execute.ts";
 import type { SearchPlan } from "./plan.ts";
-import { SqlParams } from "./sql-builder.ts";
+import type { SqlParams } from "./sql-builder.ts";
 
 /**
  * A Prisma client (base, extended or interactive-transaction) as the search runners use it.
@@ -11,38 +10,32 @@ export interface SearchClient extends RawClient {
   $transaction?: unknown;
 }
 
-type Batch = (queries: PromiseLike<unknown>[]) => PromiseLike<unknown[]>;
-
-/** The pgvector settings of a plan, as a `set_config(..., is_local => true)` statement. */
-export function planSettings(plan: SearchPlan): CompiledQuery | undefined {
-  if (plan.kind === "exact") return undefined;
-  const params = new SqlParams();
-  const iterative = plan.kind === "hnsw-iterative" ? "relaxed_order" : "off";
-  return params.finish(
-    `SELECT set_config('hnsw.ef_search', ${params.param(String(plan.efSearch))}, true), ` +
-      `set_config('hnsw.iterative_scan', ${params.param(iterative)}, true)`,
-  );
-}
-
 /**
- * Runs a search statement under its plan's settings. They are transaction-local: on a client
- * with `$transaction` both statements go in one batch transaction, so the settings end with it
- * and never reach another query on a pooled connection. On a transaction client they run in
- * order and last until the caller's transaction ends.
+ * The query vector as the HNSW index's `ORDER BY` argument, carrying the plan's pgvector
+ * settings, so a planned search is one statement and one round trip (no `BEGIN; set_config;
+ * query; COMMIT` batch):
+ *
+ * `(SELECT CASE WHEN (set_config('hnsw.ef_search', $ef, true) || set_config('hnsw.iterative_scan', $mode, true)) IS NOT NULL THEN $vector END)`
+ *
+ * Why this is applied, and only to this statement:
+ * - An uncorrelated scalar subquery is an InitPlan; the index scan's order-by key is its
+ *   output, so PostgreSQL must evaluate it (and with it both `set_config` calls, which `||`
+ *   both evaluates) before the first `hnswgettuple`, which is where pgvector 0.8 reads
+ *   `hnsw.ef_search`, `hnsw.iterative_scan` and `hnsw.max_scan_tuples`. A data dependency, not
+ *   an evaluation-order assumption. (Only the planner's cost estimate still sees the session's
+ *   ef_search: it reads the setting at plan time.)
+ * - `is_local = true` outside a transaction block lasts until the end of the statement's
+ *   implicit transaction, so nothing reaches the next query on a pooled connection. Inside a
+ *   caller's interactive transaction the settings last until that transaction ends, as
+ *   `SET LOCAL` would.
+ * Proved on both targets by test/integration/query-one-statement.test.ts.
  */
-export async function runPlanned<T>(client: SearchClient, plan: SearchPlan, query: CompiledQuery): Promise<T[]> {
-  const settings = planSettings(plan);
-  if (!settings) return queryRows<T>(client, query);
-  try {
-    const set = () => client.$executeRawUnsafe(settings.sql, ...settings.params);
-    const run = () => client.$queryRawUnsafe<T[]>(query.sql, ...query.params);
-    if (typeof client.$transaction === "function") {
-      const [, rows] = await (client.$transaction as Batch).call(client, [set(), run()]);
-      return rows as T[];
-    }
-    await set();
-    return await run();
-  } catch (cause) {
-    throw toHybridStoreError(cause, query);
-  }
+export function indexVector(params: SqlParams, plan: SearchPlan, vector: string): string {
+  if (plan.kind === "exact" || plan.efSearch === null) return vector;
+  const ef = params.param(String(plan.efSearch));
+  const mode = params.param(plan.kind === "hnsw-iterative" ? "relaxed_order" : "off");
+  return (
+    `(SELECT CASE WHEN (set_config('hnsw.ef_search', ${ef}, true) || ` +
+    `set_config('hnsw.iterative_scan', ${mode}, true)) IS NOT NULL THEN ${vector} END)`
+  );
 }

@@ -43,6 +43,11 @@ const vectorOptions = {
   exact: z.boolean({ error: "expected boolean" }).optional(),
   efSearch,
   plan,
+  recallTarget: z
+    .number({ error: "expected a number above 0 and at most 1" })
+    .gt(0, { error: "expected a number above 0 and at most 1" })
+    .max(1, { error: "expected a number above 0 and at most 1" })
+    .optional(),
 };
 
 const similarity = z.strictObject({

@@ -28,6 +28,12 @@ export interface VectorPlanArgs {
   plan?: PlanChoice;
   /** pgvector's `hnsw.ef_search` for the HNSW plans, 1 to 1000. Default max(100, or 150 under a filter, 2 * (skip + take)): see docs/search.md. */
   efSearch?: number;
+  /**
+   * recall@10 the HNSW plans aim for, above 0 and at most 1: ef_search comes from the store's
+   * calibration of the table (an exact scan when no ef_search reaches it). Default: the store's
+   * `recall` option (0.95 unfiltered, 0.99 filtered). Ignored when `efSearch` is given.
+   */
+  recallTarget?: number;
 }
 
 /**

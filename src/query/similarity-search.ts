@@ -1,4 +1,5 @@
 import type { CompiledQuery } from "../db/execute.ts";
+import { queryRows } from "../db/execute.ts";
 import { qualified, quoteIdent, vectorToSql } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
@@ -8,7 +9,7 @@ import { choosePlan } from "./plan.ts";
 import type { RawRow } from "./rows.ts";
 import { num, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
-import { runPlanned } from "./run-search.ts";
+import { indexVector } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
 
 /** A vector search, independent of Prisma's model methods (the LlamaIndex adapter uses it too). */
@@ -22,6 +23,7 @@ export interface SimilarityRequest {
   readonly minSimilarity?: number | undefined;
   readonly plan?: PlanChoice;
   readonly efSearch?: number | undefined;
+  readonly recallTarget?: number | undefined;
 }
 
 /** Cosine distance (`<=>`, 0 = same direction, 2 = opposite) and similarity = 1 - distance. */
@@ -68,8 +70,9 @@ export function buildSimilarityQuery(
       `SELECT * FROM (${inner} OFFSET 0) AS "c" ${order} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
+  const ordered = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;
   return params.finish(
-    `SELECT * FROM (${inner} ORDER BY ${distance} LIMIT ${params.param(skip + request.take)}) AS "c" ` +
+    `SELECT * FROM (${inner} ORDER BY ${ordered} LIMIT ${params.param(skip + request.take)}) AS "c" ` +
       `${order} OFFSET ${params.param(skip)}`,
   );
 }
@@ -91,9 +94,14 @@ export async function runSimilaritySearch(
   request: SimilarityRequest,
 ): Promise<SimilarityResult> {
   const skip = request.skip ?? 0;
-  const choice = { choice: request.plan ?? "auto", limit: skip + request.take, efSearch: request.efSearch };
+  const choice = {
+    choice: request.plan ?? "auto",
+    limit: skip + request.take,
+    efSearch: request.efSearch,
+    recallTarget: request.recallTarget,
+  };
   let plan = await choosePlan(client, ctx, model, request.filter, choice);
-  let raw = await runPlanned<RawRow>(client, plan, buildSimilarityQuery(ctx.schema, model, request, plan));
+  let raw = await queryRows<RawRow>(client, buildSimilarityQuery(ctx.schema, model, request, plan));
   let fellBack = false;
   if (plan.kind !== "exact" && raw.length < request.take) {
     plan = {
@@ -102,7 +110,7 @@ export async function runSimilaritySearch(
       efSearch: null,
       reason: `${plan.reason}; it found ${raw.length} of ${request.take} rows, so an exact scan ran`,
     };
-    raw = await runPlanned<RawRow>(client, plan, buildSimilarityQuery(ctx.schema, model, request, plan));
+    raw = await queryRows<RawRow>(client, buildSimilarityQuery(ctx.schema, model, request, plan));
     fellBack = true;
   }
   const rows = raw.map((r) => {

@@ -6,7 +6,6 @@ import { parseWhere } from "../../src/query/parse-where.ts";
 import type { SearchPlan } from "../../src/query/plan.ts";
 import { RowEstimates } from "../../src/query/row-estimates.ts";
 import type { SearchClient } from "../../src/query/run-search.ts";
-import { planSettings } from "../../src/query/run-search.ts";
 import { buildSimilarityQuery, runSimilaritySearch } from "../../src/query/similarity-search.ts";
 import { createPrisma, uniqueLabel, withPg } from "../helpers/db.ts";
 import { projectSchema } from "../helpers/query.ts";
@@ -97,10 +96,14 @@ describe("recall of filtered search (1% of 3,000 clustered rows)", () => {
         await pg.query("SET LOCAL enable_seqscan = off");
         await pg.query("SET LOCAL enable_bitmapscan = off");
         if (q === 0) {
-          const plan: SearchPlan = { kind: "hnsw-iterative", efSearch: 40, estimatedRows: null, reason: "" };
+          const plan: SearchPlan = {
+            kind: "hnsw-iterative",
+            efSearch: 40,
+            estimatedRows: null,
+            reason: "",
+            recall: { target: 0.99, expected: null, calibratedAt: null },
+          };
           const sql = buildSimilarityQuery(schema, schema.Annotation, { vector: query, filter, take: 10 }, plan);
-          const settings = planSettings(plan)!;
-          await pg.query(settings.sql, [...settings.params]);
           const explained = await pg.query(`EXPLAIN ${sql.sql}`, [...sql.params]);
           assert.match(
             explained.rows.map((r) => r["QUERY PLAN"]).join("\n"),

@@ -125,7 +125,13 @@ describe("SQL injection: keys are rejected, values only ever become parameters",
   });
 
   test("search statements bind the query text and numbers too", () => {
-    const plan: SearchPlan = { kind: "exact", efSearch: null, estimatedRows: null, reason: "" };
+    const plan: SearchPlan = {
+      kind: "exact",
+      efSearch: null,
+      estimatedRows: null,
+      reason: "",
+      recall: { target: 1, expected: 1, calibratedAt: null },
+    };
     const vector = Array.from({ length: 384 }, (_, i) => (i === 0 ? 1 : 0));
     const filter = parseWhere(schema.Annotation, schema, { label: HOSTILE[0] });
     const text = HOSTILE[1]!;

@@ -51,3 +51,66 @@ describe("plan choice by estimated cost", () => {
     assert.equal(decidePlan({ choice: "hnsw", limit: 10, efSearch: 300 }, true).efSearch, 300);
   });
 });
+
+describe("plan choice with a recall calibration", () => {
+  const at = new Date("2026-12-02T00:00:00Z");
+  const calibration = {
+    unfiltered: [
+      { efSearch: 40, recall: 0.9 },
+      { efSearch: 64, recall: 0.97 },
+      { efSearch: 100, recall: 0.99 },
+    ],
+    filtered: [
+      { efSearch: 40, recall: 0.95 },
+      { efSearch: 400, recall: 0.99 },
+      { efSearch: 1000, recall: 0.994 },
+    ],
+    filterShare: 0.05,
+    queries: 16,
+    rows: 100_000,
+    at,
+  };
+  const big = { total: 100_000, kept: 100_000 };
+
+  test("the smallest ef_search whose measured recall clears the target with half the misses in reserve", () => {
+    const plan = decidePlan({ choice: "auto", limit: 10 }, false, big, { calibration });
+    // 0.95 needs 0.975: 64 measured 0.97, so 100.
+    assert.deepEqual([plan.kind, plan.efSearch], ["hnsw", 100]);
+    assert.deepEqual(plan.recall, { target: 0.95, expected: 0.99, calibratedAt: at });
+    assert.match(plan.reason, /ef_search 100 from calibration/);
+    const loose = decidePlan({ choice: "auto", limit: 10, recallTarget: 0.9 }, false, big, { calibration });
+    assert.equal(loose.efSearch, 64);
+  });
+
+  test("no measured ef_search reaches a filtered target: auto scans exactly, a forced index reports what it reaches", () => {
+    const auto = decidePlan({ choice: "auto", limit: 10 }, true, { total: 100_000, kept: 20_000 }, { calibration });
+    assert.equal(auto.kind, "exact");
+    assert.deepEqual(auto.recall, { target: 0.99, expected: 1, calibratedAt: at });
+    assert.match(auto.reason, /reaches 0.994 at ef_search 1000 .* below 0.995/);
+    const forced = decidePlan({ choice: "hnsw", limit: 10 }, true, undefined, { calibration });
+    assert.deepEqual([forced.kind, forced.efSearch, forced.recall.expected], ["hnsw-iterative", 1000, 0.994]);
+  });
+
+  test("a target the sample cannot resolve (0.99 from 160 neighbours) takes one ladder rung more", () => {
+    const perfect = { ...calibration, filtered: [{ efSearch: 64, recall: 1 }] };
+    const plan = decidePlan({ choice: "hnsw", limit: 10 }, true, undefined, { calibration: perfect });
+    assert.deepEqual([plan.efSearch, plan.recall.expected], [100, 1]);
+    const fine = decidePlan({ choice: "hnsw", limit: 10, recallTarget: 0.95 }, true, undefined, {
+      calibration: perfect,
+    });
+    assert.equal(fine.efSearch, 64);
+  });
+
+  test("a caller's efSearch wins and nothing is claimed; no calibration keeps the defaults", () => {
+    const mine = decidePlan({ choice: "auto", limit: 10, efSearch: 40 }, false, big, { calibration });
+    assert.deepEqual([mine.efSearch, mine.recall.expected, mine.recall.calibratedAt], [40, null, null]);
+    const none = decidePlan({ choice: "auto", limit: 10 }, false, big);
+    assert.deepEqual([none.efSearch, none.recall.expected], [DEFAULT_EF_SEARCH.unfiltered, null]);
+  });
+
+  test("a higher calibrated ef_search raises the exact-scan threshold", () => {
+    const slow = { ...calibration, unfiltered: [{ efSearch: 400, recall: 1 }] };
+    assert.equal(decidePlan(auto, false, { total: 12_000, kept: 12_000 }, { calibration: slow }).kind, "exact");
+    assert.equal(decidePlan(auto, false, { total: 12_000, kept: 12_000 }).kind, "hnsw");
+  });
+});

@@ -4,7 +4,6 @@ import { buildHybridQuery, candidatesFor } from "../../src/query/hybrid-search.t
 import { parseWhere } from "../../src/query/parse-where.ts";
 import type { SearchPlan } from "../../src/query/plan.ts";
 import { DEFAULT_EF_SEARCH, defaultEfSearch } from "../../src/query/plan.ts";
-import { planSettings } from "../../src/query/run-search.ts";
 import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
 import { buildTextQuery } from "../../src/query/text-search.ts";
 import { projectSchema } from "../helpers/query.ts";
@@ -12,8 +11,18 @@ import { projectSchema } from "../helpers/query.ts";
 const schema = projectSchema();
 const filter = parseWhere(schema.Annotation, schema, { label: "x" });
 const vector = [1, 0, 0];
-const exact: SearchPlan = { kind: "exact", efSearch: null, estimatedRows: 3, reason: "" };
-const iterative: SearchPlan = { kind: "hnsw-iterative", efSearch: 40, estimatedRows: 20_000, reason: "" };
+const NO_RECALL = { target: 0.95, expected: null, calibratedAt: null };
+const exact: SearchPlan = { kind: "exact", efSearch: null, estimatedRows: 3, reason: "", recall: NO_RECALL };
+const iterative: SearchPlan = {
+  kind: "hnsw-iterative",
+  efSearch: 40,
+  estimatedRows: 20_000,
+  reason: "",
+  recall: NO_RECALL,
+};
+/** The query vector $1 as the index's order-by argument, carrying settings $3 and $4. */
+const SETTINGS_34 =
+  "(SELECT CASE WHEN (set_config('hnsw.ef_search', $3, true) || set_config('hnsw.iterative_scan', $4, true)) IS NOT NULL THEN $1::vector END)";
 const COLUMNS =
   `"t0"."id" AS "id", "t0"."documentId" AS "documentId", "t0"."rawText" AS "rawText", "t0"."label" AS "label", ` +
   `"t0"."page" AS "page", "t0"."position" AS "position", "t0"."metadata" AS "metadata", ` +
@@ -36,10 +45,10 @@ describe("similarity search SQL", () => {
     assert.equal(
       q.sql,
       `SELECT * FROM (SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) AS "distance" FROM "Annotation" AS "t0" ` +
-        `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 ORDER BY "t0"."embedding" <=> $1::vector LIMIT $3) AS "c" ` +
-        `ORDER BY "distance", "c"."id" OFFSET $4`,
+        `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 ORDER BY "t0"."embedding" <=> ${SETTINGS_34} LIMIT $5) AS "c" ` +
+        `ORDER BY "distance", "c"."id" OFFSET $6`,
     );
-    assert.deepEqual(q.params, ["[1,0,0]", "x", 7, 2], "the index delivers skip + take rows");
+    assert.deepEqual(q.params, ["[1,0,0]", "x", "40", "relaxed_order", 7, 2], "the index delivers skip + take rows");
     // The tutorial this replaces sorted by -distance: never descending here.
     assert.doesNotMatch(q.sql, /DESC|-\s*\(?"?distance/);
   });
@@ -55,13 +64,22 @@ describe("similarity search SQL", () => {
     assert.doesNotMatch(q.sql, /"t0"\."embedding" AS|embeddingPayload|searchVector/);
   });
 
-  test("pgvector settings are bound values of one set_config statement (transaction-local)", () => {
-    assert.equal(planSettings(exact), undefined);
-    assert.deepEqual(planSettings(iterative), {
-      sql: "SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', $2, true)",
-      params: ["40", "relaxed_order"],
-    });
-    assert.deepEqual(planSettings({ ...iterative, kind: "hnsw", efSearch: 100 })?.params, ["100", "off"]);
+  test("pgvector settings are bound values inside the statement: none for exact, iterative off for plain HNSW", () => {
+    assert.doesNotMatch(
+      buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5 }, exact).sql,
+      /set_config/,
+    );
+    const plain = buildSimilarityQuery(
+      schema,
+      schema.Annotation,
+      { vector, filter, take: 5 },
+      {
+        ...iterative,
+        kind: "hnsw",
+        efSearch: 100,
+      },
+    );
+    assert.deepEqual(plain.params.slice(2, 4), ["100", "off"]);
   });
 
   test("default ef_search: the recall default (higher under a filter), twice the rows asked, at most 1000", () => {
@@ -107,13 +125,17 @@ describe("hybrid search SQL", () => {
       { text: "cats", vector, filter, take: 5, fusion: { type: "weighted", alpha: 0.3 } },
       iterative,
     );
-    assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, 0.3, 5, 0]);
+    assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, "40", "relaxed_order", 0.3, 5, 0]);
     assert.match(
       q.sql,
-      /\(\$5::float8 \* coalesce\(1 - \("t0"."embedding" <=> \$1::vector\), 0\) \+ \(1 - \$5::float8\) \* coalesce\(/,
+      /\(\$7::float8 \* coalesce\(1 - \("t0"."embedding" <=> \$1::vector\), 0\) \+ \(1 - \$7::float8\) \* coalesce\(/,
     );
     assert.match(q.sql, /nullif\(\(SELECT max\("score"\) FROM "x"\), 0\)/);
-    assert.match(q.sql, /ORDER BY "t0"."embedding" <=> \$1::vector LIMIT \$4\) AS "c"/);
+    assert.ok(
+      q.sql.includes(
+        `ORDER BY "t0"."embedding" <=> ${SETTINGS_34.replace("$3", "$5").replace("$4", "$6")} LIMIT $4) AS "c"`,
+      ),
+    );
   });
 
   test("candidates: default max(60, 2 * (skip + take)), never fewer than skip + take, capped at 1000", () => {

@@ -1,0 +1,102 @@
+import type { ModelMeta } from "../schema/model-meta.ts";
+import type { RecallMeasurement } from "./recall-probe.ts";
+import { measureRecall } from "./recall-probe.ts";
+import type { SearchClient } from "./run-search.ts";
+
+/** Recall@10 targets when neither the store nor the search names one. */
+export const DEFAULT_RECALL_TARGET = { unfiltered: 0.95, filtered: 0.99 } as const;
+/** A calibration is measured again after this long. */
+export const CALIBRATION_MAX_AGE_MS = 10 * 60_000;
+/** ... or once the table's row count moved by more than this share. */
+export const CALIBRATION_ROW_CHANGE = 0.2;
+
+/** The recall options of `hybridStore({ recall })`. */
+export interface RecallOptions {
+  /** recall@10 to aim for without a filter (or one that keeps nearly every row). Default 0.95. */
+  unfiltered?: number;
+  /** recall@10 to aim for under a filter. Default 0.99. */
+  filtered?: number;
+  /** Measure again after this many milliseconds. Default 10 minutes. */
+  maxAgeMs?: number;
+}
+
+/** One table's measurement, as the plan choice reads it. */
+export interface Calibration extends RecallMeasurement {
+  /** Rows with a vector (planner estimate) when it was measured. */
+  readonly rows: number;
+  readonly at: Date;
+}
+
+interface Entry {
+  readonly calibration: Calibration | undefined;
+  readonly rows: number;
+  readonly at: number;
+}
+
+/**
+ * Per store: what recall the HNSW index reaches on each table at each ef_search, measured on
+ * the table's own rows (see {@link measureRecall}) the first time a search would use the index,
+ * and again when it is older than `maxAgeMs` or the row count moved by more than 20%. The search
+ * that finds it missing or stale waits for the measurement; concurrent ones share it. A failed
+ * measurement leaves the defaults in place until the next refresh is due. Only searches on a
+ * client that can open its own batch transaction measure (not one inside a caller's
+ * interactive transaction); they still use a measurement made earlier.
+ */
+export class RecallCalibration {
+  readonly targets: { readonly unfiltered: number; readonly filtered: number };
+  readonly #maxAgeMs: number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #running = new Map<string, Promise<Entry>>();
+
+  constructor(options: RecallOptions = {}) {
+    this.targets = {
+      unfiltered: options.unfiltered ?? DEFAULT_RECALL_TARGET.unfiltered,
+      filtered: options.filtered ?? DEFAULT_RECALL_TARGET.filtered,
+    };
+    this.#maxAgeMs = options.maxAgeMs ?? CALIBRATION_MAX_AGE_MS;
+  }
+
+  /**
+   * The table's calibration, measured first if it is missing or stale. `total` is the planner's
+   * row estimate; `filterShare` the smallest share of rows under which a filtered search would
+   * walk the index.
+   */
+  async get(
+    client: SearchClient,
+    model: ModelMeta,
+    total: number,
+    filterShare: number,
+  ): Promise<Calibration | undefined> {
+    const key = model.table;
+    const entry = this.#entries.get(key);
+    if (entry && !this.#stale(entry, total)) return entry.calibration;
+    if (typeof client.$transaction !== "function") return entry?.calibration;
+    let running = this.#running.get(key);
+    if (!running) {
+      running = this.#measure(client, model, total, filterShare).finally(() => this.#running.delete(key));
+      this.#running.set(key, running);
+    }
+    return (await running).calibration;
+  }
+
+  #stale(entry: Entry, total: number): boolean {
+    if (Date.now() - entry.at >= this.#maxAgeMs) return true;
+    return Math.abs(total - entry.rows) > CALIBRATION_ROW_CHANGE * Math.max(entry.rows, 1);
+  }
+
+  async #measure(client: SearchClient, model: ModelMeta, total: number, filterShare: number): Promise<Entry> {
+    const at = Date.now();
+    let calibration: Calibration | undefined;
+    try {
+      const measured = await measureRecall(client, model, total, filterShare);
+      calibration = measured && { ...measured, rows: total, at: new Date(at) };
+    } catch {
+      // Calibration only tunes ef_search: without it searches run at the defaults, and the
+      // search's own statement reports any real database problem.
+      calibration = undefined;
+    }
+    const entry = { calibration, rows: total, at };
+    this.#entries.set(model.table, entry);
+    return entry;
+  }
+}

@@ -1,0 +1,213 @@
+import type { CompiledQuery } from "../db/execute.ts";
+import { queryRows } from "../db/execute.ts";
+import { qualified, quoteIdent } from "../db/sql.ts";
+import type { ModelMeta } from "../schema/model-meta.ts";
+import type { SearchClient } from "./run-search.ts";
+import { SqlParams } from "./sql-builder.ts";
+
+/** recall@K is what calibration measures and what the targets mean. */
+export const RECALL_K = 10;
+/** At most this many sampled rows serve as queries. */
+export const MAX_PROBE_QUERIES = 16;
+/** Fewer than this and a measurement says too little: calibration is skipped. */
+export const MIN_PROBE_QUERIES = 4;
+/**
+ * Distance computations the exact answers may cost (queries x rows, twice: unfiltered and
+ * under the probe filter): 16 queries up to 62,500 rows, fewer above, never fewer than 4.
+ */
+export const PROBE_ROW_BUDGET = 2_000_000;
+/** The ef_search values tried, smallest first; the ladder stops at the first with recall 1. */
+export const EF_LADDER = [40, 64, 100, 160, 250, 400, 640, 1000] as const;
+
+/** Measured mean recall@{@link RECALL_K} at one ef_search. */
+export interface RecallPoint {
+  readonly efSearch: number;
+  readonly recall: number;
+}
+
+/** What a calibration measured on one table. */
+export interface RecallMeasurement {
+  /** Plain HNSW (no filter), ascending ef_search. */
+  readonly unfiltered: readonly RecallPoint[];
+  /** HNSW with an iterative scan under a filter keeping {@link filterShare} of the rows. */
+  readonly filtered: readonly RecallPoint[];
+  readonly filterShare: number;
+  readonly queries: number;
+}
+
+interface Sample {
+  readonly id: string;
+  readonly vector: string;
+}
+
+/** ef_search of the probe that finds how far each sampled row's neighbours are. */
+const NEIGHBOUR_EF = 200;
+
+/**
+ * Measures the HNSW index's recall near the table's own rows: up to 16 sampled rows, each moved
+ * off the data by isotropic noise as long as the distance to its 10th nearest neighbour, are
+ * the queries. A row itself would be an easy query (the search lands on it, and its graph
+ * edges are its approximate neighbours: on a weak graph that read 0.975 where new points got
+ * 0.95); a point off the data, as real queries are, is not. Exact answers come from a fenced
+ * exact scan, and the index answers at each ef_search of {@link EF_LADDER} with the library's
+ * statement shape, plain and with an iterative scan under a hash filter that keeps
+ * `filterShare` of the rows (unrelated to where rows sit in vector space, like most filters).
+ * The index runs in batch transactions with `enable_sort = off` and `enable_seqscan = off`
+ * so the planner walks the index even on a table small enough to sort (then a real search
+ * may be exact: the measurement is the index's worst case). Returns undefined when the table
+ * has too few rows with a vector to say anything.
+ */
+export async function measureRecall(
+  client: SearchClient,
+  model: ModelMeta,
+  total: number,
+  filterShare: number,
+): Promise<RecallMeasurement | undefined> {
+  const budget = Math.floor(PROBE_ROW_BUDGET / 2 / Math.max(total, 1));
+  const count = Math.max(MIN_PROBE_QUERIES, Math.min(MAX_PROBE_QUERIES, budget));
+  const samples = await sampleRows(client, model, total, count);
+  if (samples.length < MIN_PROBE_QUERIES) return undefined;
+  const near = await inIndexTransaction(
+    client,
+    NEIGHBOUR_EF,
+    false,
+    samples.map((s) => probeQuery(model, s.vector, "plain", null)),
+  );
+  const queries = samples.map((s, i) => {
+    const others = near[i]!.filter((r) => r.id !== s.id);
+    const kth = Number(others[Math.min(RECALL_K, others.length) - 1]?.distance ?? 0);
+    return offTheData(JSON.parse(s.vector) as number[], Math.sqrt(2 * Math.max(kth, 0)), i + 1);
+  });
+  const share = Math.round(filterShare * 1024);
+  const curve = async (filtered: boolean): Promise<RecallPoint[]> => {
+    const f = filtered ? share : null;
+    const truth: string[][] = [];
+    for (const q of queries) truth.push(await ids(client, probeQuery(model, q, "exact", f)));
+    const points: RecallPoint[] = [];
+    for (const ef of EF_LADDER) {
+      const batch = queries.map((q) => probeQuery(model, q, filtered ? "iterative" : "plain", f));
+      const answers = await inIndexTransaction(client, ef, filtered, batch);
+      const recall = mean(
+        answers.map((got, q) =>
+          recallOf(
+            truth[q]!,
+            got.map((r) => r.id),
+          ),
+        ),
+      );
+      points.push({ efSearch: ef, recall });
+      if (recall >= 1) break;
+    }
+    return points;
+  };
+  const unfiltered = await curve(false);
+  const filtered = await curve(true);
+  return { unfiltered, filtered, filterShare: share / 1024, queries: queries.length };
+}
+
+/**
+ * `v` plus Gaussian noise of norm `distance` (a chord: for unit vectors, cosine distance d is
+ * a chord of sqrt(2d)), as pgvector text. Seeded, so a table's probes repeat.
+ */
+function offTheData(v: readonly number[], distance: number, seed: number): string {
+  const random = mulberry32(seed);
+  const noise = v.map(() => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  const norm = Math.hypot(...v) || 1;
+  const noiseNorm = Math.hypot(...noise) || 1;
+  return `[${v.map((x, i) => x / norm + (distance * noise[i]!) / noiseNorm).join(",")}]`;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function sampleRows(client: SearchClient, model: ModelMeta, total: number, count: number): Promise<Sample[]> {
+  const params = new SqlParams();
+  // About 3x the rows needed, so LIMIT does not just take the first pages; REPEATABLE keeps a
+  // table's sample the same from one calibration to the next.
+  const percent = Math.min(100, (100 * 3 * count) / Math.max(total, 1));
+  const id = quoteIdent(model.idField.column);
+  const emb = quoteIdent(model.embeddingColumn);
+  const rows = await queryRows<{ id: string; vector: string }>(
+    client,
+    params.finish(
+      `SELECT ${id}::text AS "id", ${emb}::text AS "vector" FROM ${quoteIdent(model.table)} ` +
+        `TABLESAMPLE BERNOULLI (${params.param(percent, "float8")}) REPEATABLE (22) ` +
+        `WHERE ${emb} IS NOT NULL ORDER BY hashtext(${id}::text) LIMIT ${params.param(count)}`,
+    ),
+  );
+  return rows;
+}
+
+/** The top K ids (and distances) for one probe vector: exactly, or through the index as a search does. */
+function probeQuery(
+  model: ModelMeta,
+  probe: string,
+  mode: "exact" | "plain" | "iterative",
+  share: number | null,
+): CompiledQuery {
+  const params = new SqlParams();
+  const vector = params.param(probe, "vector");
+  const emb = qualified("t", model.embeddingColumn);
+  const id = qualified("t", model.idField.column);
+  const filter = share === null ? "" : ` AND (hashtext(${id}::text) & 1023) < ${params.param(share)}`;
+  const inner =
+    `SELECT ${id}::text AS "id", ${emb} <=> ${vector} AS "distance" FROM ${quoteIdent(model.table)} AS "t" ` +
+    `WHERE ${emb} IS NOT NULL${filter}`;
+  if (mode === "exact") {
+    return params.finish(
+      `SELECT "id" FROM (${inner} OFFSET 0) AS "c" ORDER BY "distance", "id" LIMIT ${params.param(RECALL_K)}`,
+    );
+  }
+  // One more than K: the neighbour probe drops the sampled row itself.
+  return params.finish(
+    `SELECT "id", "distance" FROM (${inner} ORDER BY ${emb} <=> ${vector} LIMIT ${params.param(RECALL_K + 1)}) AS "c" ORDER BY "distance", "id"`,
+  );
+}
+
+type Batch = (queries: PromiseLike<unknown>[]) => PromiseLike<unknown[]>;
+
+/** Runs index probes in one batch transaction under ef_search and planner settings that end with it. */
+async function inIndexTransaction(
+  client: SearchClient,
+  ef: number,
+  iterative: boolean,
+  probes: readonly CompiledQuery[],
+): Promise<Neighbour[][]> {
+  const settings =
+    `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', $2, true), ` +
+    `set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)`;
+  const batch = client.$transaction as Batch;
+  const results = await batch.call(client, [
+    client.$executeRawUnsafe(settings, String(ef), iterative ? "relaxed_order" : "off"),
+    ...probes.map((p) => client.$queryRawUnsafe<Neighbour[]>(p.sql, ...p.params)),
+  ]);
+  return results.slice(1) as Neighbour[][];
+}
+
+interface Neighbour {
+  readonly id: string;
+  readonly distance: unknown;
+}
+
+async function ids(client: SearchClient, query: CompiledQuery): Promise<string[]> {
+  return (await queryRows<{ id: string }>(client, query)).map((r) => r.id);
+}
+
+/** Share of the exact answer the index found; an empty exact answer is found by anything. */
+function recallOf(truth: readonly string[], got: readonly string[]): number {
+  if (truth.length === 0) return 1;
+  const expected = new Set(truth);
+  let found = 0;
+  for (const id of got.slice(0, RECALL_K)) if (expected.has(id)) found++;
+  return found / truth.length;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
