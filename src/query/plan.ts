@@ -137,9 +137,15 @@ const memos = new WeakMap<RowEstimates, Memo>();
  */
 async function estimatedRows(client: SearchClient, ctx: PlanContext, model: ModelMeta, filter: FilterNode) {
   let memo = memos.get(ctx.estimates);
-  if (!memo) memos.set(ctx.estimates, (memo = new WeakMap()));
+  if (!memo) {
+    memo = new WeakMap();
+    memos.set(ctx.estimates, memo);
+  }
   let byNode = memo.get(model);
-  if (!byNode) memo.set(model, (byNode = new WeakMap()));
+  if (!byNode) {
+    byNode = new WeakMap();
+    memo.set(model, byNode);
+  }
   const now = Date.now();
   const hit = byNode.get(filter);
   if (hit && now - hit.at < ESTIMATE_TTL_MS / 2) return hit.rows;

@@ -40,8 +40,12 @@ describe("filters parsed once per distinct where", () => {
     assert.throws(() => cache.get({ nope: 1 }, parse));
     assert.throws(() => cache.get({ nope: 1 }, parse));
     let parses = 0;
-    for (let i = 0; i < 100; i++) cache.get({ label: `l${i}` }, (x) => (parses++, parse(x)));
-    cache.get({ label: "l0" }, (x) => (parses++, parse(x)));
+    const counted = (x: unknown) => {
+      parses++;
+      return parse(x);
+    };
+    for (let i = 0; i < 100; i++) cache.get({ label: `l${i}` }, counted);
+    cache.get({ label: "l0" }, counted);
     assert.equal(parses, 101, "the oldest entries were dropped");
   });
 });
