@@ -3,7 +3,7 @@
  * connection's queries apart. pglite-socket hands PGlite one protocol message at a time, so two
  * connections' extended-protocol queries interleaved on its single backend (a client got
  * another client's rows, or 26000 "unnamed prepared statement does not exist", and the queue
- * could stall for good: electric-sql/pglite#1046). src/db/protocol-queue.ts fixes it; these
+ * could stall for good: electric-sql/pglite#1046). src/db/wire-server.ts keeps them apart; these
  * tests speak the wire protocol directly, so the interleaving is forced rather than hoped for.
  * They start their own in-memory embedded database, so they run the same on both targets.
  */
