@@ -31,6 +31,12 @@ const COPY_DONE = 0x63;
 const COPY_FAIL = 0x66;
 const SYNC = Buffer.of(0x53, 0, 0, 0, 4);
 const NO_SESSION = "(all connections share one PostgreSQL session)";
+/**
+ * Maintenance blocks every client while it runs, so it waits for the backend to have been idle
+ * this long; under load that never pauses, it runs anyway once it has waited MAINTENANCE_OVERDUE_MS.
+ */
+const MAINTENANCE_IDLE_MS = 1000;
+const MAINTENANCE_OVERDUE_MS = 60_000;
 
 /**
  * A PostgreSQL wire-protocol server in front of PGlite's single backend. It reads each client's
@@ -53,7 +59,9 @@ export class WireServer {
   #again = false;
   #stopped = false;
   #rotation = 0;
-  #maintenanceDue = false;
+  /** Since when maintenance has been due (0: not due). */
+  #maintenanceDue = 0;
+  #lastTurnAt = 0;
   #timer: NodeJS.Timeout | undefined;
   /** Every table maintenance action taken, newest last (bounded). */
   readonly maintenanceLog: MaintenanceAction[] = [];
@@ -80,7 +88,7 @@ export class WireServer {
         resolve(typeof address === "object" && address ? address.port : this.#options.port);
         if (this.#options.maintenanceIntervalMs > 0) {
           this.#timer = setInterval(() => {
-            this.#maintenanceDue = true;
+            this.#maintenanceDue ||= Date.now();
             this.#wake();
           }, this.#options.maintenanceIntervalMs).unref();
         }
@@ -91,9 +99,9 @@ export class WireServer {
   /** Runs maintenance at the next moment nobody holds the backend; resolves when it has run. */
   async maintainNow(): Promise<MaintenanceAction[]> {
     const before = this.maintenanceLog.length;
-    this.#maintenanceDue = true;
+    this.#maintenanceDue = 1; // long overdue: runs at the next moment nobody holds the backend
     this.#wake();
-    while (this.#maintenanceDue && !this.#stopped) await new Promise((r) => setTimeout(r, 20));
+    while (this.#maintenanceDue !== 0 && !this.#stopped) await new Promise((r) => setTimeout(r, 20));
     return this.maintenanceLog.slice(before);
   }
 
@@ -119,9 +127,18 @@ export class WireServer {
     while (!this.#stopped) {
       this.#again = false;
       const work = this.#pick();
-      if (work) await work();
-      else if (this.#maintenanceDue && this.#holder === null) await this.#maintain();
-      else if (!this.#again) return;
+      if (work) {
+        await work();
+        this.#lastTurnAt = Date.now();
+      } else if (this.#maintenanceDue !== 0 && this.#holder === null && this.#maintenanceWait() === 0) {
+        await this.#maintain();
+      } else if (!this.#again) {
+        // When a client holds the backend, its next message (or its close) wakes the server.
+        if (this.#maintenanceDue !== 0 && this.#holder === null) {
+          setTimeout(() => this.#wake(), this.#maintenanceWait()).unref();
+        }
+        return;
+      }
       // Let sockets, timers and signals in between turns: the backend runs each one synchronously.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -334,6 +351,14 @@ export class WireServer {
     for (const name of c.names.statements) await this.#db.exec(`DEALLOCATE ${quoteIdent(name)}`).catch(ignore);
   }
 
+  /** Milliseconds until due maintenance may run. */
+  #maintenanceWait(): number {
+    const now = Date.now();
+    const idle = this.#lastTurnAt + MAINTENANCE_IDLE_MS - now;
+    const overdue = this.#maintenanceDue + MAINTENANCE_OVERDUE_MS - now;
+    return Math.max(0, Math.min(idle, overdue));
+  }
+
   async #maintain(): Promise<void> {
     try {
       const actions = await maintainTables(this.#db);
@@ -342,7 +367,7 @@ export class WireServer {
     } catch {
       // A failed pass (say, a table dropped meanwhile) is retried at the next interval.
     } finally {
-      this.#maintenanceDue = false;
+      this.#maintenanceDue = 0;
     }
   }
 }
