@@ -30,9 +30,14 @@ interface TableStats {
  * ANALYZE pass autovacuum's default thresholds get `VACUUM ANALYZE` or `ANALYZE`. Without it,
  * repeated delete + insert leaves the planner's estimates far above the live rows and HNSW
  * graphs full of dead entries (issue #17). The caller runs it only while no client holds the
- * backend, never inside a client's transaction.
+ * backend, never inside a client's transaction; `vacuum: false` (a short idle moment) runs only
+ * the cheap ANALYZEs and reports the VACUUMs it left for a longer one (an HNSW index makes
+ * VACUUM slow, and every client waits while it runs).
  */
-export async function maintainTables(db: PGlite): Promise<MaintenanceAction[]> {
+export async function maintainTables(
+  db: PGlite,
+  options: { vacuum: boolean },
+): Promise<{ actions: MaintenanceAction[]; vacuumDeferred: boolean }> {
   // Statistics reach the shared view at most once a second; flush this backend's now so a
   // pass sees the writes just made (the next statement does the flush).
   await db.query("SELECT pg_stat_force_next_flush()");
@@ -43,15 +48,17 @@ export async function maintainTables(db: PGlite): Promise<MaintenanceAction[]> {
        FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid`,
   );
   const actions: MaintenanceAction[] = [];
+  let vacuumDeferred = false;
   for (const t of rows) {
     const vacuum =
       t.dead > VACUUM_THRESHOLD + VACUUM_SCALE * t.reltuples ||
       t.inserted > INSERT_THRESHOLD + INSERT_SCALE * t.reltuples;
     const analyze = t.modified > ANALYZE_THRESHOLD + ANALYZE_SCALE * t.reltuples;
-    if (!vacuum && !analyze) continue;
-    const action = vacuum ? "VACUUM ANALYZE" : "ANALYZE";
+    if (vacuum && !options.vacuum) vacuumDeferred = true;
+    if (!(vacuum && options.vacuum) && !analyze) continue;
+    const action = vacuum && options.vacuum ? "VACUUM ANALYZE" : "ANALYZE";
     await db.exec(`${action} ${quoteIdent(t.schema)}.${quoteIdent(t.table)}`);
     actions.push({ table: `${t.schema}.${t.table}`, action });
   }
-  return actions;
+  return { actions, vacuumDeferred };
 }

@@ -36,6 +36,8 @@ const NO_SESSION = "(all connections share one PostgreSQL session)";
  * this long; under load that never pauses, it runs anyway once it has waited MAINTENANCE_OVERDUE_MS.
  */
 const MAINTENANCE_IDLE_MS = 1000;
+/** VACUUM (slow on HNSW indexes) waits for a longer pause. */
+const VACUUM_IDLE_MS = 5000;
 const MAINTENANCE_OVERDUE_MS = 60_000;
 
 /**
@@ -62,6 +64,8 @@ export class WireServer {
   /** Since when maintenance has been due (0: not due). */
   #maintenanceDue = 0;
   #lastTurnAt = 0;
+  /** The last pass left VACUUMs for a longer idle moment. */
+  #vacuumDeferred = false;
   #timer: NodeJS.Timeout | undefined;
   /** Every table maintenance action taken, newest last (bounded). */
   readonly maintenanceLog: MaintenanceAction[] = [];
@@ -354,20 +358,26 @@ export class WireServer {
   /** Milliseconds until due maintenance may run. */
   #maintenanceWait(): number {
     const now = Date.now();
-    const idle = this.#lastTurnAt + MAINTENANCE_IDLE_MS - now;
+    const idle = this.#lastTurnAt + (this.#vacuumDeferred ? VACUUM_IDLE_MS : MAINTENANCE_IDLE_MS) - now;
     const overdue = this.#maintenanceDue + MAINTENANCE_OVERDUE_MS - now;
     return Math.max(0, Math.min(idle, overdue));
   }
 
   async #maintain(): Promise<void> {
+    const now = Date.now();
+    const vacuum = now - this.#lastTurnAt >= VACUUM_IDLE_MS || now - this.#maintenanceDue >= MAINTENANCE_OVERDUE_MS;
+    let deferred = false;
     try {
-      const actions = await maintainTables(this.#db);
+      const { actions, vacuumDeferred } = await maintainTables(this.#db, { vacuum });
+      deferred = vacuumDeferred;
       this.maintenanceLog.push(...actions);
       if (this.maintenanceLog.length > 1000) this.maintenanceLog.splice(0, this.maintenanceLog.length - 1000);
     } catch {
       // A failed pass (say, a table dropped meanwhile) is retried at the next interval.
     } finally {
-      this.#maintenanceDue = 0;
+      this.#vacuumDeferred = deferred;
+      // Still due (from the same moment, so it becomes overdue) when VACUUMs were left over.
+      if (!deferred) this.#maintenanceDue = 0;
     }
   }
 }

@@ -68,6 +68,10 @@ const REFUSALS: readonly [RegExp, string][] = [
   [/^(listen|unlisten)\b/, "LISTEN/UNLISTEN"],
   [/^(prepare|execute|deallocate)\b/, "SQL-level PREPARE/EXECUTE/DEALLOCATE (use protocol-level named statements)"],
   [/^declare\b[^;]*\bwith\s+hold\b/, "cursors WITH HOLD"],
+  [
+    /^discard\s+(all|plans)\b/,
+    "DISCARD ALL/PLANS (they would drop other connections' prepared statements; use RESET ALL)",
+  ],
   [/^copy\b[^;]*\bto\s+stdout\b[^;]*$/, ""],
   [/^copy\b[^;]*\bfrom\s+stdin\b/, "COPY FROM STDIN"],
 ];

@@ -14,8 +14,7 @@ export const ESTIMATE_TTL_MS = 10_000;
 const MAX_ENTRIES = 512;
 /**
  * Up to this many rows, the planner's estimate is replaced by an exact count (a `LIMIT`ed
- * count reads at most this many rows). Above it, every plan the cost model could pick is an
- * HNSW one at any default `ef_search`, so the estimate only chooses between HNSW plans.
+ * count reads at most this many rows). Above it the estimate is used, at least this many.
  */
 export const EXACT_COUNT_LIMIT = 20_000;
 

@@ -279,6 +279,7 @@ describe("session state per connection (item 4)", () => {
         ["create temporary table scratch as select 1", /temporary tables/],
         ["LISTEN news", /LISTEN/],
         ["PREPARE p AS SELECT 1", /PREPARE/],
+        ["DISCARD ALL", /DISCARD ALL/],
       ] as const) {
         a.send(query(sql));
         const e = errorOf(await settle(a.until("Z")));
