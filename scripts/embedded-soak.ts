@@ -11,7 +11,7 @@
  * `SELECT repeat('z', 1e6) FROM generate_series(1, N)` and never read, and reports RSS before,
  * while they are connected and after they are gone, and whether another client was served.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { parseArgs } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -25,11 +25,14 @@ const mb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const db = await startEmbeddedDatabase({ dataDir: "memory", maxConnections: 16, handleSignals: false });
-const migrated = spawnSync("npx", ["prisma", "migrate", "deploy"], {
-  env: { ...process.env, DATABASE_URL: db.url },
-  encoding: "utf8",
-});
-if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
+// Not spawnSync: the server lives in this process and must answer the migration.
+const migrated = await new Promise<number | null>((resolve) =>
+  spawn("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: db.url }, stdio: "ignore" }).on(
+    "close",
+    resolve,
+  ),
+);
+if (migrated !== 0) throw new Error("prisma migrate deploy failed");
 
 if (values.unread) {
   const rows = Number(values.unread);

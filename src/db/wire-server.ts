@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
-import { type MaintenanceAction, maintainTables } from "./embedded-maintenance.ts";
+import { maintainTables } from "./embedded-maintenance.ts";
 import { quoteIdent } from "./sql.ts";
 import { WireConnection } from "./wire-connection.ts";
 import {
@@ -67,8 +67,6 @@ export class WireServer {
   /** The last pass left VACUUMs for a longer idle moment. */
   #vacuumDeferred = false;
   #timer: NodeJS.Timeout | undefined;
-  /** Every table maintenance action taken, newest last (bounded). */
-  readonly maintenanceLog: MaintenanceAction[] = [];
 
   constructor(db: PGlite, options: WireServerOptions) {
     this.#db = db;
@@ -98,15 +96,6 @@ export class WireServer {
         }
       });
     });
-  }
-
-  /** Runs maintenance at the next moment nobody holds the backend; resolves when it has run. */
-  async maintainNow(): Promise<MaintenanceAction[]> {
-    const before = this.maintenanceLog.length;
-    this.#maintenanceDue = 1; // long overdue: runs at the next moment nobody holds the backend
-    this.#wake();
-    while (this.#maintenanceDue !== 0 && !this.#stopped) await new Promise((r) => setTimeout(r, 20));
-    return this.maintenanceLog.slice(before);
   }
 
   /** Disconnects every client, lets the running turn finish, and stops listening. */
@@ -368,10 +357,7 @@ export class WireServer {
     const vacuum = now - this.#lastTurnAt >= VACUUM_IDLE_MS || now - this.#maintenanceDue >= MAINTENANCE_OVERDUE_MS;
     let deferred = false;
     try {
-      const { actions, vacuumDeferred } = await maintainTables(this.#db, { vacuum });
-      deferred = vacuumDeferred;
-      this.maintenanceLog.push(...actions);
-      if (this.maintenanceLog.length > 1000) this.maintenanceLog.splice(0, this.maintenanceLog.length - 1000);
+      deferred = (await maintainTables(this.#db, { vacuum })).vacuumDeferred;
     } catch {
       // A failed pass (say, a table dropped meanwhile) is retried at the next interval.
     } finally {
