@@ -2,9 +2,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { DatabaseUnavailableError } from "../errors.ts";
-import { isolateConnections } from "./protocol-queue.ts";
+import { WireServer } from "./wire-server.ts";
 
 /** Options for {@link startEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {
@@ -22,6 +21,17 @@ export interface EmbeddedDatabaseOptions {
    * queued), so give your client pool at most this many connections. Default 8.
    */
   maxConnections?: number;
+  /**
+   * Bytes of results a client may leave unread before the server disconnects it (PGlite
+   * produces a whole result at once, so this bounds the memory one client can pin). Default
+   * 256 MiB; also the largest `COPY ... FROM STDIN` accepted.
+   */
+  maxBufferedOutput?: number;
+  /**
+   * How often (ms) to check whether tables need `VACUUM ANALYZE` or `ANALYZE`, as autovacuum
+   * would (PGlite has none); 0 turns it off. Default 5000.
+   */
+  maintenanceIntervalMs?: number;
   /** Close the database on SIGINT/SIGTERM before the process exits. Default true. */
   handleSignals?: boolean;
 }
@@ -69,12 +79,18 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
       { cause },
     );
   }
-  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections });
-  // Without this, concurrent connections interleave their queries on PGlite's single backend
-  // (wrong rows, 26000 errors, a stalled queue). test/reliability/embedded-connections.test.ts.
-  isolateConnections(server);
+  // Our own wire server, not pglite-socket's: see src/db/wire-server.ts and
+  // docs/embedded-database.md for what it does per connection on PGlite's single backend.
+  const server = new WireServer(db, {
+    host,
+    port: options.port ?? 0,
+    maxConnections,
+    maxBufferedOutput: options.maxBufferedOutput ?? 256 * 1024 * 1024,
+    maintenanceIntervalMs: options.maintenanceIntervalMs ?? 5000,
+  });
+  let port: number;
   try {
-    await server.start();
+    port = await server.listen();
   } catch (cause) {
     await db.close();
     unlock();
@@ -83,7 +99,6 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
       { cause },
     );
   }
-  const port = listeningPort(server, options.port ?? 0);
 
   let stopping: Promise<void> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -143,12 +158,4 @@ export function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-function listeningPort(server: PGLiteSocketServer, requested: number): number {
-  // getServerConn() reports the requested port, not the one the OS gave for port 0.
-  const net = (server as unknown as { server?: { address(): unknown } }).server;
-  const address = net?.address();
-  if (address && typeof address === "object" && "port" in address) return Number(address.port);
-  return requested;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { shardRowEstimate } from "../db/citus-estimates.ts";
 import { CitusTables } from "../db/citus-tables.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
@@ -6,17 +7,27 @@ import { qualified, quoteIdent } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
+import { HNSW_VISIT_COST } from "./plan.ts";
 import { SqlParams } from "./sql-builder.ts";
 
 /** How long a row estimate is reused. Planner statistics change on ANALYZE, not per query. */
 export const ESTIMATE_TTL_MS = 10_000;
+/** Entries remembered; keys are hashes, so this also bounds the bytes (about 100 per entry). */
 const MAX_ENTRIES = 512;
+/**
+ * Up to this many rows, the planner's estimate is replaced by an exact count (a `LIMIT`ed
+ * count reads at most this many rows). Above it the estimate is used, at least this many.
+ */
+export const EXACT_COUNT_LIMIT = 20_000;
 
 /**
- * The planner's row estimates for search filters, remembered for a few seconds so a search does
- * not pay an `EXPLAIN` round trip every time it runs the same filter (issue #5's overhead).
- * A stale estimate can only make a search slower, never wrong: every plan returns exact rows or
- * falls back to an exact scan when it comes back short.
+ * Row counts for search filters, remembered for a few seconds so a search does not pay the
+ * round trips every time it runs the same filter (issue #5's overhead). The planner's estimate
+ * comes from statistics that only ANALYZE refreshes: after many deletes it can be far above
+ * the live rows (issue #17: 17,510 estimated for 490, which put a small table on a HNSW graph
+ * full of dead entries and lost exact results). So an estimate that could lead to an HNSW plan
+ * is checked by an exact count of up to {@link EXACT_COUNT_LIMIT} rows: the choice between an
+ * exact scan and HNSW is made on real rows, never on stale statistics.
  */
 export class RowEstimates {
   readonly #entries = new Map<string, { rows: number; at: number }>();
@@ -36,8 +47,10 @@ export class RowEstimates {
     if (hit && now - hit.at < this.#ttlMs) return hit.rows;
     // On Citus the coordinator's estimate is a generic 100,000 rows: ask the shards.
     const sharded = (await this.#citus.kind(client, model.table)) !== "local";
-    const rows =
+    const estimate =
       (sharded ? await shardRowEstimate(client, model.table, query) : undefined) ?? (await estimateRows(client, query));
+    const rows =
+      estimate <= HNSW_VISIT_COST ? estimate : await boundedCount(client, countQuery(schema, model, filter), estimate);
     this.#entries.delete(key);
     this.#entries.set(key, { rows, at: now });
     if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value as string);
@@ -45,18 +58,44 @@ export class RowEstimates {
   }
 }
 
-function estimateQuery(schema: StoreSchema, model: ModelMeta, filter: FilterNode): CompiledQuery {
+/** `SELECT 1 FROM table WHERE embedding IS NOT NULL AND <filter>`, behind `prefix`. */
+function rowsQuery(schema: StoreSchema, model: ModelMeta, filter: FilterNode, wrap: (select: string) => string) {
   const params = new SqlParams();
   const where = compileFilter(filter, { schema, model, params });
   return params.finish(
-    `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)} ` +
-      `WHERE ${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL AND ${where}`,
+    wrap(
+      `SELECT 1 FROM ${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)} ` +
+        `WHERE ${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL AND ${where}`,
+    ),
   );
 }
 
-// Parameters are user values (bigints, dates, decimals); a key collision could only cost speed.
+const estimateQuery = (schema: StoreSchema, model: ModelMeta, filter: FilterNode): CompiledQuery =>
+  rowsQuery(schema, model, filter, (select) => `EXPLAIN (FORMAT JSON) ${select}`);
+
+const countQuery = (schema: StoreSchema, model: ModelMeta, filter: FilterNode): CompiledQuery =>
+  rowsQuery(
+    schema,
+    model,
+    filter,
+    (select) => `SELECT count(*)::int AS n FROM (${select} LIMIT ${EXACT_COUNT_LIMIT}) AS c`,
+  );
+
+/** The exact count when it is under the limit; otherwise the estimate, at least the limit. */
+async function boundedCount(client: RawClient, query: CompiledQuery, estimate: number): Promise<number> {
+  const rows = await queryRows<{ n: number }>(client, query);
+  const n = Number(rows[0]?.n ?? 0);
+  return n < EXACT_COUNT_LIMIT ? n : Math.max(estimate, EXACT_COUNT_LIMIT);
+}
+
+// A hash, not the text: keys would otherwise hold whole filters and their values (issue #17
+// measured +427 MB). Parameters are user values (bigints, dates, decimals).
 const cacheKey = (query: CompiledQuery): string =>
-  `${query.sql}\u0000${JSON.stringify(query.params, (_, v) => (typeof v === "bigint" ? `${v}n` : v))}`;
+  createHash("sha256")
+    .update(query.sql)
+    .update("\u0000")
+    .update(JSON.stringify(query.params, (_, v) => (typeof v === "bigint" ? `${v}n` : v)))
+    .digest("base64");
 
 async function estimateRows(client: RawClient, query: CompiledQuery): Promise<number> {
   const rows = await queryRows<Record<string, unknown>>(client, query);

@@ -3,129 +3,16 @@
  * connection's queries apart. pglite-socket hands PGlite one protocol message at a time, so two
  * connections' extended-protocol queries interleaved on its single backend (a client got
  * another client's rows, or 26000 "unnamed prepared statement does not exist", and the queue
- * could stall for good: electric-sql/pglite#1046). src/db/protocol-queue.ts fixes it; these
+ * could stall for good: electric-sql/pglite#1046). src/db/wire-server.ts keeps them apart; these
  * tests speak the wire protocol directly, so the interleaving is forced rather than hoped for.
  * They start their own in-memory embedded database, so they run the same on both targets.
  */
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../../src/db/embedded.ts";
 import { within } from "../helpers/time.ts";
-
-interface Message {
-  readonly type: string;
-  readonly body: Buffer;
-}
-
-/** A frontend message: type byte, length, body. */
-function message(type: string, ...parts: (string | Buffer | number[])[]): Buffer {
-  const body = Buffer.concat(
-    parts.map((p) => (typeof p === "string" ? Buffer.from(`${p}\0`) : Array.isArray(p) ? Buffer.from(p) : p)),
-  );
-  const head = Buffer.alloc(5);
-  head.write(type, 0);
-  head.writeInt32BE(4 + body.length, 1);
-  return Buffer.concat([head, body]);
-}
-const int16 = (n: number) => [(n >> 8) & 0xff, n & 0xff];
-const int32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-const parse = (sql: string) => message("P", "", sql, int16(0));
-const bind = (...values: string[]) =>
-  message(
-    "B",
-    "",
-    "",
-    int16(0),
-    int16(values.length),
-    ...values.flatMap((v) => [int32(Buffer.byteLength(v)), Buffer.from(v)]),
-    int16(0),
-  );
-const execute = () => message("E", "", int32(0));
-const sync = () => message("S");
-const flush = () => message("H");
-const query = (sql: string) => message("Q", sql);
-
-/** A raw protocol connection: sends bytes, and reads backend messages as they arrive. */
-class Wire {
-  readonly #socket: Socket;
-  #buffer = Buffer.alloc(0);
-  readonly #received: Message[] = [];
-  #waiters: (() => void)[] = [];
-  #closed = false;
-
-  private constructor(socket: Socket) {
-    this.#socket = socket;
-    socket.on("close", () => {
-      this.#closed = true;
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-    socket.on("data", (data: Buffer) => {
-      this.#buffer = Buffer.concat([this.#buffer, data]);
-      while (this.#buffer.length >= 5) {
-        const length = this.#buffer.readInt32BE(1);
-        if (this.#buffer.length < 1 + length) break;
-        this.#received.push({
-          type: String.fromCharCode(this.#buffer[0]!),
-          body: this.#buffer.subarray(5, 1 + length),
-        });
-        this.#buffer = this.#buffer.subarray(1 + length);
-      }
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-  }
-
-  static async open(url: string): Promise<Wire> {
-    const { hostname, port } = new URL(url);
-    const socket = connect(Number(port), hostname);
-    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-    const wire = new Wire(socket);
-    const params = Buffer.from("user\0postgres\0database\0postgres\0\0");
-    const startup = Buffer.alloc(8);
-    startup.writeInt32BE(8 + params.length, 0);
-    startup.writeInt32BE(196608, 4);
-    wire.send(Buffer.concat([startup, params]));
-    await wire.until("Z");
-    return wire;
-  }
-
-  send(...messages: Buffer[]): void {
-    this.#socket.write(Buffer.concat(messages));
-  }
-
-  /** Messages up to and including the first of `type`, removed from what was received. */
-  async until(type: string): Promise<Message[]> {
-    for (;;) {
-      const i = this.#received.findIndex((m) => m.type === type);
-      if (i !== -1) return this.#received.splice(0, i + 1);
-      if (this.#closed) throw new Error(`the server closed the connection before sending "${type}"`);
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-}
-
-/** The text columns of the data rows among `messages`; an error response fails the test. */
-function rows(messages: readonly Message[]): string[][] {
-  const error = messages.find((m) => m.type === "E");
-  if (error) assert.fail(`error response: ${error.body.toString().replace(/\0/g, " ").trim()}`);
-  return messages
-    .filter((m) => m.type === "D")
-    .map((m) => {
-      const values: string[] = [];
-      let at = 2;
-      for (let c = 0; c < m.body.readInt16BE(0); c++) {
-        const length = m.body.readInt32BE(at);
-        values.push(m.body.subarray(at + 4, at + 4 + length).toString());
-        at += 4 + length;
-      }
-      return values;
-    });
-}
+import { bind, execute, flush, parse, query, rows, sync, Wire } from "../helpers/wire.ts";
 
 // Safety nets: if the server stalled, these end the test instead of hanging the suite.
 const SAFETY_MS = 60_000;
