@@ -5,7 +5,7 @@ import { type RawClient, toHybridStoreError } from "./db/execute.ts";
 import { BulkCreate, isOutsideTransaction } from "./embed/bulk-create.ts";
 import { defaultEmbedder } from "./embed/default-embedder.ts";
 import type { Embedder } from "./embed/embedder.ts";
-import { EmbeddingCache } from "./embed/embedding-cache.ts";
+import { DEFAULT_CACHE_BYTES, EmbeddingCache } from "./embed/embedding-cache.ts";
 import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
 import { attachEmbeddings } from "./embed/save-hook.ts";
 import { InvalidArgumentError } from "./errors.ts";
@@ -25,6 +25,11 @@ export interface HybridStoreOptions {
   dmmf?: unknown;
   /** Texts whose vectors the process keeps for reuse (identical texts embed once). Default 1000. */
   cacheSize?: number;
+  /**
+   * Bytes that cache may take: each entry counts its vector (8 bytes a number), a 44-character
+   * hash of its text (never the text itself) and a fixed overhead. Default 16 MiB.
+   */
+  cacheBytes?: number;
   /**
    * Write `createMany` batches made of plain values, outside a transaction, as one
    * `INSERT ... SELECT * FROM unnest(...)` instead of through Prisma's `createMany`: the same
@@ -87,13 +92,19 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
       { path: ["cacheSize"], message: "expected an integer >= 0" },
     ]);
   }
+  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) {
+    throw new InvalidArgumentError("cacheBytes must be a whole number >= 0", [
+      { path: ["cacheBytes"], message: "expected an integer >= 0" },
+    ]);
+  }
   return Prisma.defineExtension((client) => {
     const dataModel = readDataModel(client, options.dmmf);
     const relations = readRelations(dataModel);
     const ctx: StoreContext = {
       schema: buildStoreSchema(dataModel),
       embedder: options.embedder ?? defaultEmbedder(),
-      cache: new EmbeddingCache(cacheSize),
+      cache: new EmbeddingCache(cacheSize, cacheBytes),
       estimates: new RowEstimates(),
     };
     const defaults = options.fastCreateMany === false ? undefined : readClientDefaults(client);

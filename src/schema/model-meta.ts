@@ -4,6 +4,9 @@ import { SchemaMismatchError } from "../errors.ts";
 export type ModelName = "Document" | "Annotation";
 export const MODEL_NAMES: readonly ModelName[] = ["Document", "Annotation"];
 
+/** Dimensions of the `embedding` columns the bundled migrations create (`vector(384)`). */
+export const VECTOR_DIMENSIONS = 384;
+
 /** Scalar types a filter can compare; everything else in a Prisma model is not filterable. */
 export type ScalarType = "String" | "Int" | "BigInt" | "Float" | "Decimal" | "Boolean" | "DateTime" | "Json" | "Enum";
 
