@@ -6,7 +6,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { NodeRelationship, TextNode } from "llamaindex";
 import { queryRows } from "../../src/db/execute.ts";
 import type { Embedder } from "../../src/embed/embedder.ts";
-import { DimensionMismatchError, QueryError } from "../../src/errors.ts";
+import { DimensionMismatchError, InvalidArgumentError, QueryError } from "../../src/errors.ts";
 import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { HybridQueryMode, PrismaHybridVectorStore } from "../../src/llamaindex/index.ts";
@@ -134,5 +134,31 @@ describe("an embedModel of 768 dimensions", () => {
       store.query({ queryStr: "wide", similarityTopK: 2, mode: HybridQueryMode.DEFAULT }),
       isMismatch,
     );
+  });
+});
+
+describe("dates at the edges of PostgreSQL's range in a filter", () => {
+  const prisma = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
+  const label = uniqueLabel("dates");
+  const search = (createdAt: Record<string, Date>) =>
+    prisma.document.textSearch({ query: "calendar", take: 10, where: { label, createdAt } });
+
+  test("years after 9999 and before 1 AD compare like any date", async () => {
+    await base.document.createMany({ data: [1, 2].map((i) => ({ content: `calendar page ${i}`, label })) });
+    // Every row was written now: after 6 BC and before the year 10000 (the oracle is the label's rows).
+    const all = (await base.document.findMany({ where: { label }, select: { id: true } })).map((r) => r.id).sort();
+    assert.equal(all.length, 2);
+    const ids = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
+    assert.deepEqual(ids(await search({ lt: new Date("+010000-01-01T00:00:00Z") })), all);
+    assert.deepEqual(ids(await search({ gt: new Date("-000005-06-01T00:00:00Z") })), all);
+    assert.deepEqual(await search({ gt: new Date("+275760-09-13T00:00:00Z") }), []);
+  });
+
+  test("a date before 4713 BC is a typed error that says so, before anything is sent", async () => {
+    await assert.rejects(search({ gt: new Date(-8.64e15) }), (error: unknown) => {
+      assert.ok(error instanceof InvalidArgumentError, `expected InvalidArgumentError, got ${String(error)}`);
+      assert.match(error.message, /where\.createdAt .*4713 BC/);
+      return true;
+    });
   });
 });
