@@ -12,6 +12,7 @@ import { InvalidArgumentError } from "./errors.ts";
 import { modelMethods } from "./query/model-methods.ts";
 import { readRelations } from "./query/relations.ts";
 import { RowEstimates } from "./query/row-estimates.ts";
+import { readAdapterSchema } from "./schema/adapter-schema.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import type { ModelName } from "./schema/model-meta.ts";
@@ -102,7 +103,7 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
     const dataModel = readDataModel(client, options.dmmf);
     const relations = readRelations(dataModel);
     const ctx: StoreContext = {
-      schema: buildStoreSchema(dataModel),
+      schema: buildStoreSchema(dataModel, readAdapterSchema(client)),
       embedder: options.embedder ?? defaultEmbedder(),
       cache: new EmbeddingCache(cacheSize, cacheBytes),
       estimates: new RowEstimates(),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { connectionFailure } from "../db/connect.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
-import { quoteIdent } from "../db/sql.ts";
+import { quoteIdent, quoteTable } from "../db/sql.ts";
 import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
 import { isPlainObject } from "../query/where-schema.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
@@ -48,7 +48,7 @@ export class BulkCreate {
   private async columns(model: ModelName): Promise<ReadonlyMap<string, ColumnInfo> | undefined> {
     let found = this.#columns.get(model);
     if (!found) {
-      found = readColumns(this.client, this.schema[model].table);
+      found = readColumns(this.client, this.schema[model]);
       this.#columns.set(model, found);
     }
     try {
@@ -131,7 +131,7 @@ export function compileBulkCreate(
   if (names.length === 0) return undefined;
   const conflict = skipDuplicates ? " ON CONFLICT DO NOTHING" : "";
   return {
-    sql: `INSERT INTO ${quoteIdent(meta.table)} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})${conflict}`,
+    sql: `INSERT INTO ${quoteTable(meta)} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})${conflict}`,
     params,
   };
 }

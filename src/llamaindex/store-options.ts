@@ -10,6 +10,7 @@ import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, compare, like } from "../query/filter-nodes.ts";
 import { RowEstimates } from "../query/row-estimates.ts";
 import type { SearchClient } from "../query/run-search.ts";
+import { readAdapterSchema } from "../schema/adapter-schema.ts";
 import { readDataModel } from "../schema/data-model.ts";
 import { buildStoreSchema, VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
 import { isEmbedder, MiniLmEmbedding } from "./minilm-embedding.ts";
@@ -107,7 +108,7 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
     );
   }
 
-  const schema = buildStoreSchema(readDataModel(client, options.dmmf));
+  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client));
   const { embedder, embedModel } = resolveEmbedding(options.embedder, options.embedModel);
   const scope = and(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),

@@ -1,4 +1,4 @@
-import { dateToSql, qualified, quoteIdent } from "../db/sql.ts";
+import { dateToSql, qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta, ScalarField, StoreSchema } from "../schema/model-meta.ts";
 import { compileJson } from "./compile-json.ts";
 import type { FilterNode, RelationNode, ScalarValue } from "./filter-nodes.ts";
@@ -89,7 +89,7 @@ function compileRelation(node: RelationNode, s: Scope): string {
   const negate = node.quantifier === "every" || node.quantifier === "isNot";
   const inner = compile(negate ? not(node.filter) : node.filter, { ...s, model: target, alias, depth: s.depth + 1 });
   const where = inner === "TRUE" ? join : `${join} AND ${inner}`;
-  const exists = `EXISTS (SELECT 1 FROM ${quoteIdent(target.table)} AS ${quoteIdent(alias)} WHERE ${where})`;
+  const exists = `EXISTS (SELECT 1 FROM ${quoteTable(target)} AS ${quoteIdent(alias)} WHERE ${where})`;
   return node.quantifier === "none" || node.quantifier === "every" ? `NOT ${exists}` : exists;
 }
 

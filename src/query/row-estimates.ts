@@ -1,6 +1,6 @@
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent } from "../db/sql.ts";
+import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
@@ -43,7 +43,7 @@ function estimateQuery(schema: StoreSchema, model: ModelMeta, filter: FilterNode
   const params = new SqlParams();
   const where = compileFilter(filter, { schema, model, params });
   return params.finish(
-    `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)} ` +
+    `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
       `WHERE ${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL AND ${where}`,
   );
 }
