@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { NodeRelationship, TextNode } from "llamaindex";
+import { checkDatabase, MigrationsPendingError } from "../../src/db/check.ts";
 import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { HybridQueryMode, PrismaHybridVectorStore } from "../../src/llamaindex/index.ts";
@@ -119,5 +120,17 @@ describe("a client whose adapter names a schema", () => {
     assert.deepEqual(found.ids, [node.id_]);
     await store.delete(refDoc);
     assert.ok(!(await idsIn(tenant, "Annotation")).includes(node.id_));
+  });
+
+  test("checkDatabase looks in that schema", async () => {
+    const report = await checkDatabase(tenantBase);
+    assert.deepEqual(report.warnings, []);
+    await withPg((pg) => pg.query(`drop trigger "Annotation_before_write" on "${tenant}"."Annotation"`));
+    await assert.rejects(checkDatabase(tenantBase), (error: unknown) => {
+      assert.ok(error instanceof MigrationsPendingError, String(error));
+      assert.deepEqual(error.missing, ['trigger "Annotation_before_write"']);
+      return true;
+    });
+    await checkDatabase(publicBase); // public still has it
   });
 });
