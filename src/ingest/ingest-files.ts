@@ -31,7 +31,8 @@ interface PlannedFile {
  * unchanged; a changed file gets its new text and chunks, replacing the old chunks. A file's
  * document and chunks are written in one transaction (small files share one; embedding happens
  * before it opens), so an interrupted run leaves every file either fully stored or untouched,
- * and the next run resumes. With `prune: true`, documents of files deleted from the directories
+ * and the next run resumes. Runs over the same files at the same time (two processes) are
+ * safe: each file ends with one document and one set of chunks. With `prune: true`, documents of files deleted from the directories
  * in `paths` are removed afterwards (see {@link pruneDocuments}).
  *
  * @throws InvalidArgumentError for missing paths, non-text files or bad options (before any
