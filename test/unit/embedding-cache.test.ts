@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DEFAULT_CACHE_BYTES, EmbeddingCache } from "../../src/embed/embedding-cache.ts";
+import { InvalidArgumentError } from "../../src/errors.ts";
+import { hybridStore } from "../../src/extension.ts";
 
 const vector = (seed: number) => Array.from({ length: 384 }, (_, i) => Math.sin(seed + i));
 // A distinct 1 MB text per index, as a caller searching or saving large texts sends them.
@@ -48,5 +50,12 @@ describe("EmbeddingCache", () => {
       assert.equal(tiny.bytes, 0);
     }
     assert.ok(DEFAULT_CACHE_BYTES >= 1000 * one, "the default budget fits the default 1000 entries");
+  });
+
+  test("hybridStore checks cacheBytes at once", () => {
+    for (const cacheBytes of [-1, 1.5, Number.NaN, "16MB"]) {
+      assert.throws(() => hybridStore({ cacheBytes: cacheBytes as number }), InvalidArgumentError);
+    }
+    assert.equal(typeof hybridStore({ cacheBytes: 0 }), "function");
   });
 });
