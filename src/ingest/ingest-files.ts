@@ -32,8 +32,9 @@ interface PlannedFile {
  * document and chunks are written in one transaction (small files share one; embedding happens
  * before it opens), so an interrupted run leaves every file either fully stored or untouched,
  * and the next run resumes. Runs over the same files at the same time (two processes) are
- * safe: each file ends with one document and one set of chunks. With `prune: true`, documents of files deleted from the directories
- * in `paths` are removed afterwards (see {@link pruneDocuments}).
+ * safe: each file ends with one document and one set of chunks. With `prune: true`, documents
+ * of files deleted from the directories in `paths` are removed afterwards (see
+ * {@link pruneDocuments}).
  *
  * @throws InvalidArgumentError for missing paths, non-text files or bad options (before any
  *   write); IngestFileError naming the file for anything that fails while writing.
@@ -206,7 +207,8 @@ async function writeFiles(
 /**
  * A file's writes, keyed by its source: an upsert of its document, then its chunks replaced.
  *
- * The upsert is one `INSERT ... ON CONFLICT (source) DO UPDATE`, which takes the document's
+ * Prisma runs this upsert as one `INSERT ... ON CONFLICT (source) DO UPDATE` (a "database
+ * upsert": one unique field in `where`, no nested writes), which takes the document's
  * row lock whether the row is new or not, so a concurrent ingest of the same file waits for
  * this transaction, and its own statements, each reading what is committed by then (READ
  * COMMITTED), delete the chunks this one wrote before writing theirs: every file ends with
