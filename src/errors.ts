@@ -69,10 +69,11 @@ export class DimensionMismatchError extends HybridStoreError {
   /** The length of the vector given. */
   readonly received: number;
 
-  constructor(expected: number, received: number, detail?: string) {
+  constructor(expected: number, received: number, detail?: string, options?: { cause?: unknown }) {
     super(
       "DIMENSION_MISMATCH",
       detail ?? `Expected a vector of ${expected} finite numbers, received ${received} values.`,
+      options,
     );
     this.expected = expected;
     this.received = received;
@@ -107,17 +108,34 @@ export class ModelNotFoundError extends HybridStoreError {
   }
 }
 
-/** The database rejected a query this library built. Carries the SQL and shortened parameters. */
+/**
+ * The database rejected a query this library built. The message carries the server's own message
+ * and SQLSTATE (`Query failed: permission denied for table Document (SQLSTATE 42501)`); the
+ * error carries the SQL and shortened parameters.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof QueryError && err.sqlState === "57014") retryLater(); } // statement timeout
+ * ```
+ */
 export class QueryError extends HybridStoreError {
   /** The statement, with `$1`, `$2`, ... placeholders. */
   readonly sql: string;
   /** Its parameters; strings over 200 characters (texts, vectors) are shortened. */
   readonly parameters: readonly unknown[];
+  /** PostgreSQL's five-character SQLSTATE (`42501`, `57014`, `53200`...), when the server sent one. */
+  readonly sqlState: string | undefined;
 
-  constructor(message: string, sql: string, parameters: readonly unknown[], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    sql: string,
+    parameters: readonly unknown[],
+    options?: { cause?: unknown; sqlState?: string | undefined },
+  ) {
     super("QUERY_FAILED", message, options);
     this.sql = sql;
     this.parameters = parameters.map(shorten);
+    this.sqlState = options?.sqlState;
   }
 }
 

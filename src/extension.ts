@@ -5,7 +5,7 @@ import { type RawClient, toHybridStoreError } from "./db/execute.ts";
 import { BulkCreate, isOutsideTransaction } from "./embed/bulk-create.ts";
 import { defaultEmbedder } from "./embed/default-embedder.ts";
 import type { Embedder } from "./embed/embedder.ts";
-import { EmbeddingCache } from "./embed/embedding-cache.ts";
+import { DEFAULT_CACHE_BYTES, EmbeddingCache } from "./embed/embedding-cache.ts";
 import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
 import { attachEmbeddings } from "./embed/save-hook.ts";
 import { InvalidArgumentError } from "./errors.ts";
@@ -13,6 +13,7 @@ import { modelMethods } from "./query/model-methods.ts";
 import { RecallCalibration, type RecallOptions } from "./query/recall-calibration.ts";
 import { readRelations } from "./query/relations.ts";
 import { RowEstimates } from "./query/row-estimates.ts";
+import { readAdapterSchema } from "./schema/adapter-schema.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import type { ModelName } from "./schema/model-meta.ts";
@@ -26,6 +27,11 @@ export interface HybridStoreOptions {
   dmmf?: unknown;
   /** Texts whose vectors the process keeps for reuse (identical texts embed once). Default 1000. */
   cacheSize?: number;
+  /**
+   * Bytes that cache may take: each entry counts its vector (8 bytes a number), a 44-character
+   * hash of its text (never the text itself) and a fixed overhead. Default 16 MiB.
+   */
+  cacheBytes?: number;
   /**
    * Write `createMany` batches made of plain values, outside a transaction, as one
    * `INSERT ... SELECT * FROM unnest(...)` instead of through Prisma's `createMany`: the same
@@ -98,13 +104,19 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
     ]);
   }
   const recall = options.recall === false ? undefined : validRecallOptions(options.recall ?? {});
+  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) {
+    throw new InvalidArgumentError("cacheBytes must be a whole number >= 0", [
+      { path: ["cacheBytes"], message: "expected an integer >= 0" },
+    ]);
+  }
   return Prisma.defineExtension((client) => {
     const dataModel = readDataModel(client, options.dmmf);
     const relations = readRelations(dataModel);
     const ctx: StoreContext = {
-      schema: buildStoreSchema(dataModel),
+      schema: buildStoreSchema(dataModel, readAdapterSchema(client)),
       embedder: options.embedder ?? defaultEmbedder(),
-      cache: new EmbeddingCache(cacheSize),
+      cache: new EmbeddingCache(cacheSize, cacheBytes),
       estimates: new RowEstimates(),
       recall: recall && new RecallCalibration(recall),
     };

@@ -1,7 +1,9 @@
 import { ExtensionMissingError, HybridStoreError, SchemaMismatchError } from "../errors.ts";
+import { readAdapterSchema } from "../schema/adapter-schema.ts";
 import { connectionFailure } from "./connect.ts";
 import type { RawClient } from "./execute.ts";
 import { toHybridStoreError } from "./execute.ts";
+import { quoteTable } from "./sql.ts";
 
 /** What {@link checkDatabase} found on a database that is ready for this library. */
 export interface DatabaseReport {
@@ -122,7 +124,9 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
     );
   }
 
-  const migrations = await migrationHistory(client);
+  // The adapter's schema option, if any: where Prisma (and so this library) keeps the tables.
+  const schema = readAdapterSchema(client);
+  const migrations = await migrationHistory(client, schema);
   const failed = migrations.find((m) => !m.finished && !m.rolledBack);
   if (!vector.installed && !vector.mayCreate) {
     throw new ExtensionMissingError(
@@ -135,7 +139,7 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   }
   if (failed) throw new MigrationFailedError(failed.name);
 
-  const { missing, warnings } = await missingObjects(client);
+  const { missing, warnings } = await missingObjects(client, schema);
   if (!vector.installed) missing.unshift('extension "vector"');
   if (missing.length > 0) throw new MigrationsPendingError(database, missing);
 
@@ -147,37 +151,47 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   };
 }
 
-async function migrationHistory(client: RawClient) {
+async function migrationHistory(client: RawClient, schema: string | undefined) {
+  const table = quoteTable({ table: "_prisma_migrations", schema });
   const [{ exists }] = (await rows<{ exists: boolean }>(
     client,
-    `select to_regclass('"_prisma_migrations"') is not null as exists`,
+    "select to_regclass($1) is not null as exists",
+    table,
   )) as [{ exists: boolean }];
   if (!exists) return [];
   return rows<{ name: string; finished: boolean; rolledBack: boolean }>(
     client,
     `select migration_name as name, finished_at is not null as finished, rolled_back_at is not null as "rolledBack"
-     from "_prisma_migrations" order by started_at, migration_name`,
+     from ${table} order by started_at, migration_name`,
   );
 }
 
-async function missingObjects(client: RawClient): Promise<{ missing: string[]; warnings: string[] }> {
+async function missingObjects(
+  client: RawClient,
+  schema: string | undefined,
+): Promise<{ missing: string[]; warnings: string[] }> {
   // ::text on every `name` column: @prisma/adapter-pg 6.x cannot read the `name` type (P2010).
   const tables = Object.keys(REQUIRED);
+  const inSchema =
+    schema === undefined
+      ? "pg_table_is_visible(c.oid)"
+      : "c.relnamespace = (select n.oid from pg_namespace n where n.nspname = $2)";
   const found = await rows<{ table: string; kind: string; name: string }>(
     client,
     `select c.relname::text as "table", 'column' as kind, a.attname::text as name
        from pg_attribute a join pg_class c on c.oid = a.attrelid
-      where c.relname = any($1::text[]) and c.relkind in ('r', 'p') and pg_table_is_visible(c.oid)
+      where c.relname = any($1::text[]) and c.relkind in ('r', 'p') and ${inSchema}
         and a.attnum > 0 and not a.attisdropped
      union all
      select c.relname::text, 'trigger', t.tgname::text
        from pg_trigger t join pg_class c on c.oid = t.tgrelid
-      where c.relname = any($1::text[]) and pg_table_is_visible(c.oid) and not t.tgisinternal
+      where c.relname = any($1::text[]) and ${inSchema} and not t.tgisinternal
      union all
      select c.relname::text, 'index', i.relname::text
        from pg_index x join pg_class c on c.oid = x.indrelid join pg_class i on i.oid = x.indexrelid
-      where c.relname = any($1::text[]) and pg_table_is_visible(c.oid)`,
+      where c.relname = any($1::text[]) and ${inSchema}`,
     tables,
+    ...(schema === undefined ? [] : [schema]),
   );
   const has = (table: string, kind: string, name: string) =>
     found.some((f) => f.table === table && f.kind === kind && f.name === name);

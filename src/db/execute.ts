@@ -1,5 +1,6 @@
 import {
   DatabaseUnavailableError,
+  DimensionMismatchError,
   ExtensionMissingError,
   HybridStoreError,
   QueryError,
@@ -45,7 +46,8 @@ export function toHybridStoreError(cause: unknown, query?: CompiledQuery): Hybri
   if (cause instanceof HybridStoreError) return cause;
   const unavailable = connectionFailure(cause);
   if (unavailable) return unavailable;
-  const text = describe(cause);
+  const server = serverError(cause);
+  const text = server ? `${server.code} ${server.message} | ${describe(cause)}` : describe(cause);
   if (
     /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Can't reach database|DatabaseNotReachable|Connection terminated|closed the connection|P1001/i.test(
       text,
@@ -74,8 +76,62 @@ export function toHybridStoreError(cause: unknown, query?: CompiledQuery): Hybri
         "Apply the migrations: `npx prisma-hybrid-store migrate` or `prisma migrate deploy`.",
     );
   }
-  return new QueryError(`Query failed: ${firstLine(text)}`, query?.sql ?? "", query?.params ?? [], { cause });
+  // pgvector's words for a vector of another size than the column's or the other operand's.
+  const dims = /expected (\d+) dimensions, not (\d+)|different vector dimensions (\d+) and (\d+)/.exec(text);
+  if (dims) {
+    const [expected, received] = dims[1] ? [dims[1], dims[2]] : [dims[3], dims[4]];
+    return new DimensionMismatchError(
+      Number(expected),
+      Number(received),
+      `The database stores vectors of ${expected} dimensions; received one of ${received} (${firstLine(server?.message ?? text)}). ` +
+        "Use an embedder (or embedModel) with the column's dimensions.",
+      { cause },
+    );
+  }
+  const message = server ? `${firstLine(server.message)} (SQLSTATE ${server.code})` : firstLine(text);
+  return new QueryError(`Query failed: ${message}`, query?.sql ?? "", query?.params ?? [], {
+    cause,
+    sqlState: server?.code,
+  });
 }
+
+/** What the server said about a failed statement: its SQLSTATE and message. */
+interface ServerError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * The server's SQLSTATE and message, wherever the client put them: `pg`'s error (`code`,
+ * `severity`), the driver adapter's (`originalCode`, `originalMessage`), or Prisma's P2010
+ * wrapping it in `meta.driverAdapterError.cause`; Prisma's own message for these is only its code.
+ */
+export function serverError(error: unknown): ServerError | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (!e || typeof e !== "object" || seen.has(e)) continue;
+    seen.add(e);
+    const o = e as Record<string, unknown>;
+    if (typeof o.originalCode === "string" && typeof o.originalMessage === "string") {
+      return { code: o.originalCode, message: o.originalMessage };
+    }
+    if (
+      typeof o.code === "string" &&
+      SQLSTATE.test(o.code) &&
+      typeof o.severity === "string" &&
+      typeof o.message === "string"
+    ) {
+      return { code: o.code, message: o.message };
+    }
+    const meta = o.meta as { driverAdapterError?: unknown } | undefined;
+    queue.push(meta?.driverAdapterError, o.cause);
+  }
+  return undefined;
+}
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 function describe(error: unknown): string {
   const parts: string[] = [];

@@ -1,5 +1,5 @@
 import type { RawClient } from "./execute.ts";
-import { quoteIdent } from "./sql.ts";
+import { quoteTable } from "./sql.ts";
 
 /** What a bulk INSERT needs to know about one column of a table. */
 export interface ColumnInfo {
@@ -21,17 +21,20 @@ interface ColumnRow {
 }
 
 /**
- * The columns of `table` (as it resolves on the search path, like every other statement of the
- * library), read from the catalog. Columns whose type has no array type are left out: a bulk
- * INSERT cannot send them.
+ * The columns of a model's table (in its schema, else as it resolves on the search path, like
+ * every other statement of the library), read from the catalog. Columns whose type has no array
+ * type are left out: a bulk INSERT cannot send them.
  */
-export async function readColumns(client: RawClient, table: string): Promise<ReadonlyMap<string, ColumnInfo>> {
+export async function readColumns(
+  client: RawClient,
+  table: { readonly table: string; readonly schema: string | undefined },
+): Promise<ReadonlyMap<string, ColumnInfo>> {
   const rows = await client.$queryRawUnsafe<ColumnRow[]>(
     `SELECT a.attname AS name, format_type(t.typarray, a.atttypmod) AS array_type,
             format_type(a.atttypid, NULL) AS type, a.atthasdef AS has_default, a.attgenerated <> '' AS generated
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
       WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND t.typarray <> 0`,
-    quoteIdent(table),
+    quoteTable(table),
   );
   return new Map(
     rows.map((r) => [

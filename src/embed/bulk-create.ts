@@ -3,7 +3,7 @@ import { valuesInsert } from "../db/citus-insert.ts";
 import { CitusTables } from "../db/citus-tables.ts";
 import { connectionFailure } from "../db/connect.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
-import { quoteIdent } from "../db/sql.ts";
+import { quoteIdent, quoteTable } from "../db/sql.ts";
 import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
 import { isPlainObject } from "../query/where-schema.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
@@ -53,7 +53,7 @@ export class BulkCreate {
   private async columns(model: ModelName): Promise<ReadonlyMap<string, ColumnInfo> | undefined> {
     let found = this.#columns.get(model);
     if (!found) {
-      found = readColumns(this.client, this.schema[model].table);
+      found = readColumns(this.client, this.schema[model]);
       this.#columns.set(model, found);
     }
     try {
@@ -141,7 +141,7 @@ export function compileBulkCreate(
   const listed = shape === "values" && valuesInsert(meta.table, names, infos, params as (string | null)[][], conflict);
   if (listed) return listed;
   return {
-    sql: `INSERT INTO ${quoteIdent(meta.table)} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})${conflict}`,
+    sql: `INSERT INTO ${quoteTable(meta)} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})${conflict}`,
     params,
   };
 }
@@ -198,12 +198,42 @@ function timestamp(date: Date, column: ColumnInfo): Element {
   return column.type === "timestamp with time zone" ? iso : NO;
 }
 
+/**
+ * JSON text for plain JSON only: strings, finite numbers, booleans, null, arrays and plain
+ * objects, all the way down. Everything else (a nested Decimal, Date, Buffer or class instance,
+ * `undefined` in an array, a function, a symbol) Prisma serializes in its own way or refuses, so
+ * it decides: the stored value never depends on which path wrote it.
+ */
 function json(value: unknown): Element {
-  if (typeof value === "number" && !Number.isFinite(value)) return NO;
-  if (typeof value === "object" && value !== null && !Array.isArray(value) && !isPlainObject(value)) return NO;
-  try {
-    return JSON.stringify(value) ?? NO;
-  } catch {
-    return NO; // a BigInt, a cycle
+  return isPlainJson(value, 0) ? JSON.stringify(value) : NO;
+}
+
+// Deeper values go to Prisma rather than risk the stack here.
+const MAX_JSON_DEPTH = 100;
+
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      // Exponent forms (1e21, 5e-324) go to Prisma, which turns some of them (Number.MAX_VALUE) into null.
+      return Number.isFinite(value) && !String(value).includes("e");
+    case "object":
+      break;
+    default:
+      return false;
   }
+  if (value === null) return true;
+  if (depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+    return Object.getPrototypeOf(value) === Array.prototype;
+  }
+  // Prisma drops an own `__proto__` key (it copies by assignment); symbol keys it may not see.
+  if (!isPlainObject(value) || Object.hasOwn(value, "__proto__") || Object.getOwnPropertySymbols(value).length > 0) {
+    return false;
+  }
+  for (const item of Object.values(value)) if (!isPlainJson(item, depth + 1)) return false;
+  return true;
 }

@@ -1,6 +1,6 @@
 import type { StoreContext } from "../context.ts";
 import { execute, queryRows, type RawClient } from "../db/execute.ts";
-import { quoteIdent, vectorToSql } from "../db/sql.ts";
+import { quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { MODEL_NAMES, type ModelMeta, type ModelName } from "../schema/model-meta.ts";
 import { countSentChars, releaseDebugHistoryIfDue } from "./prisma-debug-history.ts";
@@ -57,7 +57,7 @@ export async function reembed(
     const model = ctx.schema[name];
     const needs = `(${quoteIdent(model.embeddingColumn)} IS NULL OR ${quoteIdent(model.embeddingModelField.column)} IS DISTINCT FROM $1)`;
     const [count] = await queryRows<{ n: number }>(client, {
-      sql: `SELECT count(*)::int AS n FROM ${quoteIdent(model.table)} WHERE ${needs}`,
+      sql: `SELECT count(*)::int AS n FROM ${quoteTable(model)} WHERE ${needs}`,
       params: [ctx.embedder.modelId],
     });
     const total = count?.n ?? 0;
@@ -88,7 +88,7 @@ function selectBatch(model: ModelMeta, needs: string, after: string, limit: numb
   return {
     sql:
       `SELECT ${id}::text AS id, ${quoteIdent(model.textField.column)} AS text, md5(${quoteIdent(model.textField.column)}) AS hash ` +
-      `FROM ${quoteIdent(model.table)} WHERE ${needs} AND ${id}::text > $2 ORDER BY ${id}::text LIMIT $3`,
+      `FROM ${quoteTable(model)} WHERE ${needs} AND ${id}::text > $2 ORDER BY ${id}::text LIMIT $3`,
     params: [ctx.embedder.modelId, after, limit],
   };
 }
@@ -98,7 +98,7 @@ function updateBatch(model: ModelMeta, rows: { id: string; hash: string }[], vec
   const t = (c: string) => `t.${quoteIdent(c)}`;
   return {
     sql:
-      `UPDATE ${quoteIdent(model.table)} AS t SET ${quoteIdent(model.payloadField.column)} = v.payload, ` +
+      `UPDATE ${quoteTable(model)} AS t SET ${quoteIdent(model.payloadField.column)} = v.payload, ` +
       `${quoteIdent(model.embeddingModelField.column)} = $1 ` +
       `FROM jsonb_to_recordset($2::jsonb) AS v(id text, hash text, payload text) ` +
       `WHERE ${t(model.idField.column)}::text = v.id AND md5(${t(model.textField.column)}) = v.hash`,

@@ -31,8 +31,10 @@ interface PlannedFile {
  * unchanged; a changed file gets its new text and chunks, replacing the old chunks. A file's
  * document and chunks are written in one transaction (small files share one; embedding happens
  * before it opens), so an interrupted run leaves every file either fully stored or untouched,
- * and the next run resumes. With `prune: true`, documents of files deleted from the directories
- * in `paths` are removed afterwards (see {@link pruneDocuments}).
+ * and the next run resumes. Runs over the same files at the same time (two processes) are
+ * safe: each file ends with one document and one set of chunks. With `prune: true`, documents
+ * of files deleted from the directories in `paths` are removed afterwards (see
+ * {@link pruneDocuments}).
  *
  * @throws InvalidArgumentError for missing paths, non-text files or bad options (before any
  *   write); IngestFileError naming the file for anything that fails while writing.
@@ -202,7 +204,17 @@ async function writeFiles(
   return chunks;
 }
 
-/** A file's writes: its document (updated in place when it exists) and its chunks, replaced. */
+/**
+ * A file's writes, keyed by its source: an upsert of its document, then its chunks replaced.
+ *
+ * Prisma runs this upsert as one `INSERT ... ON CONFLICT (source) DO UPDATE` (a "database
+ * upsert": one unique field in `where`, no nested writes), which takes the document's
+ * row lock whether the row is new or not, so a concurrent ingest of the same file waits for
+ * this transaction, and its own statements, each reading what is committed by then (READ
+ * COMMITTED), delete the chunks this one wrote before writing theirs: every file ends with
+ * one set of chunks, and two runs creating the same new file cannot both insert it (the
+ * unique `source` makes the second an update).
+ */
 async function fileOperations(
   prisma: IngestClient,
   planned: PlannedFile,
@@ -220,7 +232,6 @@ async function fileOperations(
     label,
     metadata: { start: chunk.start, end: chunk.end },
   }));
-  const [first = [], ...rest] = batches(rows, batchSize);
   const document: DocumentRow = {
     source: text.source,
     title: text.title,
@@ -228,24 +239,20 @@ async function fileOperations(
     label,
     metadata: { ingest: settings },
   };
-  const id = planned.existing?.id ?? randomUUID();
-  const operations: PromiseLike<unknown>[] = planned.existing
-    ? [
-        prisma.annotation.deleteMany({ where: { documentId: id } }),
-        prisma.document.update({
-          where: { id },
-          data: { ...document, annotations: { createMany: { data: first } } },
-          select: { id: true },
-        }),
-      ]
-    : [
-        prisma.document.create({
-          data: { id, ...document, annotations: { createMany: { data: first } } },
-          select: { id: true },
-        }),
-      ];
-  for (const batch of rest) {
-    operations.push(prisma.annotation.createMany({ data: batch.map((row) => ({ ...row, documentId: id })) }));
+  const where = { source: text.source };
+  const operations: PromiseLike<unknown>[] = [
+    prisma.document.upsert({
+      where,
+      create: { id: planned.existing?.id ?? randomUUID(), ...document },
+      update: document,
+      select: { id: true },
+    }),
+    prisma.annotation.deleteMany({ where: { document: where } }),
+  ];
+  for (const batch of batches(rows, batchSize)) {
+    operations.push(
+      prisma.document.update({ where, data: { annotations: { createMany: { data: batch } } }, select: { id: true } }),
+    );
   }
   return { operations, chunks: rows.length };
 }

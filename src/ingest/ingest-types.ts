@@ -96,15 +96,17 @@ export interface IngestClient {
     }): PromiseLike<Pick<StoredDocument, "id" | "source" | "metadata">[]>;
     /** Removes pruned documents (their annotations go by the cascade). */
     deleteMany(args: { where: { id: { in: string[] } } }): PromiseLike<unknown>;
-    /** Stores a new file: its document with its first batch of chunks. */
-    create(args: {
-      data: DocumentRow & { id: string; annotations: { createMany: { data: ChunkRow[] } } };
+    /** Stores a file's document, new or changed (the same row and id for the same source). */
+    upsert(args: {
+      where: { source: string };
+      create: DocumentRow & { id: string };
+      update: DocumentRow;
       select: { id: true };
     }): PromiseLike<unknown>;
-    /** Stores a changed file in place (same id): its new text with its first batch of chunks. */
+    /** Adds a batch of a file's chunks to its document. */
     update(args: {
-      where: { id: string };
-      data: DocumentRow & { annotations: { createMany: { data: ChunkRow[] } } };
+      where: { source: string };
+      data: { annotations: { createMany: { data: ChunkRow[] } } };
       select: { id: true };
     }): PromiseLike<unknown>;
     /** Records a new root on an unchanged document (no text: nothing is embedded). */
@@ -116,10 +118,8 @@ export interface IngestClient {
   };
   /** The Annotation delegate: writes and replaces a file's chunks. */
   annotation: {
-    /** A further batch of a file's chunks. */
-    createMany(args: { data: (ChunkRow & { documentId: string })[] }): PromiseLike<unknown>;
-    /** Drops a changed file's old chunks. */
-    deleteMany(args: { where: { documentId: string } }): PromiseLike<unknown>;
+    /** Drops the chunks a file's document has, before its new ones are written. */
+    deleteMany(args: { where: { document: { source: string } } }): PromiseLike<unknown>;
   };
   /** Batch transactions: a file's document and chunks are written together. */
   $transaction(operations: PromiseLike<unknown>[]): PromiseLike<unknown>;

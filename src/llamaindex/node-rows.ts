@@ -150,7 +150,8 @@ function safeParse(text: string): unknown {
 
 /**
  * A plain-JSON copy of `value`, as jsonb will store it. Rejects what JSON cannot hold or
- * PostgreSQL refuses (bigint, cycles, NUL characters, lone surrogates) with the path of the node.
+ * PostgreSQL refuses (bigint, cycles, NaN and Infinity, NUL characters, lone surrogates) with the
+ * path of the node.
  */
 function toJson(value: Metadata, where: string): Record<string, JsonValue> {
   const path = where.split(".");
@@ -159,6 +160,8 @@ function toJson(value: Metadata, where: string): Record<string, JsonValue> {
   try {
     text = JSON.stringify(value, (key, v: unknown) => {
       problem ??= textProblem(key) ?? (typeof v === "string" ? textProblem(v) : undefined);
+      // JSON.stringify would store NaN and ±Infinity as null without a word.
+      if (typeof v === "number" && !Number.isFinite(v)) problem ??= `holds ${v} at "${key}"`;
       return v;
     });
   } catch (cause) {

@@ -5,13 +5,14 @@ import type { Embedder } from "../embed/embedder.ts";
 import { EmbeddingCache } from "../embed/embedding-cache.ts";
 import { validateText } from "../embed/text.ts";
 import type { ValidationIssue } from "../errors.ts";
-import { formatIssue, InvalidArgumentError } from "../errors.ts";
+import { DimensionMismatchError, formatIssue, InvalidArgumentError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, compare, like } from "../query/filter-nodes.ts";
 import { RowEstimates } from "../query/row-estimates.ts";
 import type { SearchClient } from "../query/run-search.ts";
+import { readAdapterSchema } from "../schema/adapter-schema.ts";
 import { readDataModel } from "../schema/data-model.ts";
-import { buildStoreSchema } from "../schema/model-meta.ts";
+import { buildStoreSchema, VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
 import { isEmbedder, MiniLmEmbedding } from "./minilm-embedding.ts";
 
 /**
@@ -107,7 +108,7 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
     );
   }
 
-  const schema = buildStoreSchema(readDataModel(client, options.dmmf));
+  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client));
   const { embedder, embedModel } = resolveEmbedding(options.embedder, options.embedModel);
   const scope = and(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),
@@ -121,14 +122,32 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
   };
 }
 
-/** One model for nodes, queries and LlamaIndex: see {@link PrismaHybridVectorStoreOptions.embedder}. */
+/**
+ * One model for nodes, queries and LlamaIndex: see {@link PrismaHybridVectorStoreOptions.embedder}.
+ * A model of another size than the columns is refused here: its vectors could never be stored,
+ * and a query with one would find nothing rather than fail.
+ */
 function resolveEmbedding(embedder: Embedder | undefined, explicit: BaseEmbedding | undefined) {
-  if (embedder) return { embedder, embedModel: explicit ?? new MiniLmEmbedding(embedder) };
-  const embedModel = explicit ?? settingsEmbedModel() ?? new MiniLmEmbedding();
-  return {
-    embedModel,
-    embedder: embedModel instanceof MiniLmEmbedding ? embedModel.embedder : fromEmbedding(embedModel),
-  };
+  const resolved = (() => {
+    if (embedder) return { embedder, embedModel: explicit ?? new MiniLmEmbedding(embedder) };
+    const embedModel = explicit ?? settingsEmbedModel() ?? new MiniLmEmbedding();
+    return {
+      embedModel,
+      embedder: embedModel instanceof MiniLmEmbedding ? embedModel.embedder : fromEmbedding(embedModel),
+    };
+  })();
+  const declared = resolved.embedModel.embedInfo?.dimensions ?? resolved.embedder.dimensions;
+  for (const dimensions of [resolved.embedder.dimensions, declared]) {
+    if (dimensions !== VECTOR_DIMENSIONS) {
+      throw new DimensionMismatchError(
+        VECTOR_DIMENSIONS,
+        dimensions,
+        `The store's embedding model makes ${dimensions}-dimensional vectors, but the embedding columns ` +
+          `hold ${VECTOR_DIMENSIONS}: use a ${VECTOR_DIMENSIONS}-dimensional model (embedder / embedModel).`,
+      );
+    }
+  }
+  return resolved;
 }
 
 /** `Settings.embedModel` throws when nothing was set. */
@@ -145,8 +164,8 @@ function fromEmbedding(model: BaseEmbedding): Embedder {
   const name = (model as { model?: unknown }).model;
   return {
     modelId: typeof name === "string" ? name : `llamaindex:${model.constructor.name}`,
-    // The bundled schema's column is vector(384); a model of another size fails validation on first use.
-    dimensions: model.embedInfo?.dimensions ?? 384,
+    // A model that declares no size is held to the columns': its vectors are validated on use.
+    dimensions: model.embedInfo?.dimensions ?? VECTOR_DIMENSIONS,
     embed: (texts) => model.getTextEmbeddingsBatch([...texts]),
   };
 }

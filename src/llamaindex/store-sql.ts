@@ -1,5 +1,5 @@
 import type { CompiledQuery } from "../db/execute.ts";
-import { quoteIdent } from "../db/sql.ts";
+import { quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ParamCast } from "../query/sql-builder.ts";
 import { SqlParams } from "../query/sql-builder.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
@@ -106,9 +106,7 @@ function insertStatements<R>(
       return `(${cells.join(", ")})`;
     });
     statements.push(
-      params.finish(
-        `INSERT INTO ${quoteIdent(model.table)} (${names.join(", ")}) VALUES ${values.join(", ")} ${conflict}`,
-      ),
+      params.finish(`INSERT INTO ${quoteTable(model)} (${names.join(", ")}) VALUES ${values.join(", ")} ${conflict}`),
     );
   }
   return statements;
@@ -120,10 +118,10 @@ export function deleteRefDoc(schema: StoreSchema, refDocId: string): CompiledQue
   const d = schema.Document;
   return [
     {
-      sql: `DELETE FROM ${quoteIdent(a.table)} WHERE ${quoteIdent(schema.documentForeignKey.column)} = $1`,
+      sql: `DELETE FROM ${quoteTable(a)} WHERE ${quoteIdent(schema.documentForeignKey.column)} = $1`,
       params: [refDocId],
     },
-    { sql: `DELETE FROM ${quoteIdent(d.table)} WHERE ${quoteIdent(d.idField.column)} = $1`, params: [refDocId] },
+    { sql: `DELETE FROM ${quoteTable(d)} WHERE ${quoteIdent(d.idField.column)} = $1`, params: [refDocId] },
   ];
 }
 
@@ -131,7 +129,7 @@ export function deleteRefDoc(schema: StoreSchema, refDocId: string): CompiledQue
 export function deleteAnnotations(schema: StoreSchema, ids: readonly string[]): CompiledQuery {
   const a = schema.Annotation;
   return {
-    sql: `DELETE FROM ${quoteIdent(a.table)} WHERE ${quoteIdent(a.idField.column)}::text = ANY($1::text[])`,
+    sql: `DELETE FROM ${quoteTable(a)} WHERE ${quoteIdent(a.idField.column)}::text = ANY($1::text[])`,
     params: [ids],
   };
 }
@@ -143,7 +141,7 @@ export function selectEmbeddings(schema: StoreSchema, ids: readonly string[]): C
   return {
     sql:
       `SELECT ${id}::text AS "id", ${quoteIdent(a.embeddingColumn)}::text AS "embedding" ` +
-      `FROM ${quoteIdent(a.table)} WHERE ${id}::text = ANY($1::text[]) AND ${quoteIdent(a.embeddingColumn)} IS NOT NULL`,
+      `FROM ${quoteTable(a)} WHERE ${id}::text = ANY($1::text[]) AND ${quoteIdent(a.embeddingColumn)} IS NOT NULL`,
     params: [ids],
   };
 }

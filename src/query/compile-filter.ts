@@ -1,4 +1,4 @@
-import { qualified, quoteIdent } from "../db/sql.ts";
+import { dateToSql, qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta, ScalarField, StoreSchema } from "../schema/model-meta.ts";
 import { compileJson } from "./compile-json.ts";
 import type { FilterNode, LikeMatch, RelationNode, ScalarValue } from "./filter-nodes.ts";
@@ -123,7 +123,7 @@ function compileRelation(node: RelationNode, s: Scope): string {
   const test = compile(node.filter, scope);
   const inner = failing ? (test === "TRUE" ? "FALSE" : test === "FALSE" ? "TRUE" : `NOT (${test})`) : test;
   const where = inner === "TRUE" ? join : `${join} AND ${inner}`;
-  const exists = `EXISTS (SELECT 1 FROM ${quoteIdent(target.table)} AS ${quoteIdent(alias)} WHERE ${where})`;
+  const exists = `EXISTS (SELECT 1 FROM ${quoteTable(target)} AS ${quoteIdent(alias)} WHERE ${where})`;
   return outerNot ? `NOT ${exists}` : exists;
 }
 
@@ -144,7 +144,7 @@ function column(s: Scope, field: ScalarField): string {
  * keeps b-tree indexes usable; only a fractional number against an integer column needs one.
  */
 function bind(s: Scope, field: ScalarField, value: ScalarValue): string {
-  if (value instanceof Date) return s.params.param(value.toISOString());
+  if (value instanceof Date) return s.params.param(dateToSql(value, `where.${field.name}`));
   if (typeof value === "bigint") return s.params.param(value.toString());
   let cast: ParamCast | undefined;
   if (typeof value === "number" && !Number.isInteger(value) && (field.type === "Int" || field.type === "BigInt"))

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent, vectorToSql } from "../db/sql.ts";
+import { qualified, quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
@@ -72,7 +72,7 @@ export function buildHybridQuery(
   const query = tsQuery(params, r.text);
   const filter = compileFilter(r.filter, { schema, model, params });
   const n = params.param(candidatesFor(r));
-  const table = `${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)}`;
+  const table = `${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)}`;
   const id = quoteIdent(model.idField.name);
   const tid = qualified(ROOT_ALIAS, model.idField.column);
   const emb = qualified(ROOT_ALIAS, model.embeddingColumn);

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent } from "../db/sql.ts";
+import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta } from "../schema/model-meta.ts";
 import type { SearchClient } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
@@ -138,7 +138,7 @@ async function sampleRows(client: SearchClient, model: ModelMeta, total: number,
   const rows = await queryRows<{ id: string; vector: string }>(
     client,
     params.finish(
-      `SELECT ${id}::text AS "id", ${emb}::text AS "vector" FROM ${quoteIdent(model.table)} ` +
+      `SELECT ${id}::text AS "id", ${emb}::text AS "vector" FROM ${quoteTable(model)} ` +
         `TABLESAMPLE BERNOULLI (${params.param(percent, "float8")}) REPEATABLE (22) ` +
         `WHERE ${emb} IS NOT NULL ORDER BY hashtext(${id}::text) LIMIT ${params.param(count)}`,
     ),
@@ -159,7 +159,7 @@ function probeQuery(
   const id = qualified("t", model.idField.column);
   const filter = share === null ? "" : ` AND (hashtext(${id}::text) & 1023) < ${params.param(share)}`;
   const inner =
-    `SELECT ${id}::text AS "id", ${emb} <=> ${vector} AS "distance" FROM ${quoteIdent(model.table)} AS "t" ` +
+    `SELECT ${id}::text AS "id", ${emb} <=> ${vector} AS "distance" FROM ${quoteTable(model)} AS "t" ` +
     `WHERE ${emb} IS NOT NULL${filter}`;
   if (mode === "exact") {
     return params.finish(

@@ -3,7 +3,7 @@ import { shardRowEstimate } from "../db/citus-estimates.ts";
 import { CitusTables } from "../db/citus-tables.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent } from "../db/sql.ts";
+import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
@@ -64,7 +64,7 @@ function rowsQuery(schema: StoreSchema, model: ModelMeta, filter: FilterNode, wr
   const where = compileFilter(filter, { schema, model, params });
   return params.finish(
     wrap(
-      `SELECT 1 FROM ${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)} ` +
+      `SELECT 1 FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
         `WHERE ${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL AND ${where}`,
     ),
   );

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent, vectorToSql } from "../db/sql.ts";
+import { qualified, quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
@@ -61,7 +61,7 @@ export function buildSimilarityQuery(
   const distance = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${vector}`;
   const inner =
     `SELECT ${selectFields(model, ROOT_ALIAS)}, (${distance}) AS "distance" ` +
-    `FROM ${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)} ` +
+    `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
     `WHERE ${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`;
   const order = `ORDER BY "distance", ${qualified("c", model.idField.name)}`;
   const skip = request.skip ?? 0;

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent } from "../db/sql.ts";
+import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
@@ -39,7 +39,7 @@ export function buildTextQuery(schema: StoreSchema, model: ModelMeta, request: T
   const sv = qualified(ROOT_ALIAS, model.searchVectorColumn);
   return params.finish(
     `SELECT ${selectFields(model, ROOT_ALIAS)}, ts_rank_cd(${sv}, "q"."query") AS "rank" ` +
-      `FROM ${quoteIdent(model.table)} AS ${quoteIdent(ROOT_ALIAS)}, ${query} AS "q"("query") ` +
+      `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)}, ${query} AS "q"("query") ` +
       `WHERE ${sv} @@ "q"."query"${where === "TRUE" ? "" : ` AND ${where}`} ` +
       `ORDER BY "rank" DESC, ${qualified(ROOT_ALIAS, model.idField.column)} ` +
       `LIMIT ${params.param(request.take)} OFFSET ${params.param(request.skip ?? 0)}`,

@@ -4,6 +4,9 @@ import { SchemaMismatchError } from "../errors.ts";
 export type ModelName = "Document" | "Annotation";
 export const MODEL_NAMES: readonly ModelName[] = ["Document", "Annotation"];
 
+/** Dimensions of the `embedding` columns the bundled migrations create (`vector(384)`). */
+export const VECTOR_DIMENSIONS = 384;
+
 /** Scalar types a filter can compare; everything else in a Prisma model is not filterable. */
 export type ScalarType = "String" | "Int" | "BigInt" | "Float" | "Decimal" | "Boolean" | "DateTime" | "Json" | "Enum";
 
@@ -19,6 +22,8 @@ export interface ScalarField {
 export interface ModelMeta {
   readonly name: ModelName;
   readonly table: string;
+  /** The table's PostgreSQL schema (the driver adapter's `schema` option); undefined: the search path. */
+  readonly schema: string | undefined;
   readonly fields: ReadonlyMap<string, ScalarField>;
   /** The text that is embedded and full-text indexed. */
   readonly textField: ScalarField;
@@ -58,14 +63,17 @@ export interface DataModel {
 
 const SCALARS = new Set(["String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json"]);
 
-/** Builds the library's view of the user's models, with their `@map`/`@@map` names. */
-export function buildStoreSchema(dataModel: DataModel): StoreSchema {
-  const document = buildModel("Document", dataModel);
-  const annotation = buildModel("Annotation", dataModel);
+/**
+ * Builds the library's view of the user's models, with their `@map`/`@@map` names, in `schema`
+ * (see readAdapterSchema) when the client's tables are not on the search path.
+ */
+export function buildStoreSchema(dataModel: DataModel, schema?: string): StoreSchema {
+  const document = buildModel("Document", dataModel, schema);
+  const annotation = buildModel("Annotation", dataModel, schema);
   return { Document: document, Annotation: annotation, documentForeignKey: field(annotation, "documentId") };
 }
 
-function buildModel(name: ModelName, dataModel: DataModel): ModelMeta {
+function buildModel(name: ModelName, dataModel: DataModel, schema: string | undefined): ModelMeta {
   const model = dataModel.models[name];
   if (!model) {
     throw new SchemaMismatchError(
@@ -84,6 +92,7 @@ function buildModel(name: ModelName, dataModel: DataModel): ModelMeta {
   const meta: ModelMeta = {
     name,
     table: model.dbName ?? name,
+    schema,
     fields,
     textField: requireField(name, fields, spec.text),
     idField: requireField(name, fields, spec.id),

@@ -78,10 +78,21 @@ describe("PrismaHybridVectorStore writes", () => {
 
   test("all rows of one add() are one transaction: a failing statement leaves no Document behind", async () => {
     const docId = uniqueLabel("doc");
-    // An embedder whose vectors pass its own check (3 numbers) but not the vector(384) column.
-    const small: Embedder = { modelId: "small", dimensions: 3, embed: async (t) => t.map(() => [1, 0, 0]) };
-    const broken = new PrismaHybridVectorStore({ prisma, embedder: small });
-    await assert.rejects(broken.add([node(docId, "a"), node(docId, "b")]), QueryError);
+    // The Annotation INSERT (after the Document's) fails: a check constraint rejects this model id.
+    const modelId = uniqueLabel("rejected-model");
+    const constraint = `phs_${modelId.replaceAll("-", "_")}`;
+    await withPg((pg) =>
+      pg.query(
+        `alter table "Annotation" add constraint "${constraint}" check ("embeddingModel" is distinct from '${modelId}') not valid`,
+      ),
+    );
+    try {
+      const rejected: Embedder = { modelId, dimensions: 384, embed: (t) => tinyEmbedder().embed(t) };
+      const broken = new PrismaHybridVectorStore({ prisma, embedder: rejected });
+      await assert.rejects(broken.add([node(docId, "a"), node(docId, "b")]), QueryError);
+    } finally {
+      await withPg((pg) => pg.query(`alter table "Annotation" drop constraint "${constraint}"`));
+    }
     assert.deepEqual(await rowsOf(docId), { annotations: 0, documents: 0 });
   });
 

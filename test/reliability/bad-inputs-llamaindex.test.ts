@@ -129,6 +129,16 @@ const cases: BadInput[] = [
     rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
   },
   {
+    name: "add: NaN in metadata: INVALID_ARGUMENT (was stored as null)",
+    run: () => withGood(node("x", { metadata: { score: Number.NaN } })),
+    rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
+  },
+  {
+    name: "add: Infinity nested in metadata: INVALID_ARGUMENT (was stored as null)",
+    run: () => withGood(node("x", { metadata: { scores: [1, Number.NEGATIVE_INFINITY] } })),
+    rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
+  },
+  {
     name: "add: a NUL character in metadata: INVALID_ARGUMENT",
     run: () => withGood(node("x", { metadata: { note: "a\u0000b" } })),
     rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
