@@ -8,13 +8,13 @@
  * CITUS_URL is the coordinator of a running cluster (../shared/scripts/citus-cluster.sh in CI).
  * PHS_CITUS_SHARD_COUNT sets the shards of "Annotation" (default 4, see docs/scaling.md).
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { distributeOnCitus } from "../src/db/citus-distribute.ts";
 import { createCitusScratchDatabase } from "./citus-scratch-database.ts";
+import { listTests, run } from "./test-process.ts";
 
 /**
  * Test files that do not apply to a Citus cluster, and why. Everything else in test/integration
@@ -155,29 +155,4 @@ function failedLeaves(tapText: string): string[] {
   }));
   // A parent's line follows its subtests' lines, which are indented deeper.
   return results.filter((r, i) => r.failed && !(i > 0 && results[i - 1]!.indent > r.indent)).map((r) => r.name);
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ["ignore", quiet ? "pipe" : "inherit", "inherit"] });
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on("close", (code) => {
-      if (code !== 0 && quiet) process.stdout.write(out);
-      resolve(code ?? 1);
-    });
-  });
-}
-
-function listTests(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, encoding: "utf8" })
-      .filter((f) => f.endsWith(".test.ts"))
-      .map((f) => join(dir, f))
-      .sort();
-  } catch {
-    return [];
-  }
 }

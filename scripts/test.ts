@@ -10,12 +10,12 @@
  * only test/unit files are selected (`npm run test:unit`), no database is started: unit tests
  * must not need one.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmbeddedDatabase } from "../src/db/embedded.ts";
 import { createScratchDatabase } from "./scratch-database.ts";
+import { listTests, run } from "./test-process.ts";
 
 const filters = process.argv.slice(2);
 let files = ["test/unit", "test/integration", "test/compat", "test/reliability"]
@@ -80,29 +80,3 @@ try {
   await cleanup();
 }
 process.exit(status);
-
-/** Async on purpose: the embedded server lives in this process and must keep answering. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ["ignore", quiet ? "pipe" : "inherit", "inherit"] });
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on("close", (code) => {
-      if (code !== 0 && quiet) process.stdout.write(out);
-      resolve(code ?? 1);
-    });
-  });
-}
-
-function listTests(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, encoding: "utf8" })
-      .filter((f) => f.endsWith(".test.ts"))
-      .map((f) => join(dir, f))
-      .sort();
-  } catch {
-    return [];
-  }
-}
