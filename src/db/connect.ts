@@ -1,4 +1,5 @@
 import { DatabaseUnavailableError } from "../errors.ts";
+import { errorChain } from "./error-chain.ts";
 
 /** What went wrong while connecting, read from Prisma's, the driver adapter's or pg's error. */
 interface ConnectionProblem {
@@ -97,16 +98,10 @@ const PG_CODES: Record<string, ConnectionProblem["kind"]> = {
 
 const KINDS = new Set<string>(Object.values(PRISMA_CODES).concat(Object.values(PG_CODES)));
 
-/** Walks the error, its `cause` chain and Prisma's `meta.driverAdapterError`, most specific first. */
+/** The first connection problem in the error's chain (see {@link errorChain}); a Prisma code only as a fallback. */
 function findProblem(error: unknown): ConnectionProblem | undefined {
   let fallback: ConnectionProblem | undefined;
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const e = queue.shift();
-    if (!e || typeof e !== "object" || seen.has(e)) continue;
-    seen.add(e);
-    const o = e as Record<string, unknown>;
+  for (const o of errorChain(error)) {
     const text = (key: string) => (typeof o[key] === "string" ? (o[key] as string) : undefined);
     const kind = text("kind");
     if (kind && KINDS.has(kind)) {
@@ -133,8 +128,6 @@ function findProblem(error: unknown): ConnectionProblem | undefined {
     }
     const prisma = code ? PRISMA_CODES[code] : undefined;
     if (prisma && !fallback) fallback = { kind: prisma };
-    const meta = o.meta as { driverAdapterError?: unknown } | undefined;
-    queue.push(meta?.driverAdapterError, o.cause);
   }
   return fallback;
 }

@@ -7,6 +7,7 @@ import {
   SchemaMismatchError,
 } from "../errors.ts";
 import { connectionFailure } from "./connect.ts";
+import { errorChain } from "./error-chain.ts";
 
 /** The raw-SQL surface of any Prisma client (6 or 7, base, extended or transaction client). */
 export interface RawClient {
@@ -107,13 +108,7 @@ interface ServerError {
  * wrapping it in `meta.driverAdapterError.cause`; Prisma's own message for these is only its code.
  */
 export function serverError(error: unknown): ServerError | undefined {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const e = queue.shift();
-    if (!e || typeof e !== "object" || seen.has(e)) continue;
-    seen.add(e);
-    const o = e as Record<string, unknown>;
+  for (const o of errorChain(error)) {
     if (typeof o.originalCode === "string" && typeof o.originalMessage === "string") {
       return { code: o.originalCode, message: o.originalMessage };
     }
@@ -125,8 +120,6 @@ export function serverError(error: unknown): ServerError | undefined {
     ) {
       return { code: o.code, message: o.message };
     }
-    const meta = o.meta as { driverAdapterError?: unknown } | undefined;
-    queue.push(meta?.driverAdapterError, o.cause);
   }
   return undefined;
 }
