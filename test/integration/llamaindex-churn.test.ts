@@ -14,6 +14,7 @@ import { NodeRelationship, TextNode, VectorStoreQueryMode } from "llamaindex";
 import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { PrismaHybridVectorStore } from "../../src/llamaindex/index.ts";
+import { HNSW_VISIT_COST } from "../../src/query/plan.ts";
 import { databaseUrl, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { cosineDistance, gaussian, nearby, randomUnit, rng } from "../helpers/vectors.ts";
@@ -97,6 +98,11 @@ describe("re-ingest churn", () => {
       take: 10,
       where: { documentId: docId },
     });
-    assert.deepEqual([scoped.plan.kind, scoped.plan.estimatedRows], ["exact", NODES], scoped.plan.reason);
+    assert.equal(scoped.plan.kind, "exact", scoped.plan.reason);
+    // A planner estimate of a few rows is used as it is (it leads to an exact scan either way);
+    // a larger one is replaced by the count. On a server, autoanalyze may or may not have seen
+    // the new document yet.
+    const estimated = scoped.plan.estimatedRows ?? 0;
+    if (estimated > HNSW_VISIT_COST) assert.equal(estimated, NODES, scoped.plan.reason);
   });
 });
