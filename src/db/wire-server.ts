@@ -33,11 +33,17 @@ const SYNC = Buffer.of(0x53, 0, 0, 0, 4);
 const NO_SESSION = "(all connections share one PostgreSQL session)";
 /**
  * Maintenance blocks every client while it runs, so it waits for the backend to have been idle
- * this long; under load that never pauses, it runs anyway once it has waited MAINTENANCE_OVERDUE_MS.
+ * this long; under load that never pauses, ANALYZE runs anyway once it has waited
+ * MAINTENANCE_OVERDUE_MS.
  */
 const MAINTENANCE_IDLE_MS = 1000;
-/** VACUUM (slow on HNSW indexes) waits for a longer pause. */
-const VACUUM_IDLE_MS = 5000;
+/**
+ * VACUUM is slow on HNSW indexes (seconds on tables of some 10k rows), longer than Prisma's 2 s
+ * wait for a transaction to start, so it waits for this many maintenance intervals without a
+ * client's message (30 s by default) and is never forced: a store that is never idle keeps its
+ * dead rows until a pause, while ANALYZE and the exact row counts keep its plans right.
+ */
+const VACUUM_IDLE_INTERVALS = 6;
 const MAINTENANCE_OVERDUE_MS = 60_000;
 
 /**
@@ -347,23 +353,28 @@ export class WireServer {
   /** Milliseconds until due maintenance may run. */
   #maintenanceWait(): number {
     const now = Date.now();
-    const idle = this.#lastTurnAt + (this.#vacuumDeferred ? VACUUM_IDLE_MS : MAINTENANCE_IDLE_MS) - now;
+    const idle = this.#lastTurnAt + (this.#vacuumDeferred ? this.#vacuumIdleMs() : MAINTENANCE_IDLE_MS) - now;
     const overdue = this.#maintenanceDue + MAINTENANCE_OVERDUE_MS - now;
     return Math.max(0, Math.min(idle, overdue));
   }
 
   async #maintain(): Promise<void> {
     const now = Date.now();
-    const vacuum = now - this.#lastTurnAt >= VACUUM_IDLE_MS || now - this.#maintenanceDue >= MAINTENANCE_OVERDUE_MS;
+    const vacuum = now - this.#lastTurnAt >= this.#vacuumIdleMs();
     let deferred = false;
     try {
       deferred = (await maintainTables(this.#db, { vacuum })).vacuumDeferred;
     } catch {
       // A failed pass (say, a table dropped meanwhile) is retried at the next interval.
     } finally {
+      // A VACUUM left over waits for its pause: the next interval's check makes maintenance due
+      // again, and until then nothing runs (no pass after pass while clients keep it busy).
       this.#vacuumDeferred = deferred;
-      // Still due (from the same moment, so it becomes overdue) when VACUUMs were left over.
-      if (!deferred) this.#maintenanceDue = 0;
+      this.#maintenanceDue = 0;
     }
+  }
+
+  #vacuumIdleMs(): number {
+    return VACUUM_IDLE_INTERVALS * this.#options.maintenanceIntervalMs;
   }
 }
