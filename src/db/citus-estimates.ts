@@ -1,10 +1,9 @@
 import { DatabaseUnavailableError } from "../errors.ts";
 import type { CompiledQuery, RawClient } from "./execute.ts";
 import { queryRows } from "./execute.ts";
-import { quoteIdent } from "./sql.ts";
 
 /**
- * The planner's row estimate for `EXPLAIN (FORMAT JSON) SELECT ... FROM "<table>" AS ...` on a
+ * The planner's row estimate for `EXPLAIN (FORMAT JSON) SELECT ... FROM <relation> AS ...` on a
  * Citus table, summed over its shards; undefined when the statement is not of that shape or the
  * shards do not answer (the caller then keeps the coordinator's estimate).
  *
@@ -18,10 +17,10 @@ import { quoteIdent } from "./sql.ts";
  */
 export async function shardRowEstimate(
   client: RawClient,
-  table: string,
+  relation: string,
   explain: CompiledQuery,
 ): Promise<number | undefined> {
-  const from = ` FROM ${quoteIdent(table)} AS `;
+  const from = ` FROM ${relation} AS `;
   const at = explain.sql.indexOf(from);
   if (!explain.sql.startsWith("EXPLAIN (FORMAT JSON) SELECT ") || at < 0) return undefined;
   // Two rounds of format(): ours puts the quoted values in, Citus's puts each shard's name in.
@@ -33,7 +32,7 @@ export async function shardRowEstimate(
       sql:
         `SELECT success, result FROM run_command_on_shards($1::regclass, ` +
         `format($2${values.map((v) => `, ${v}`).join("")}))`,
-      params: [quoteIdent(table), template, ...explain.params],
+      params: [relation, template, ...explain.params],
     });
   } catch (error) {
     // A role that may not run commands on the shards still searches, with the generic estimate.

@@ -1,5 +1,4 @@
 import type { CompiledQuery } from "./execute.ts";
-import { quoteIdent } from "./sql.ts";
 import type { ColumnInfo } from "./table-columns.ts";
 
 /** PostgreSQL's limit on the parameters of one statement. */
@@ -13,12 +12,12 @@ const MAX_PARAMETERS = 65_535;
  * reports the rows it sent instead of those it wrote. Citus routes a multi-row VALUES INSERT
  * itself: the rows are split by shard and each shard's rows go in one statement, in parallel.
  *
- * `columns` are the quoted column names, `infos` their types and `values` one array of values (in
+ * `relation` is the quoted (schema-qualified) table, `columns` the quoted column names, `infos` their types and `values` one array of values (in
  * PostgreSQL's text form, or null) per column. Undefined when the rows need more parameters
  * than one statement takes (the caller then keeps the unnest form: slower, still correct).
  */
 export function valuesInsert(
-  table: string,
+  relation: string,
   columns: readonly string[],
   infos: readonly ColumnInfo[],
   values: readonly (readonly (string | null)[])[],
@@ -39,7 +38,7 @@ export function valuesInsert(
     tuples[r] = `(${cells.join(", ")})`;
   }
   return {
-    sql: `INSERT INTO ${quoteIdent(table)} (${columns.join(", ")}) VALUES ${tuples.join(", ")}${conflict}`,
+    sql: `INSERT INTO ${relation} (${columns.join(", ")}) VALUES ${tuples.join(", ")}${conflict}`,
     params,
   };
 }

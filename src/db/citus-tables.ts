@@ -1,5 +1,4 @@
 import { queryRows, type RawClient } from "./execute.ts";
-import { quoteIdent } from "./sql.ts";
 
 /** How Citus places a table: not at all (plain PostgreSQL too), a copy per node, or in shards. */
 export type CitusTableKind = "local" | "reference" | "distributed";
@@ -13,18 +12,19 @@ export type CitusTableKind = "local" | "reference" | "distributed";
 export class CitusTables {
   readonly #kinds = new Map<string, Promise<CitusTableKind>>();
 
-  kind(client: RawClient, table: string): Promise<CitusTableKind> {
-    let found = this.#kinds.get(table);
+  /** `relation`: the table as SQL names it, quoted and schema-qualified (`quoteTable`). */
+  kind(client: RawClient, relation: string): Promise<CitusTableKind> {
+    let found = this.#kinds.get(relation);
     if (!found) {
-      found = readKind(client, table);
-      found.catch(() => this.#kinds.delete(table)); // read again next time
-      this.#kinds.set(table, found);
+      found = readKind(client, relation);
+      found.catch(() => this.#kinds.delete(relation)); // read again next time
+      this.#kinds.set(relation, found);
     }
     return found;
   }
 }
 
-async function readKind(client: RawClient, table: string): Promise<CitusTableKind> {
+async function readKind(client: RawClient, relation: string): Promise<CitusTableKind> {
   const [citus] = await queryRows<{ installed: boolean }>(client, {
     sql: "SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS installed",
     params: [],
@@ -33,7 +33,7 @@ async function readKind(client: RawClient, table: string): Promise<CitusTableKin
   const [row] = await queryRows<{ method: string; replication: string }>(client, {
     sql: `SELECT partmethod::text AS "method", repmodel::text AS "replication" FROM pg_catalog.pg_dist_partition
       WHERE logicalrelid = to_regclass($1)`,
-    params: [quoteIdent(table)],
+    params: [relation],
   });
   if (!row) return "local";
   if (row.method === "h") return "distributed";

@@ -39,7 +39,7 @@ export class BulkCreate {
     if (!columns) return undefined;
     try {
       // Citus sends an INSERT ... SELECT through the coordinator: a VALUES list goes to the shards.
-      const shape = (await this.#citus.kind(this.client, meta.table)) === "local" ? "unnest" : "values";
+      const shape = (await this.#citus.kind(this.client, quoteTable(meta))) === "local" ? "unnest" : "values";
       const query = compileBulkCreate(meta, this.defaults[model], columns, args, new Date(), shape);
       if (!query) return undefined;
       return await this.client.$executeRawUnsafe(query.sql, ...query.params);
@@ -138,7 +138,8 @@ export function compileBulkCreate(
   }
   if (names.length === 0) return undefined;
   const conflict = skipDuplicates ? " ON CONFLICT DO NOTHING" : "";
-  const listed = shape === "values" && valuesInsert(meta.table, names, infos, params as (string | null)[][], conflict);
+  const listed =
+    shape === "values" && valuesInsert(quoteTable(meta), names, infos, params as (string | null)[][], conflict);
   if (listed) return listed;
   return {
     sql: `INSERT INTO ${quoteTable(meta)} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})${conflict}`,

@@ -46,9 +46,10 @@ export class RowEstimates {
     const hit = this.#entries.get(key);
     if (hit && now - hit.at < this.#ttlMs) return hit.rows;
     // On Citus the coordinator's estimate is a generic 100,000 rows: ask the shards.
-    const sharded = (await this.#citus.kind(client, model.table)) !== "local";
+    const relation = quoteTable(model);
+    const sharded = (await this.#citus.kind(client, relation)) !== "local";
     const estimate =
-      (sharded ? await shardRowEstimate(client, model.table, query) : undefined) ?? (await estimateRows(client, query));
+      (sharded ? await shardRowEstimate(client, relation, query) : undefined) ?? (await estimateRows(client, query));
     const rows =
       estimate <= HNSW_VISIT_COST ? estimate : await boundedCount(client, countQuery(schema, model, filter), estimate);
     this.#entries.delete(key);

@@ -7,7 +7,7 @@ const column = (arrayType: string): ColumnInfo => ({ arrayType, type: "", hasDef
 
 test("valuesInsert: one cast parameter per value, row by row, nulls bound as parameters", () => {
   const query = valuesInsert(
-    "Annotation",
+    '"Annotation"',
     ['"id"', '"page"', '"createdAt"'],
     [column("text[]"), column("integer[]"), column("timestamp(3) without time zone[]")],
     [
