@@ -64,6 +64,10 @@ export const FAILS_ON_CITUS: readonly (readonly [string | RegExp, string])[] = [
     'the ingest succeeds; the test\'s own read-back counts chunks with correlated subqueries from "Document" (reference) into "Annotation" (distributed), which Citus refuses (\'complex joins are only supported when all distributed tables are co-located\')',
   ],
   [
+    /^the plan's (ef_search|iterative scan) applies to that statement: /,
+    "the settings travel inside the statement as set_config() on the coordinator, which Citus does not pass to the shards: they search with the database defaults `distribute` sets (150, relaxed_order), so a per-query ef_search does not reach them (docs/scaling.md)",
+  ],
+  [
     /^scaling\.md:\d+ \(sql\)$/,
     'the partitioning sample rebuilds "Annotation" as a partitioned table: a one-server layout (docs/scaling.md)',
   ],

@@ -1,3 +1,4 @@
+import { serverError } from "../../src/db/execute.ts";
 import * as errors from "../../src/errors.ts";
 import type { FuzzData } from "./data.ts";
 import type { FuzzModel } from "./generate.ts";
@@ -88,8 +89,10 @@ export class Differential {
       const typed =
         !library.ok && (library.error instanceof InvalidFilterError || library.error instanceof InvalidArgumentError);
       if (!typed) return mismatch("Prisma refuses this where, the library did not throw InvalidFilterError");
-    } else if (!library.ok && !(library.error instanceof InvalidFilterError)) {
-      // Prisma failed in the database (a deliberate difference): the library answers or refuses cleanly.
+    } else if (!library.ok && !(library.error instanceof InvalidFilterError) && !sameDatabaseRefusal(prisma, library)) {
+      // Prisma failed in the database (a deliberate difference): the library answers or refuses
+      // cleanly; or the database refuses both for the same reason (Citus: a correlated subquery
+      // from a reference table into a distributed one).
       return mismatch("Prisma failed at run time, the library threw something other than InvalidFilterError");
     }
     if (searches && prisma.ok && library.ok) return this.searchesWithin(model, w, prisma.ids, mismatch);
@@ -143,4 +146,14 @@ export function showWhere(where: unknown): string {
     if (typeof value === "bigint") return `${value}n`;
     return value;
   });
+}
+
+/**
+ * Both statements failed in the database with the same SQLSTATE: a limit of the server, not of
+ * the filter. (`sqlState` read by shape: a compat project's QueryError is its own class.)
+ */
+function sameDatabaseRefusal(prisma: Side, library: Side): boolean {
+  if (prisma.ok || library.ok) return false;
+  const sqlState = (library.error as { sqlState?: unknown }).sqlState;
+  return typeof sqlState === "string" && serverError(prisma.error)?.code === sqlState;
 }
