@@ -79,7 +79,10 @@ export class WireServer {
     this.#options = options;
     this.#server = createServer((socket) => {
       if (this.#stopped || this.#connections.size >= options.maxConnections) {
-        socket.end(errorResponse("FATAL", "53300", "sorry, too many clients already"));
+        // Closed once the error is out, as PostgreSQL does: a socket only ended, never read,
+        // stays open after the client leaves, and server.close() in stop() would never return.
+        socket.on("error", () => socket.destroy());
+        socket.end(errorResponse("FATAL", "53300", "sorry, too many clients already"), () => socket.destroy());
         return;
       }
       this.#connections.add(new WireConnection(socket, () => this.#wake(), options.maxBufferedOutput));
