@@ -1,7 +1,8 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import { tinyModelDir } from "./store.ts";
@@ -53,6 +54,40 @@ export function runCli(
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
   });
+}
+
+/** `prisma-hybrid-store db` running in the background, as in a user's second terminal. */
+export interface DbCli {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  /** The DATABASE_URL it printed. */
+  readonly url: string;
+  /** Its exit code, once it has stopped. */
+  readonly exited: Promise<number | null>;
+  /** What it printed on stderr so far. */
+  stderr(): string;
+}
+
+/** Starts `db ...args` and resolves once it prints its DATABASE_URL (rejects if it exits first). */
+export async function startDbCli(args: readonly string[]): Promise<DbCli> {
+  const child = spawn(process.execPath, ["--import", tsx, main, "db", ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      const match = /^DATABASE_URL=(\S+)$/m.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`db exited (${code}) before serving: ${stderr}`)));
+  });
+  return { child, url, exited, stderr: () => stderr };
 }
 
 /** The lines a run printed on stderr that are not progress or notes: its error lines. */

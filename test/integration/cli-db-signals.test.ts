@@ -4,13 +4,11 @@
  * db` cleanly. The command starts its own embedded database, so this runs on both targets.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { repoRoot } from "../helpers/cli.ts";
+import { startDbCli } from "../helpers/cli.ts";
 import { query, Wire } from "../helpers/wire.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "phs-cli-db-signals-"));
@@ -19,26 +17,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe("prisma-hybrid-store db stops on a signal whatever its clients did", () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     test(`${signal} after an unknown message type and with a transaction left open`, async () => {
-      const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-      const dataDir = join(dir, signal);
-      const child = spawn(process.execPath, ["--import", "tsx", main, "db", "--data-dir", dataDir, "--port", "0"], {
-        cwd: repoRoot,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d.toString();
-      });
-      const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (d: Buffer) => {
-          stdout += d.toString();
-          const match = /^DATABASE_URL=(\S+)$/m.exec(stdout);
-          if (match) resolve(match[1]!);
-        });
-        void exited.then(() => reject(new Error(`db exited early: ${stderr}`)));
-      });
+      const { child, url, exited, stderr } = await startDbCli(["--data-dir", join(dir, signal), "--port", "0"]);
       const open = await Wire.open(url);
       const hostile = await Wire.open(url);
       try {
@@ -49,8 +28,8 @@ describe("prisma-hybrid-store db stops on a signal whatever its clients did", ()
       } finally {
         child.kill(signal);
       }
-      assert.equal(await exited, 0, stderr);
-      assert.match(stderr, /Stopped; everything is saved\./);
+      assert.equal(await exited, 0, stderr());
+      assert.match(stderr(), /Stopped; everything is saved\./);
       open.close();
     });
   }

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { errorLines, repoRoot, runCli } from "../helpers/cli.ts";
+import { errorLines, runCli, startDbCli } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "phs-cli-db-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,25 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe("prisma-hybrid-store db", () => {
   test("serves a persistent database with pgvector until Ctrl-C, then stops cleanly", async () => {
     const dataDir = join(dir, "pgdata");
-    const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", main, "db", "--data-dir", dataDir, "--port", "0"], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (d: Buffer) => {
-        stdout += d.toString();
-        const match = /^DATABASE_URL=(\S+)$/m.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      void exited.then(() => reject(new Error(`db exited early: ${stderr}`)));
-    });
+    const { child, url, exited, stderr } = await startDbCli(["--data-dir", dataDir, "--port", "0"]);
     try {
       assert.ok(existsSync(`${dataDir}.server.json`), "the server records itself next to its data");
       const client = new pg.Client({ connectionString: url });
@@ -54,8 +34,8 @@ describe("prisma-hybrid-store db", () => {
     } finally {
       child.kill("SIGINT");
     }
-    assert.equal(await exited, 0, stderr);
-    assert.match(stderr, /Stopped; everything is saved\./);
+    assert.equal(await exited, 0, stderr());
+    assert.match(stderr(), /Stopped; everything is saved\./);
     assert.ok(!existsSync(`${dataDir}.server.json`));
   });
 

@@ -5,14 +5,12 @@
  * PHS_TEST_PG_PORT, as test/integration/server-crash.test.ts does.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import type { Embedder } from "../../src/embed/embedder.ts";
@@ -22,7 +20,7 @@ import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { chunkSpans } from "../../src/ingest/chunk-text.ts";
 import { IngestFileError } from "../../src/ingest/ingest-error.ts";
 import { ingestFiles } from "../../src/ingest/ingest-files.ts";
-import { type CliRun, errorLines, repoRoot, runCli } from "../helpers/cli.ts";
+import { type CliRun, type DbCli, errorLines, runCli, startDbCli } from "../helpers/cli.ts";
 import { createPrisma, databaseUrl, target, uniqueLabel, withPg } from "../helpers/db.ts";
 import { crashServer, restartServer, serverControlProblem } from "../helpers/native-server.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
@@ -138,59 +136,25 @@ interface Crashable {
   stop(): Promise<void>;
 }
 
-const cliMain = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-const tsx = import.meta.resolve("tsx");
-
 /** `prisma-hybrid-store db` on a data directory, as a user runs it in another terminal. */
 async function embeddedServer(dataDir: string, maxConnections = 8): Promise<Crashable> {
-  let child: ChildProcess;
-  let exited: Promise<number | null>;
-  let url = "";
+  let db: DbCli;
   const start = async () => {
-    child = spawn(
-      process.execPath,
-      [
-        "--import",
-        tsx,
-        cliMain,
-        "db",
-        "--data-dir",
-        dataDir,
-        "--port",
-        "0",
-        "--max-connections",
-        String(maxConnections),
-      ],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    exited = new Promise((resolve) => child.on("close", resolve));
-    url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on("data", (d: Buffer) => {
-        stdout += d.toString();
-        const match = /^DATABASE_URL=(\S+)$/m.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      void exited.then((code) => reject(new Error(`db exited (${code}) before serving: ${stderr}`)));
-    });
+    db = await startDbCli(["--data-dir", dataDir, "--port", "0", "--max-connections", String(maxConnections)]);
   };
   await start();
   const server: Crashable = {
     get url() {
-      return url;
+      return db.url;
     },
     async crash() {
-      child.kill("SIGKILL");
-      await exited;
+      db.child.kill("SIGKILL");
+      await db.exited;
     },
     restart: start,
     async stop() {
-      child.kill("SIGINT");
-      assert.equal(await exited, 0, "db stops cleanly");
+      db.child.kill("SIGINT");
+      assert.equal(await db.exited, 0, "db stops cleanly");
     },
   };
   return server;
