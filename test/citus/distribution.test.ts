@@ -6,27 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import pg from "pg";
+import type pg from "pg";
 import { distributeOnCitus, tablePlacement } from "../../src/db/citus-distribute.ts";
 import { incompletePlacements, inspectPlacements } from "../../src/db/citus-shards.ts";
 import { hybridStore } from "../../src/extension.ts";
-import { createPrisma, databaseUrl, onCitus, uniqueLabel } from "../helpers/db.ts";
+import { createPrisma, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 
 const skip = onCitus() ? false : "needs a Citus cluster: scripts/citus-tests.ts";
 const base = createPrisma();
 const prisma = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
 after(() => base.$disconnect());
-
-async function withSession<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function assertComplete(c: pg.Client): Promise<void> {
   for (const table of ["Document", "Annotation"]) {
@@ -42,7 +32,7 @@ async function assertWritesEmbedOnEveryShard(label: string): Promise<void> {
   const doc = await prisma.document.create({ data: { content: "shards", label } });
   const rows = Array.from({ length: 40 }, (_, i) => ({ documentId: doc.id, rawText: `sleepy cat number ${i}`, label }));
   assert.deepEqual(await prisma.annotation.createMany({ data: rows }), { count: 40 });
-  const perShard = await withSession(async (c) => {
+  const perShard = await withPg(async (c) => {
     const r = await c.query(
       `SELECT get_shard_id_for_distribution_column('"Annotation"', id) AS shard, count(*)::int AS n,
               count(*) FILTER (WHERE embedding IS NOT NULL AND "contentHash" = md5("rawText")
@@ -60,7 +50,7 @@ async function assertWritesEmbedOnEveryShard(label: string): Promise<void> {
 
 describe("distributed tables on Citus", { skip }, () => {
   test("reference Document, Annotation distributed by id; distribute again changes nothing", async () => {
-    await withSession(async (c) => {
+    await withPg(async (c) => {
       assert.deepEqual(await tablePlacement(c, "Document"), { kind: "reference" });
       assert.equal((await tablePlacement(c, "Annotation")).kind, "distributed");
       const again = await distributeOnCitus(c);
@@ -75,7 +65,7 @@ describe("distributed tables on Citus", { skip }, () => {
     await prisma.annotation.createMany({
       data: Array.from({ length: 8 }, (_, i) => ({ documentId: doc.id, rawText: `row ${i}`, label })),
     });
-    const settings = await withSession(async (c) => {
+    const settings = await withPg(async (c) => {
       const r = await c.query(
         `SELECT DISTINCT current_setting('hnsw.ef_search') AS ef, current_setting('hnsw.iterative_scan') AS scan
            FROM "Annotation" WHERE label = $1`,
@@ -89,7 +79,7 @@ describe("distributed tables on Citus", { skip }, () => {
   test("kNN is pushed down to the shards, which walk their HNSW index; SET LOCAL reaches them", async () => {
     // A literal vector: for a statement with parameters Citus cannot show a shard's plan.
     const vector = `[${Array.from({ length: 384 }, (_, i) => Math.sin(i).toFixed(4)).join(",")}]`;
-    const plan = await withSession(async (c) => {
+    const plan = await withPg(async (c) => {
       await c.query("BEGIN");
       await c.query("SET LOCAL enable_seqscan = off");
       const r = await c.query(
@@ -104,7 +94,7 @@ describe("distributed tables on Citus", { skip }, () => {
 
   test("writes embed on every shard, also after shards moved and citus_rebalance_start moved them back", async () => {
     await assertWritesEmbedOnEveryShard(uniqueLabel("before"));
-    await withSession(async (c) => {
+    await withPg(async (c) => {
       const shards = await c.query<{ shardid: string; nodename: string; nodeport: number }>(
         `SELECT shardid, nodename, nodeport FROM citus_shards WHERE table_name = '"Annotation"'::regclass ORDER BY shardid`,
       );
