@@ -34,24 +34,26 @@ interface Kind {
 }
 
 const STRICT = { strict: true, noUncheckedIndexedAccess: true, skipLibCheck: false, noEmit: true, types: ["node"] };
+// The generated client imports its own files as ./x.ts: every project allows that.
+const ESM_TSCONFIG = {
+  target: "ES2022",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  ...STRICT,
+  allowImportingTsExtensions: true,
+};
+const PRISMA_7 = { prisma: "7.10.1", "@prisma/client": "7.10.0", "@prisma/adapter-pg": "7.10.1" };
 const KINDS: readonly Kind[] = [
   {
     name: "prisma7-esm",
-    versions: { prisma: "7.10.1", "@prisma/client": "7.10.0", "@prisma/adapter-pg": "7.10.1" },
+    versions: PRISMA_7,
     type: "module",
-    tsconfig: {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      ...STRICT,
-      // The generated client imports its own files as ./x.ts.
-      allowImportingTsExtensions: true,
-    },
+    tsconfig: ESM_TSCONFIG,
   },
   {
     // A NestJS project's compiler options (nest new), made strict.
     name: "prisma7-cjs",
-    versions: { prisma: "7.10.1", "@prisma/client": "7.10.0", "@prisma/adapter-pg": "7.10.1" },
+    versions: PRISMA_7,
     type: "commonjs",
     tsconfig: {
       module: "commonjs",
@@ -73,13 +75,7 @@ const KINDS: readonly Kind[] = [
     name: "prisma6-esm",
     versions: { prisma: "6.19.3", "@prisma/client": "6.19.3", "@prisma/adapter-pg": "7.10.1" },
     type: "module",
-    tsconfig: {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      ...STRICT,
-      allowImportingTsExtensions: true,
-    },
+    tsconfig: ESM_TSCONFIG,
   },
 ];
 
