@@ -11,6 +11,7 @@ import { num, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
 import { indexVector } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
+import { candidateLimit, indexOrder, VECTOR_INDEX } from "./vector-index.ts";
 
 /** A vector search, independent of Prisma's model methods (the LlamaIndex adapter uses it too). */
 export interface SimilarityRequest {
@@ -70,10 +71,14 @@ export function buildSimilarityQuery(
       `SELECT * FROM (${inner} OFFSET 0) AS "c" ${order} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
-  const ordered = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;
+  // A halfvec index orders candidates approximately: take more, re-rank by the exact distance.
+  const index = plan.index ?? VECTOR_INDEX;
+  const ordered = indexOrder(index, ROOT_ALIAS, model.embeddingColumn, indexVector(params, plan, vector));
+  const limit = skip + request.take;
+  const candidates = candidateLimit(index, limit, plan.efSearch, plan.kind === "hnsw-iterative");
   return params.finish(
-    `SELECT * FROM (${inner} ORDER BY ${ordered} LIMIT ${params.param(skip + request.take)}) AS "c" ` +
-      `${order} OFFSET ${params.param(skip)}`,
+    `SELECT * FROM (${inner} ORDER BY ${ordered} LIMIT ${params.param(candidates)}) AS "c" ` +
+      `${order}${candidates > limit ? ` LIMIT ${params.param(request.take)}` : ""} OFFSET ${params.param(skip)}`,
   );
 }
 
