@@ -2,6 +2,7 @@ import type { Command } from "./command.ts";
 import { dbCommand } from "./commands/db.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { distributeCommand } from "./commands/distribute.ts";
+import { indexCommand } from "./commands/index-kind.ts";
 import { ingestCommand } from "./commands/ingest.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCommand } from "./commands/migrate.ts";
@@ -15,6 +16,7 @@ const COMMANDS: readonly Command[] = [
   dbCommand,
   migrateCommand,
   distributeCommand,
+  indexCommand,
   ingestCommand,
   searchCommand,
   initCommand,

@@ -10,11 +10,11 @@ import type { RawRow } from "./rows.ts";
 import { num, numOrNull, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
 import { indexVector } from "./run-search.ts";
-import { indexOrder, VECTOR_INDEX } from "./vector-index.ts";
 import type { Fusion } from "./search-args.ts";
 import { MAX_TAKE } from "./search-args.ts";
 import { SqlParams } from "./sql-builder.ts";
 import { tsQuery } from "./text-search.ts";
+import { indexOrder, VECTOR_INDEX } from "./vector-index.ts";
 
 export interface HybridRequest {
   /** Full-text query (web-search syntax). */
