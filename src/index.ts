@@ -38,6 +38,7 @@ export * from "./ingest/index.ts";
 export type { HybridScores } from "./query/hybrid-search.ts";
 export type { SearchPlanReport } from "./query/model-methods.ts";
 export type { PlanChoice, PlanKind, RecallExpectation, SearchPlan } from "./query/plan.ts";
+export type { VectorIndex } from "./query/vector-index.ts";
 export type { RecallOptions } from "./query/recall-calibration.ts";
 export { DEFAULT_TAKE, MAX_EF_SEARCH, MAX_SKIP, MAX_TAKE } from "./query/search-args.ts";
 export type {

@@ -10,6 +10,12 @@ import type { ModelMeta } from "../schema/model-meta.ts";
  *   per dimension, so about half the index memory (docs/scaling.md). Candidates come from the
  *   index in half-precision order and are re-ranked by the full-precision distance, so the
  *   distances a search returns stay exact.
+ *
+ * @example
+ * ```ts
+ * const { plan } = await prisma.annotation.explainSearch({ query: "notice period" });
+ * plan.index; // { type: "halfvec", dimensions: 384 } after `prisma-hybrid-store index --halfvec`
+ * ```
  */
 export type VectorIndex = { readonly type: "vector" } | { readonly type: "halfvec"; readonly dimensions: number };
 
