@@ -38,7 +38,6 @@ export * from "./ingest/index.ts";
 export type { HybridScores } from "./query/hybrid-search.ts";
 export type { SearchPlanReport } from "./query/model-methods.ts";
 export type { PlanChoice, PlanKind, RecallExpectation, SearchPlan } from "./query/plan.ts";
-export type { VectorIndex } from "./query/vector-index.ts";
 export type { RecallOptions } from "./query/recall-calibration.ts";
 export { DEFAULT_TAKE, MAX_EF_SEARCH, MAX_SKIP, MAX_TAKE } from "./query/search-args.ts";
 export type {
@@ -51,4 +50,5 @@ export type {
 } from "./query/search-types.ts";
 export type { SimilarityScores } from "./query/similarity-search.ts";
 export type { TextScores } from "./query/text-search.ts";
+export type { VectorIndex } from "./query/vector-index.ts";
 export type { ModelName } from "./schema/model-meta.ts";
