@@ -74,6 +74,24 @@ describe("distributed tables on Citus", { skip }, () => {
     });
   });
 
+  test("without a shard count, 2 shards per active worker", async () => {
+    await withPg(async (c) => {
+      const suffix = uniqueLabel("t").replace("-", "_");
+      const [doc, ann] = [`Doc_${suffix}`, `Ann_${suffix}`];
+      await c.query(`CREATE TABLE "${doc}" (id text PRIMARY KEY)`);
+      await c.query(`CREATE TABLE "${ann}" (id text PRIMARY KEY, "documentId" text REFERENCES "${doc}" (id))`);
+      try {
+        const result = await distributeOnCitus(c, { documentTable: doc, annotationTable: ann });
+        const workers = await c.query(
+          "SELECT count(*)::int AS n FROM pg_dist_node WHERE groupid > 0 AND noderole = 'primary' AND isactive",
+        );
+        assert.deepEqual(result.annotation, { kind: "distributed", column: "id", shards: 2 * workers.rows[0].n });
+      } finally {
+        await c.query(`DROP TABLE "${ann}", "${doc}"`);
+      }
+    });
+  });
+
   test("the shards search with the library's ef_search and iterative scan", async () => {
     const label = uniqueLabel("settings");
     const doc = await prisma.document.create({ data: { content: "settings", label } });
