@@ -183,7 +183,7 @@ async function appendModels(file: string, blocks: readonly SchemaBlock[]): Promi
   await writeFile(file, `${existing}${separator}${body}`);
 }
 
-async function prismaFiles(dir: string): Promise<string[]> {
+export async function prismaFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
