@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { InvalidArgumentError, InvalidSchemaError } from "../errors.ts";
 import { hybridSql, type SqlPart } from "../schema/hybrid-sql.ts";
-import { DEFAULT_EMBEDDERS, readMarkings, type VectorMarking } from "../schema/markings.ts";
+import { readMarkings, type VectorMarking } from "../schema/markings.ts";
 import { readMigratedObjects } from "../schema/migrated-objects.ts";
 import { prismaFiles } from "./init-project.ts";
 
@@ -40,8 +40,7 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
   if (!info) throw new InvalidArgumentError(`No Prisma schema at ${options.schema}.`);
   const files = info.isDirectory() ? await prismaFiles(schemaPath) : [schemaPath];
   const text = (await Promise.all(files.map((f) => readFile(f, "utf8")))).join("\n");
-  const embedders = new Map([...DEFAULT_EMBEDDERS, ...(options.embedders ?? [])]);
-  const { markings, issues } = readMarkings(text, embedders);
+  const { markings, issues } = readMarkings(text, options.embedders);
   if (issues.length > 0) throw new InvalidSchemaError(issues);
   const migrationsDir = resolve(
     options.migrations ?? join(info.isDirectory() ? schemaPath : dirname(schemaPath), "migrations"),

@@ -42,7 +42,8 @@ export interface Markings {
 const KEYS = new Set(["from", "fullText", "embedder", "payload", "model", "hash"]);
 
 /**
- * Reads and checks every `@embed(...)` marking of a schema. Nothing is guessed: a source that
+ * Reads and checks every `@embed(...)` marking of a schema, with the dimensions of embedder keys
+ * besides the default's in `extraEmbedders`. Nothing is guessed: a source that
  * is not a String field of the model, a vector whose dimensions differ from its embedder's, a
  * missing companion field, each is an issue, and a schema with issues yields no markings.
  *
@@ -58,7 +59,8 @@ const KEYS = new Set(["from", "fullText", "embedder", "payload", "model", "hash"
  * }
  * ```
  */
-export function readMarkings(schema: string, embedders: ReadonlyMap<string, number> = DEFAULT_EMBEDDERS): Markings {
+export function readMarkings(schema: string, extraEmbedders: ReadonlyMap<string, number> = new Map()): Markings {
+  const embedders = new Map([...DEFAULT_EMBEDDERS, ...extraEmbedders]);
   const markings: VectorMarking[] = [];
   const issues: ValidationIssue[] = [];
   for (const model of schemaModels(schema)) {
@@ -126,7 +128,8 @@ function readMarking(
   const from = args.get("from");
   if (from === undefined || from.length === 0) problem("@embed needs from: the String field(s) to embed");
   const sources = stringFields("from", from ?? []);
-  const fullText = stringFields("fullText", args.get("fullText") ?? from ?? []);
+  const fullTextNames = args.get("fullText");
+  const fullText = fullTextNames === undefined ? sources : stringFields("fullText", fullTextNames);
   const embedder = args.get("embedder")?.[0] ?? DEFAULT_EMBEDDER;
   const embedderDimensions = embedders.get(embedder);
   if (embedderDimensions === undefined) {
