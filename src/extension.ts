@@ -15,9 +15,10 @@ import { readRelations } from "./query/relations.ts";
 import { RowEstimates } from "./query/row-estimates.ts";
 import { readAdapterSchema } from "./schema/adapter-schema.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
+import { readClientMarkings } from "./schema/client-markings.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import type { ModelName } from "./schema/model-meta.ts";
-import { buildStoreSchema } from "./schema/model-meta.ts";
+import { buildStoreSchema, MODEL_NAMES } from "./schema/model-meta.ts";
 
 /** Options for {@link hybridStore}. */
 export interface HybridStoreOptions {
@@ -113,9 +114,11 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
   return Prisma.defineExtension((client) => {
     const dataModel = readDataModel(client, options.dmmf);
     const relations = readRelations(dataModel);
+    const embedder = options.embedder ?? defaultEmbedder();
+    const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
     const ctx: StoreContext = {
-      schema: buildStoreSchema(dataModel, readAdapterSchema(client)),
-      embedder: options.embedder ?? defaultEmbedder(),
+      schema: buildStoreSchema(dataModel, readAdapterSchema(client), markings),
+      embedder,
       cache: new EmbeddingCache(cacheSize, cacheBytes),
       estimates: new RowEstimates(),
       recall: recall && new RecallCalibration(recall),

@@ -42,8 +42,9 @@ export interface Markings {
 const KEYS = new Set(["from", "fullText", "embedder", "payload", "model", "hash"]);
 
 /**
- * Reads and checks every `@embed(...)` marking of a schema, with the dimensions of embedder keys
- * besides the default's in `extraEmbedders`. Nothing is guessed: a source that
+ * Reads and checks every `@embed(...)` marking of a schema (of `options.models` only, when
+ * given), with the dimensions of embedder keys besides the default's in `extraEmbedders` (a
+ * `default` entry there replaces the default's 384). Nothing is guessed: a source that
  * is not a String field of the model, a vector whose dimensions differ from its embedder's, a
  * missing companion field, each is an issue, and a schema with issues yields no markings.
  *
@@ -59,11 +60,16 @@ const KEYS = new Set(["from", "fullText", "embedder", "payload", "model", "hash"
  * }
  * ```
  */
-export function readMarkings(schema: string, extraEmbedders: ReadonlyMap<string, number> = new Map()): Markings {
+export function readMarkings(
+  schema: string,
+  extraEmbedders: ReadonlyMap<string, number> = new Map(),
+  options: { models?: readonly string[] } = {},
+): Markings {
   const embedders = new Map([...DEFAULT_EMBEDDERS, ...extraEmbedders]);
   const markings: VectorMarking[] = [];
   const issues: ValidationIssue[] = [];
   for (const model of schemaModels(schema)) {
+    if (options.models && !options.models.includes(model.name)) continue;
     for (const field of model.fields) {
       const docs = field.docs.filter((d) => /^\s*@embed\b/.test(d));
       if (docs.length === 0) continue;
