@@ -51,10 +51,16 @@ export function hybridSql(markings: readonly VectorMarking[], migrated: Migrated
   }
   for (const m of markings) {
     const label = `${m.model}.${m.field}`;
-    if (!hasWritePath(m, migrated)) {
+    const existing = writePathFunction(m, migrated);
+    if (existing === undefined) {
       parts.push({
         comment: `${label}: the save hook's write path (${m.payload.name} -> ${m.field}).`,
         sql: writePathSql(m),
+      });
+    } else if (!sameSources(m, existing.body)) {
+      parts.push({
+        comment: `${label}: the write path's function, for the marking's new source or hash fields (its trigger stays).`,
+        sql: functionSql(m, existing.name, "CREATE OR REPLACE FUNCTION"),
       });
     }
     if (m.fullText.length > 0 && !migrated.columns.has(`${m.table}.${SEARCH_VECTOR_COLUMN}`)) {
@@ -84,10 +90,26 @@ function hasIndex(migrated: MigratedObjects, tableName: string, method: string, 
   return migrated.indexes.some((i) => i.table === tableName && i.method === method && i.columns[0] === column);
 }
 
-/** A trigger on the table whose function moves this payload column into this vector column. */
-function hasWritePath(m: VectorMarking, migrated: MigratedObjects): boolean {
+/** The function of a trigger on the table that moves this payload column into this vector column. */
+function writePathFunction(m: VectorMarking, migrated: MigratedObjects): { name: string; body: string } | undefined {
   const moves = (body: string) => body.includes(`NEW.${q(m.payload.column)}`) && body.includes(`NEW.${q(m.column)}`);
-  return migrated.triggers.some((t) => t.table === m.table && moves(migrated.functions.get(t.fn) ?? ""));
+  for (const t of migrated.triggers) {
+    const body = migrated.functions.get(t.fn) ?? "";
+    if (t.table === m.table && moves(body)) return { name: t.fn, body };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a migrated write-path function watches exactly the marking's source columns and keeps
+ * its hash the same way (formatting aside: the bundled functions are written by hand).
+ */
+function sameSources(m: VectorMarking, body: string): boolean {
+  const watched = new Set([...body.matchAll(/IS DISTINCT FROM OLD\.("(?:[^"]|"")+")/g)].map((x) => x[1]));
+  watched.delete(q(m.column));
+  const sources = new Set(m.sources.map((x) => q(x.column)));
+  const hash = m.hash ? body.includes(`NEW.${q(m.hash.column)} := md5(${textExpression(m)})`) : !body.includes("md5(");
+  return hash && watched.size === sources.size && [...sources].every((x) => watched.has(x));
 }
 
 /** The embedded text in SQL: the one source, or the non-NULL sources joined by a space. */
@@ -104,10 +126,25 @@ function textExpression(m: VectorMarking): string {
  */
 function writePathSql(m: VectorMarking): string {
   const fn = inSchema(m, objectName(m, "function"));
+  return [
+    functionSql(m, objectName(m, "function"), "CREATE FUNCTION"),
+    "",
+    `CREATE TRIGGER ${q(objectName(m, "trigger"))} BEFORE INSERT OR UPDATE ON ${table(m)}`,
+    `  FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+  ].join("\n");
+}
+
+function functionSql(m: VectorMarking, name: string, create: string): string {
+  return [`${create} ${inSchema(m, name)}() RETURNS trigger LANGUAGE plpgsql AS E'`, ...functionBody(m), "';"].join(
+    "\n",
+  );
+}
+
+function functionBody(m: VectorMarking): string[] {
   const vector = `NEW.${q(m.column)}`;
   const payload = `NEW.${q(m.payload.column)}`;
   const changed = m.sources.map((s) => `NEW.${q(s.column)} IS DISTINCT FROM OLD.${q(s.column)}`).join(" OR ");
-  const body = [
+  return [
     "BEGIN",
     ...(m.hash ? [`  NEW.${q(m.hash.column)} := md5(${textExpression(m)})\\x3B`] : []),
     `  IF ${payload} IS NOT NULL THEN`,
@@ -121,14 +158,6 @@ function writePathSql(m: VectorMarking): string {
     "  RETURN NEW\\x3B",
     "END",
   ];
-  return [
-    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS E'`,
-    ...body,
-    "';",
-    "",
-    `CREATE TRIGGER ${q(objectName(m, "trigger"))} BEFORE INSERT OR UPDATE ON ${table(m)}`,
-    `  FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
-  ].join("\n");
 }
 
 /** A generated tsvector column, kept by PostgreSQL itself (an immutable expression: no concat_ws). */

@@ -158,6 +158,19 @@ describe("generate", () => {
     assert.deepEqual(parts, []);
   });
 
+  test("a marking's new source on a migrated field: the function is replaced, its trigger kept", () => {
+    const edited = bundledSchema.replace(
+      "@embed(from: rawText, hash: contentHash)",
+      "@embed(from: label, hash: contentHash)",
+    );
+    const parts = hybridSql(readMarkings(edited).markings, readMigratedObjects(join(root, "prisma/migrations")));
+    assert.equal(parts.length, 1);
+    assert.match(parts[0]!.sql, /^CREATE OR REPLACE FUNCTION "phs_annotation_before_write"\(\)/);
+    assert.match(parts[0]!.sql, /md5\(NEW\."label"\)/);
+    assert.match(parts[0]!.sql, /NEW\."label" IS DISTINCT FROM OLD\."label"/);
+    assert.doesNotMatch(parts[0]!.sql, /rawText|CREATE TRIGGER/);
+  });
+
   test("writes one migration the drift check accepts, then nothing on a second run", async () => {
     const dir = fixtureCopy();
     const first = await generateMigration({ schema: join(dir, "schema.prisma"), embedders: REVIEW });
