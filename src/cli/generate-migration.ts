@@ -5,12 +5,13 @@ import { InvalidArgumentError, InvalidSchemaError } from "../errors.ts";
 import { hybridSql, type SqlPart } from "../schema/hybrid-sql.ts";
 import { readMarkings, type VectorMarking } from "../schema/markings.ts";
 import { readMigratedObjects } from "../schema/migrated-objects.ts";
+import { datasourceProvider } from "../schema/schema-blocks.ts";
 import { prismaFiles } from "./init-project.ts";
 
 export interface GenerateOptions {
   /** A schema file or a folder of .prisma files. */
   readonly schema: string;
-  /** Default: `migrations` next to the schema file (inside a schema folder). */
+  /** Default: `migrations` next to the schema file (in a folder: next to the file with the datasource). */
   readonly migrations?: string | undefined;
   /** Migration folder name after the timestamp. Default `hybrid_store`. */
   readonly name?: string | undefined;
@@ -39,12 +40,13 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
   const info = await stat(schemaPath).catch(() => undefined);
   if (!info) throw new InvalidArgumentError(`No Prisma schema at ${options.schema}.`);
   const files = info.isDirectory() ? await prismaFiles(schemaPath) : [schemaPath];
-  const text = (await Promise.all(files.map((f) => readFile(f, "utf8")))).join("\n");
+  const texts = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, "utf8") })));
+  const text = texts.map((t) => t.text).join("\n");
+  // Where `init` and Prisma put them: next to the file with the datasource.
+  const datasourceFile = texts.find((t) => datasourceProvider(t.text) !== undefined)?.file ?? schemaPath;
   const { markings, issues } = readMarkings(text, options.embedders);
   if (issues.length > 0) throw new InvalidSchemaError(issues);
-  const migrationsDir = resolve(
-    options.migrations ?? join(info.isDirectory() ? schemaPath : dirname(schemaPath), "migrations"),
-  );
+  const migrationsDir = resolve(options.migrations ?? join(dirname(datasourceFile), "migrations"));
   const parts = hybridSql(markings, readMigratedObjects(migrationsDir));
   if (parts.length === 0 || options.dryRun) return { markings, parts, migrationsDir, file: undefined };
   const name = options.name ?? "hybrid_store";

@@ -4,7 +4,7 @@
  * writes. The SQL itself runs against real databases in test/integration/your-models*.test.ts.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -169,6 +169,33 @@ describe("generate", () => {
     assert.match(parts[0]!.sql, /md5\(NEW\."label"\)/);
     assert.match(parts[0]!.sql, /NEW\."label" IS DISTINCT FROM OLD\."label"/);
     assert.doesNotMatch(parts[0]!.sql, /rawText|CREATE TRIGGER/);
+  });
+
+  test("@@schema: tables, functions and indexes in that PostgreSQL schema", () => {
+    const inventory = PRODUCT.replace(
+      "  embeddingPayload String?\n}",
+      '  embeddingPayload String?\n\n  @@schema("inventory")\n}',
+    );
+    const sql = hybridSql(readMarkings(inventory).markings, readMigratedObjects(join(temp, "none")))
+      .map((p) => p.sql)
+      .join("\n");
+    assert.match(sql, /CREATE FUNCTION "inventory"\."phs_product_embedding_before_write"\(\)/);
+    assert.match(sql, /BEFORE INSERT OR UPDATE ON "inventory"\."Product"/);
+    assert.match(sql, /EXECUTE FUNCTION "inventory"\."phs_product_embedding_before_write"\(\)/);
+    assert.match(sql, /CREATE INDEX "Product_embedding_hnsw_idx" ON "inventory"\."Product" USING hnsw/);
+    assert.match(sql, /ALTER TABLE "inventory"\."Product" ADD COLUMN "searchVector"/);
+  });
+
+  test("a schema folder: migrations next to the file with the datasource", async () => {
+    const dir = mkdtempSync(join(temp, "folder-"));
+    cpSync(join(fixture, "migrations"), join(dir, "prisma/schema/migrations"), { recursive: true });
+    const [head, models] = readFileSync(join(fixture, "schema.prisma"), "utf8").split("/// A shop's product");
+    mkdirSync(join(dir, "prisma/schema/models"), { recursive: true });
+    writeFileSync(join(dir, "prisma/schema/main.prisma"), head!);
+    writeFileSync(join(dir, "prisma/schema/models/shop.prisma"), `/// A shop's product${models}`);
+    const result = await generateMigration({ schema: join(dir, "prisma/schema"), embedders: REVIEW });
+    assert.equal(result.migrationsDir, join(dir, "prisma/schema/migrations"));
+    assert.equal(result.markings.length, 3);
   });
 
   test("writes one migration the drift check accepts, then nothing on a second run", async () => {
