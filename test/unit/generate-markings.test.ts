@@ -259,10 +259,32 @@ describe("generate", () => {
       "prisma-hybrid-store generate: 1 problem(s); nothing written.",
     ]);
     assert.deepEqual(readdirSync(join(dir, "migrations")), before);
+    const check = await runCli([
+      "generate",
+      "--schema",
+      join(dir, "schema.prisma"),
+      "--embedder",
+      "review=768",
+      "--check",
+    ]);
+    assert.equal(check.code, 1);
+    assert.match(
+      check.stderr,
+      /13 step\(s\) for Product\.embedding, Review\.bodyVector, Document\.embedding not migrated yet/,
+    );
+    assert.deepEqual(readdirSync(join(dir, "migrations")), before);
     const ok = await runCli(["generate", "--schema", join(dir, "schema.prisma"), "--embedder", "review=768"]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /Marked fields: Product\.embedding, Review\.bodyVector, Document\.embedding\. Wrote /);
-    const again = await runCli(["generate", "--schema", join(dir, "schema.prisma"), "--embedder", "review=768"]);
+    const again = await runCli([
+      "generate",
+      "--schema",
+      join(dir, "schema.prisma"),
+      "--embedder",
+      "review=768",
+      "--check",
+    ]);
+    assert.equal(again.code, 0);
     assert.match(again.stdout, /Nothing to generate/);
   });
 });

@@ -14,6 +14,7 @@ const spec = {
     name: { type: "string" },
     embedder: { type: "string" },
     "dry-run": { type: "boolean" },
+    check: { type: "boolean" },
   },
 } as const;
 
@@ -21,7 +22,7 @@ export const generateCommand: Command = {
   name: "generate",
   summary: "write a Prisma migration for the @embed fields of your schema",
   help: `Usage: ${BIN} generate [--schema prisma/schema.prisma] [--migrations DIR] [--name NAME]
-                    [--embedder KEY=DIMS[,KEY=DIMS]] [--dry-run]
+                    [--embedder KEY=DIMS[,KEY=DIMS]] [--dry-run | --check]
 
 Reads the /// @embed(from: ...) markings on the Unsupported("vector(N)") fields of your schema
 and writes one migration folder with what they need and your migrations do not create yet:
@@ -39,6 +40,7 @@ Options:
   --name NAME        migration folder name after the timestamp (default hybrid_store)
   --embedder K=N     dimensions of the embedder keys your markings name (default: 384 for "default")
   --dry-run          print what would be written, write nothing
+  --check            write nothing; exit 1 when something marked is not migrated (for CI)
   -h, --help         show this help
 
 Then: npx prisma migrate deploy (or npx ${BIN} migrate for the bundled models)`,
@@ -57,7 +59,7 @@ Then: npx prisma migrate deploy (or npx ${BIN} migrate for the bundled models)`,
         migrations: values.migrations,
         name: values.name,
         embedders,
-        dryRun: values["dry-run"],
+        dryRun: values["dry-run"] || values.check,
       });
     } catch (error) {
       if (!(error instanceof InvalidSchemaError)) throw error;
@@ -67,6 +69,10 @@ Then: npx prisma migrate deploy (or npx ${BIN} migrate for the bundled models)`,
     }
     const rel = (p: string) => relative(process.cwd(), p) || ".";
     const fields = result.markings.map((m) => `${m.model}.${m.field}`).join(", ") || "none";
+    if (values.check && result.parts.length > 0) {
+      note(`${BIN} generate: ${result.parts.length} step(s) for ${fields} not migrated yet; run ${BIN} generate.`);
+      return 1;
+    }
     if (result.parts.length === 0) {
       print(`Marked fields: ${fields}. Nothing to generate: ${rel(result.migrationsDir)} already has it all.`);
     } else if (!result.file) {
