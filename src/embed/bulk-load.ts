@@ -17,10 +17,18 @@ export interface BulkLoadOptions {
 
 export const DEFAULT_BULK_LOAD = { minRows: 10_000, share: 0.25, maintenanceWorkMem: "512MB" } as const;
 
-/** The client surface a rebuild needs: raw SQL and a batch transaction (one connection). */
+/** The client surface a rebuild needs: raw SQL and an interactive transaction (one connection). */
 export interface TransactionClient extends RawClient {
-  $transaction(operations: PromiseLike<unknown>[]): PromiseLike<unknown[]>;
+  $transaction<R>(fn: (tx: RawClient) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
 }
+
+/**
+ * An index build of a million rows takes many minutes; Prisma's default bound on a transaction
+ * (5 s, also for batch transactions) would roll it back. The wait for a connection is longer
+ * than its default too: the load's own statements may hold the pool.
+ */
+const BUILD_TRANSACTION = { maxWait: 60_000, timeout: 6 * 3_600_000 } as const;
+const DROP_TRANSACTION = { maxWait: 60_000, timeout: 60_000 } as const;
 
 /** How long the DROP INDEX may wait for running searches before the load keeps the index. */
 const DROP_LOCK_TIMEOUT = "2s";
@@ -100,10 +108,10 @@ export class BulkLoad {
     this.#held.set(relation, { count: 1, indexes });
     this.state.setDeferred(relation, true);
     try {
-      await this.client.$transaction([
-        this.client.$queryRawUnsafe(`SELECT set_config('lock_timeout', $1, true)`, DROP_LOCK_TIMEOUT),
-        ...indexes.map((i) => this.client.$executeRawUnsafe(`DROP INDEX IF EXISTS ${indexName(relation, i)}`)),
-      ]);
+      await this.client.$transaction(async (tx) => {
+        await tx.$queryRawUnsafe(`SELECT set_config('lock_timeout', $1, true)`, DROP_LOCK_TIMEOUT);
+        for (const index of indexes) await tx.$executeRawUnsafe(`DROP INDEX IF EXISTS ${indexName(relation, index)}`);
+      }, DROP_TRANSACTION);
     } catch {
       // Long searches held the table (lock_timeout), or anything else: load with the index.
       this.#held.delete(relation);
@@ -130,14 +138,14 @@ export class BulkLoad {
       const query: CompiledQuery = { sql: ifNotExists(index.definition), params: [] };
       try {
         // One transaction: the setting lasts only for this build, and a failed build leaves nothing half-made.
-        await this.client.$transaction([
-          this.client.$queryRawUnsafe(
+        await this.client.$transaction(async (tx) => {
+          await tx.$queryRawUnsafe(
             `SELECT set_config('maintenance_work_mem', $1, true)
               WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1)`,
             memory,
-          ),
-          this.client.$executeRawUnsafe(query.sql),
-        ]);
+          );
+          await tx.$executeRawUnsafe(query.sql);
+        }, BUILD_TRANSACTION);
       } catch (cause) {
         throw toHybridStoreError(cause, query);
       }
