@@ -8,9 +8,13 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { TextNode } from "llamaindex";
 import { HybridStoreError, InvalidArgumentError } from "../../src/errors.ts";
 import { hybridStore, withEmbedding } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { ingestFiles } from "../../src/ingest/ingest-files.ts";
+import { PrismaHybridVectorStore } from "../../src/llamaindex/index.ts";
+import { tempCorpora } from "../helpers/cli.ts";
 import { databaseUrl, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { bruteForce, gaussian, nearby, randomUnit, rng } from "../helpers/vectors.ts";
@@ -177,6 +181,68 @@ describe("bulk loads drop the HNSW index and build it once", { skip: onCitus() &
       await withPg((pg) => pg.query(index.def));
     }
     assert.deepEqual(await hnswIndexes("Annotation"), [index]);
+  });
+});
+
+describe("$reembed, ingest and LlamaIndex add load the same way", {
+  skip: onCitus() && "Citus keeps the index",
+}, () => {
+  test("$reembed of many rows builds the index once, with every re-embedded row in it", async () => {
+    const label = uniqueLabel("reembed");
+    const { id: documentId } = await base.document.create({ data: { content: "parent", label } });
+    const texts = Array.from({ length: 120 }, (_, i) => `reembed ${label} number ${i} ${"word ".repeat(i % 7)}`);
+    // Rows another client wrote without vectors.
+    await withPg((pg) =>
+      pg.query(
+        `INSERT INTO "Annotation" (id, "documentId", "rawText", label, "updatedAt")
+         SELECT gen_random_uuid()::text, $1, t, $2, now() FROM unnest($3::text[]) AS t`,
+        [documentId, label, texts],
+      ),
+    );
+    const before = await hnswIndexes("Annotation");
+    statements.length = 0;
+    const loader = base.$extends(hybridStore({ embedder: tinyEmbedder(), bulkLoad: { minRows: 100, share: 0 } }));
+    const result = await loader.$reembed({ models: ["Annotation"] });
+    assert.ok(result.embedded.Annotation >= 120);
+    assert.equal(drops().length, 1);
+    assert.deepEqual(await hnswIndexes("Annotation"), before);
+    const missing = await withPg((pg) =>
+      pg.query(`SELECT count(*)::int AS n FROM "Annotation" WHERE label = $1 AND embedding IS NULL`, [label]),
+    );
+    assert.equal(missing.rows[0].n, 0);
+  });
+
+  test("ingest of many chunks and LlamaIndex add of many nodes drop and rebuild the Annotation index", async () => {
+    const label = uniqueLabel("ingest");
+    const corpora = tempCorpora("bulk-ingest-");
+    const files = Object.fromEntries(
+      Array.from({ length: 6 }, (_, f) => [
+        `f${f}.txt`,
+        Array.from({ length: 30 }, (_, k) => `Paragraph ${k} of file ${f} for ${label}.`).join("\n\n"),
+      ]),
+    );
+    const dir = corpora.corpus(files);
+    const before = await hnswIndexes("Annotation");
+    statements.length = 0;
+    const loader = base.$extends(hybridStore({ embedder: tinyEmbedder(), bulkLoad: { minRows: 10, share: 0 } }));
+    const result = await ingestFiles(loader, [dir], { label, maxChars: 60, overlap: 0 });
+    assert.ok(result.chunks >= 10);
+    assert.equal(drops().length, 1);
+    assert.deepEqual(await hnswIndexes("Annotation"), before);
+
+    const store = new PrismaHybridVectorStore({
+      prisma: base,
+      embedder: tinyEmbedder(),
+      bulkLoad: { minRows: 50, share: 0 },
+    });
+    statements.length = 0;
+    const nodes = vectors(60).map((v, i) => new TextNode({ text: `node ${i} ${label}`, embedding: v }));
+    await store.add(nodes);
+    assert.equal(drops().length, 1);
+    assert.deepEqual(await hnswIndexes("Annotation"), before);
+    statements.length = 0;
+    await store.add(nodes.slice(0, 10));
+    assert.deepEqual(drops(), [], "10 nodes are below minRows");
   });
 });
 
