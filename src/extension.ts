@@ -37,7 +37,9 @@ export interface HybridStoreOptions {
    * Write `createMany` batches made of plain values, outside a transaction, as one
    * `INSERT ... SELECT * FROM unnest(...)` instead of through Prisma's `createMany`: the same
    * rows and the same `{ count }`, with much less client time per row (Prisma's query compiler
-   * works through every vector). Anything else, and any batch the database rejects, still goes
+   * works through every vector). Likewise a `document.create` with plain nested
+   * `annotations: { create }`: one statement for the document and its annotations, then the row
+   * read back by Prisma with the call's select/include/omit. Anything else, and any batch the database rejects, still goes
    * through Prisma's `createMany`, so its errors are Prisma's. Default true; set false when a
    * query extension or Prisma's query log must see each `createMany` as Prisma runs it.
    */
@@ -161,11 +163,20 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
     };
     const defaults = options.fastCreateMany === false ? undefined : readClientDefaults(client);
     const bulk = defaults && new BulkCreate(client as unknown as RawClient, ctx.schema, defaults);
+    // The plain client's delegate reads a fast nested create back with Prisma's own result shaping.
+    const documents = (client as unknown as { document: { findUniqueOrThrow(args: object): Promise<unknown> } })
+      .document;
     const hook =
       (model: ModelName) =>
       async <A>({ operation, args, query, __internalParams }: QueryHookParams<A>) => {
         await attachEmbeddings(ctx, model, operation, args);
         try {
+          if (model === "Document" && operation === "create" && bulk && isOutsideTransaction(__internalParams)) {
+            const written = await bulk.createNested(args, (id, shape) =>
+              documents.findUniqueOrThrow({ where: { id }, ...shape }),
+            );
+            if (written) return written.value;
+          }
           if (CREATE_MANY.has(operation) && isOutsideTransaction(__internalParams)) {
             return await bulkLoad.around([model], rowCount(args), async () => {
               const count = operation === "createMany" && bulk ? await bulk.run(model, args) : undefined;
