@@ -12,6 +12,7 @@ export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
 export { MiniLmEmbedder } from "./embed/minilm-embedder.ts";
 export type { MiniLmEmbedderOptions } from "./embed/minilm-options.ts";
+export type { BulkLoadOptions } from "./embed/bulk-load.ts";
 export type { ReembedOptions, ReembedProgress, ReembedResult } from "./embed/reembed.ts";
 export {
   DatabaseUnavailableError,
@@ -28,6 +29,7 @@ export {
   type ValidationIssue,
 } from "./errors.ts";
 export {
+  type BulkLoadScopeOptions,
   type HybridStoreClientMethods,
   type HybridStoreExtension,
   type HybridStoreOptions,

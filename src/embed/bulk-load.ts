@@ -5,7 +5,15 @@ import { quoteIdent, quoteTable } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ModelName, StoreSchema } from "../schema/model-meta.ts";
 
-/** When a load drops a table's HNSW index and builds it once at the end (see {@link BulkLoad}). */
+/**
+ * When a load drops a table's HNSW index and builds it once at the end, instead of inserting
+ * every row into the graph as it arrives (docs/concepts.md, "Bulk loads").
+ *
+ * @example
+ * ```ts
+ * const prisma = new PrismaClient({ adapter }).$extends(hybridStore({ bulkLoad: { minRows: 50_000 } }));
+ * ```
+ */
 export interface BulkLoadOptions {
   /** Loads of fewer rows keep the index. Default 10,000. */
   minRows?: number;
