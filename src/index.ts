@@ -8,11 +8,11 @@
  * @module prisma-hybrid-store
  */
 export { type EmbeddedDatabase, type EmbeddedDatabaseOptions, startEmbeddedDatabase } from "./db/embedded.ts";
+export type { BulkLoadOptions } from "./embed/bulk-load.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
 export { MiniLmEmbedder } from "./embed/minilm-embedder.ts";
 export type { MiniLmEmbedderOptions } from "./embed/minilm-options.ts";
-export type { BulkLoadOptions } from "./embed/bulk-load.ts";
 export type { ReembedOptions, ReembedProgress, ReembedResult } from "./embed/reembed.ts";
 export {
   DatabaseUnavailableError,
