@@ -64,10 +64,28 @@ describe("bulk loads drop the HNSW index and build it once", { skip: onCitus() &
     const mine = vectors(300);
     const theirs = vectors(5);
     const loaded: { id: string; vector: number[] }[] = [];
+    // Rows already there: searched while each batch is being written, on another connection.
+    const fixedLabel = uniqueLabel("fixed");
+    const fixedVectors = vectors(40);
+    await keeper.annotation.createMany({ data: await rowsOf(documentId, fixedLabel, fixedVectors) });
+    const fixed = (await base.annotation.findMany({ where: { label: fixedLabel } })).map((r) => ({
+      id: r.id,
+      vector: fixedVectors[Number(r.rawText.slice(4))]!,
+    }));
     await store.$bulkLoad(async () => {
       for (let start = 0; start < mine.length; start += 100) {
         const chunk = mine.slice(start, start + 100);
-        await store.annotation.createMany({ data: await rowsOf(documentId, label, chunk, start) });
+        const probe = round(nearby(centres[(start + 3) % 8]!, normal, 0.3));
+        const [, during] = await Promise.all([
+          store.annotation.createMany({ data: await rowsOf(documentId, label, chunk, start) }),
+          store.annotation.similaritySearch({ query: probe, where: { label: fixedLabel }, take: 10 }),
+        ]);
+        assert.deepEqual(
+          during.map((r) => r.id),
+          bruteForce(fixed, probe)
+            .slice(0, 10)
+            .map((s) => s.id),
+        );
         const ids = await base.annotation.findMany({ where: { label }, select: { id: true, rawText: true } });
         loaded.length = 0;
         for (const r of ids) loaded.push({ id: r.id, vector: mine[Number(r.rawText.slice(4))]! });
