@@ -17,6 +17,7 @@ import { readRelations } from "./query/relations.ts";
 import { RowEstimates } from "./query/row-estimates.ts";
 import { readAdapterSchema } from "./schema/adapter-schema.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
+import { readClientMarkings } from "./schema/client-markings.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import { buildStoreSchema, MODEL_NAMES, type ModelName } from "./schema/model-meta.ts";
 
@@ -130,6 +131,10 @@ export type HybridStoreExtension = (client: unknown) => {
  * const prisma = new PrismaClient({ adapter }).$extends(hybridStore());
  * await prisma.document.create({ data: { content: "Cats sleep a lot." } }); // embedded on save
  * ```
+ *
+ * A `/// @embed(...)` marking on a model's vector field (docs/your-models.md) names the field
+ * that is embedded; `$extends` throws InvalidSchemaError for a bad marking, or an embedder whose
+ * dimensions differ from the marked `vector(N)`.
  */
 export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtension {
   const cacheSize = options.cacheSize ?? 1000;
@@ -149,12 +154,14 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
   return Prisma.defineExtension((client) => {
     const dataModel = readDataModel(client, options.dmmf);
     const relations = readRelations(dataModel);
-    const schema = buildStoreSchema(dataModel, readAdapterSchema(client));
+    const embedder = options.embedder ?? defaultEmbedder();
+    const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
+    const schema = buildStoreSchema(dataModel, readAdapterSchema(client), markings);
     const hnsw = new HnswState();
     const bulkLoad = new BulkLoad(client as unknown as TransactionClient, schema, hnsw, loadOptions);
     const ctx: StoreContext = {
       schema,
-      embedder: options.embedder ?? defaultEmbedder(),
+      embedder,
       cache: new EmbeddingCache(cacheSize, cacheBytes),
       estimates: new RowEstimates(),
       recall: recall && new RecallCalibration(recall),

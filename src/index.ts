@@ -23,6 +23,7 @@ export {
   type HybridStoreErrorCode,
   InvalidArgumentError,
   InvalidFilterError,
+  InvalidSchemaError,
   ModelNotFoundError,
   QueryError,
   SchemaMismatchError,
