@@ -1,3 +1,5 @@
+import type { HnswState } from "./db/hnsw-indexes.ts";
+import type { BulkLoad } from "./embed/bulk-load.ts";
 import type { Embedder } from "./embed/embedder.ts";
 import type { EmbeddingCache } from "./embed/embedding-cache.ts";
 import type { RecallCalibration } from "./query/recall-calibration.ts";
@@ -13,4 +15,8 @@ export interface StoreContext {
   readonly estimates: RowEstimates;
   /** Recall targets and per-table ef_search calibration; absent with `recall: false`. */
   readonly recall?: RecallCalibration | undefined;
+  /** Which tables have a usable HNSW index (a bulk load drops it for a while). */
+  readonly hnsw?: HnswState | undefined;
+  /** Drops and rebuilds HNSW indexes around large loads. */
+  readonly bulkLoad?: BulkLoad | undefined;
 }

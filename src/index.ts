@@ -8,6 +8,7 @@
  * @module prisma-hybrid-store
  */
 export { type EmbeddedDatabase, type EmbeddedDatabaseOptions, startEmbeddedDatabase } from "./db/embedded.ts";
+export type { BulkLoadOptions } from "./embed/bulk-load.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
 export { MiniLmEmbedder } from "./embed/minilm-embedder.ts";
@@ -29,6 +30,7 @@ export {
   type ValidationIssue,
 } from "./errors.ts";
 export {
+  type BulkLoadScopeOptions,
   type HybridStoreClientMethods,
   type HybridStoreExtension,
   type HybridStoreOptions,

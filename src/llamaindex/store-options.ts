@@ -1,6 +1,8 @@
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import { Settings } from "@llamaindex/core/global";
 import type { StoreContext } from "../context.ts";
+import { HnswState } from "../db/hnsw-indexes.ts";
+import { BulkLoad, type BulkLoadOptions, bulkLoadOptions, type TransactionClient } from "../embed/bulk-load.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { EmbeddingCache } from "../embed/embedding-cache.ts";
 import { validateText } from "../embed/text.ts";
@@ -52,9 +54,15 @@ export interface PrismaHybridVectorStoreOptions<C extends PrismaLikeClient = Pri
   mustHaveText?: string;
   /** `Prisma.dmmf`, for clients made by the `prisma-client-js` generator. */
   dmmf?: unknown;
+  /**
+   * When `add()` drops the Annotation HNSW index and builds it once at the end (as
+   * `hybridStore({ bulkLoad })`; default 10,000 nodes and 0.25 x the table's rows); `false`:
+   * never. Only with a client that can open transactions (not an interactive-transaction client).
+   */
+  bulkLoad?: BulkLoadOptions | false;
 }
 
-const KNOWN = new Set(["prisma", "embedder", "embedModel", "documentId", "mustHaveText", "dmmf"]);
+const KNOWN = new Set(["prisma", "embedder", "embedModel", "documentId", "mustHaveText", "dmmf", "bulkLoad"]);
 
 /** What the store keeps from its options. */
 export interface ResolvedStore<C> {
@@ -116,9 +124,13 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),
     ...(mustHaveText === undefined ? [] : [like(schema.Annotation.textField, "contains", mustHaveText, true)]),
   );
+  const loads = bulkLoadOptions(options.bulkLoad);
+  const hnsw = new HnswState();
+  const canLoad = typeof (client as Partial<TransactionClient>).$transaction === "function";
+  const bulkLoad = canLoad ? new BulkLoad(client as unknown as TransactionClient, schema, hnsw, loads) : undefined;
   return {
     client,
-    ctx: { schema, embedder, cache: new EmbeddingCache(256), estimates: new RowEstimates() },
+    ctx: { schema, embedder, cache: new EmbeddingCache(256), estimates: new RowEstimates(), hnsw, bulkLoad },
     embedModel,
     scope,
   };
