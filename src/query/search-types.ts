@@ -70,7 +70,11 @@ export interface HybridSearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
   /** A precomputed vector of `query`. */
   vector?: QueryVector;
   fusion?: FusionArgs;
-  /** Rows taken from each list before fusing, up to 1000. Default max(60, 2 * (skip + take)). */
+  /**
+   * Rows taken from each list before fusing, up to 1000; default 60. The fused list (between
+   * `candidates` and 2 x `candidates` rows) is what `skip`/`take` page through: raise it to page
+   * deeper.
+   */
   candidates?: number;
 }
 

@@ -5,11 +5,11 @@ import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
-import { choosePlan } from "./plan.ts";
+import { choosePlan, PLAN_ROWS } from "./plan.ts";
 import type { RawRow } from "./rows.ts";
-import { num, selectFields } from "./rows.ts";
+import { num, resultFields, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
-import { indexVector } from "./run-search.ts";
+import { indexVector, queryIndexRows } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
 
 /** A vector search, independent of Prisma's model methods (the LlamaIndex adapter uses it too). */
@@ -43,11 +43,17 @@ export interface SimilarityResult {
 }
 
 /**
- * Builds the statement: the rows passing the filter with a vector, nearest first (ties by id).
+ * Builds the statement: the rows passing the filter with a vector, nearest first.
+ *
  * The exact plan fences the distance computation in a subquery (`OFFSET 0`) so the planner sorts
- * the filtered rows instead of walking the HNSW index; the HNSW plans order by the indexed
- * expression and re-sort in the outer query, because an iterative scan returns rows only
- * roughly in order.
+ * the filtered rows instead of walking the HNSW index, and orders by `(distance, id)`.
+ *
+ * The HNSW plans read the index's stream: with ef_search fixed per query and a strict-order
+ * iterative scan (see `indexVector`) it is one sequence, nearest first, that does not depend on
+ * the LIMIT, so a page is a slice of it. The list is that stream, rows of equal distance next to
+ * each other ordered by id (`FETCH FIRST ... WITH TIES` keeps such a run whole at the cut). It is
+ * not re-sorted by the distance computed here: the index compares its own normalized copies, and
+ * a difference in the last bits between the two orders would move a row across a page boundary.
  */
 export function buildSimilarityQuery(
   schema: StoreSchema,
@@ -63,18 +69,38 @@ export function buildSimilarityQuery(
     `SELECT ${selectFields(model, ROOT_ALIAS)}, (${distance}) AS "distance" ` +
     `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
     `WHERE ${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`;
-  const order = `ORDER BY "distance", ${qualified("c", model.idField.name)}`;
+  const id = qualified("c", model.idField.name);
   const skip = request.skip ?? 0;
   if (plan.kind === "exact") {
     return params.finish(
-      `SELECT * FROM (${inner} OFFSET 0) AS "c" ${order} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
+      `SELECT * FROM (${inner} OFFSET 0) AS "c" ORDER BY "distance", ${id} ` +
+        `LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
   const ordered = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;
+  const stream = `${inner} ORDER BY ${ordered} FETCH FIRST (${params.param(skip + request.take)}) ROWS WITH TIES`;
   return params.finish(
-    `SELECT * FROM (${inner} ORDER BY ${ordered} LIMIT ${params.param(skip + request.take)}) AS "c" ` +
-      `${order} OFFSET ${params.param(skip)}`,
+    `SELECT ${outputColumns(model)} FROM (${streamList(stream)}) AS "c" ` +
+      `ORDER BY "c"."$run", ${id} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
   );
+}
+
+/**
+ * The rows of an index stream with `"$run"`: the stream position of the first row of the run of
+ * equal distances the row belongs to. `(run, id)` orders the list. `$` cannot start a Prisma
+ * field name, so the helper columns never shadow a field.
+ */
+function streamList(stream: string): string {
+  const numbered =
+    `SELECT "n".*, row_number() OVER () AS "$position", ` +
+    `CASE WHEN "n"."distance" = lag("n"."distance") OVER () THEN 0 ELSE row_number() OVER () END AS "$start" ` +
+    `FROM (${stream}) AS "n"`;
+  return `SELECT "s".*, max("s"."$start") OVER (ORDER BY "s"."$position") AS "$run" FROM (${numbered}) AS "s"`;
+}
+
+/** The result fields by name and the distance, without the helper columns of {@link streamList}. */
+function outputColumns(model: ModelMeta): string {
+  return [...resultFields(model).map((f) => qualified("c", f.name)), `"c"."distance"`].join(", ");
 }
 
 /**
@@ -93,15 +119,18 @@ export async function runSimilaritySearch(
   model: ModelMeta,
   request: SimilarityRequest,
 ): Promise<SimilarityResult> {
-  const skip = request.skip ?? 0;
   const choice = {
     choice: request.plan ?? "auto",
-    limit: skip + request.take,
+    limit: PLAN_ROWS,
     efSearch: request.efSearch,
     recallTarget: request.recallTarget,
   };
   let plan = await choosePlan(client, ctx, model, request.filter, choice);
-  let raw = await queryRows<RawRow>(client, buildSimilarityQuery(ctx.schema, model, request, plan));
+  const query = buildSimilarityQuery(ctx.schema, model, request, plan);
+  let raw =
+    plan.kind !== "exact" && (request.plan === "hnsw" || (request.skip ?? 0) + request.take > PLAN_ROWS)
+      ? await queryIndexRows<RawRow>(client, query)
+      : await queryRows<RawRow>(client, query);
   let fellBack = false;
   if (plan.kind !== "exact" && raw.length < request.take) {
     plan = {
