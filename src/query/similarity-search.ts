@@ -19,6 +19,8 @@ export interface SimilarityRequest {
   readonly filter: FilterNode;
   readonly take: number;
   readonly skip?: number;
+  /** Start the page at this row of the list (Prisma's `cursor`); `skip` counts from it. */
+  readonly cursor?: string | undefined;
   /** Drop rows whose similarity (1 - cosine distance) is below this. */
   readonly minSimilarity?: number | undefined;
   readonly plan?: PlanChoice;
@@ -63,12 +65,7 @@ export function buildSimilarityQuery(
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(vectorToSql(request.vector), "vector");
-  const where = compileFilter(request.filter, { schema, model, params });
-  const distance = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${vector}`;
-  const inner =
-    `SELECT ${selectFields(model, ROOT_ALIAS)}, (${distance}) AS "distance" ` +
-    `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
-    `WHERE ${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`;
+  const inner = filteredRows(schema, model, request, params, vector);
   const id = qualified("c", model.idField.name);
   const skip = request.skip ?? 0;
   if (plan.kind === "exact") {
@@ -77,11 +74,71 @@ export function buildSimilarityQuery(
         `LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
-  const ordered = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;
-  const stream = `${inner} ORDER BY ${ordered} FETCH FIRST (${params.param(skip + request.take)}) ROWS WITH TIES`;
+  const stream = `${inner} ORDER BY ${indexOrder(model, params, plan, vector)} FETCH FIRST (${params.param(skip + request.take)}) ROWS WITH TIES`;
   return params.finish(
     `SELECT ${outputColumns(model)} FROM (${streamList(stream)}) AS "c" ` +
       `ORDER BY "c"."$run", ${id} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
+  );
+}
+
+/** The rows passing the filter with a vector, with their `"distance"`; the filter compiled anew into `params`. */
+function filteredRows(
+  schema: StoreSchema,
+  model: ModelMeta,
+  request: SimilarityRequest,
+  params: SqlParams,
+  vector: string,
+): string {
+  const where = compileFilter(request.filter, { schema, model, params });
+  const embedding = qualified(ROOT_ALIAS, model.embeddingColumn);
+  return (
+    `SELECT ${selectFields(model, ROOT_ALIAS)}, (${embedding} <=> ${vector}) AS "distance" ` +
+    `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
+    `WHERE ${embedding} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`
+  );
+}
+
+/** The HNSW index's order-by expression, carrying the plan's settings. */
+function indexOrder(model: ModelMeta, params: SqlParams, plan: SearchPlan, vector: string): string {
+  return `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;
+}
+
+/**
+ * Where the cursor's row stands in the list: one row with `"before"`, the rows ahead of it, or
+ * no row when the cursor's row is not in the list (it fails the filter, has no vector, or the
+ * index's stream does not reach it). The page then is `skip + before`, so pages by cursor are
+ * pages by skip. An HNSW lookup walks the stream until it meets the row, then counts the rows
+ * ahead of it in the prefix up to there (its run of equal distances completed by `WITH TIES`).
+ */
+export function buildCursorQuery(
+  schema: StoreSchema,
+  model: ModelMeta,
+  request: SimilarityRequest & { readonly cursor: string },
+  plan: SearchPlan,
+): CompiledQuery {
+  const params = new SqlParams();
+  const vector = params.param(vectorToSql(request.vector), "vector");
+  const cursor = params.param(request.cursor, "text");
+  const id = (alias: string) => qualified(alias, model.idField.name);
+  if (plan.kind === "exact") {
+    const rows = filteredRows(schema, model, request, params, vector);
+    const all = filteredRows(schema, model, request, params, vector);
+    return params.finish(
+      `SELECT (SELECT count(*) FROM (${all} OFFSET 0) AS "c" ` +
+        `WHERE ("c"."distance", ${id("c")}) < ("x"."distance", ${id("x")}))::int AS "before" ` +
+        `FROM (${rows}) AS "x" WHERE ${id("x")} = ${cursor}`,
+    );
+  }
+  const stream = filteredRows(schema, model, request, params, vector);
+  const lookup = `${stream} ORDER BY ${indexOrder(model, params, plan, vector)}`;
+  const prefix = filteredRows(schema, model, request, params, vector);
+  const upTo =
+    `${prefix} ORDER BY ${indexOrder(model, params, plan, vector)} ` +
+    `FETCH FIRST ((SELECT "$position" FROM "x")) ROWS WITH TIES`;
+  return params.finish(
+    `WITH "x" AS (SELECT "l"."$run", "l"."$position" FROM (${streamList(lookup)}) AS "l" WHERE ${id("l")} = ${cursor} LIMIT 1) ` +
+      `SELECT (SELECT count(*) FROM (${streamList(upTo)}) AS "c" ` +
+      `WHERE ("c"."$run", ${id("c")}) < ("x"."$run", ${cursor}))::int AS "before" FROM "x"`,
   );
 }
 
@@ -95,7 +152,9 @@ function streamList(stream: string): string {
     `SELECT "n".*, row_number() OVER () AS "$position", ` +
     `CASE WHEN "n"."distance" = lag("n"."distance") OVER () THEN 0 ELSE row_number() OVER () END AS "$start" ` +
     `FROM (${stream}) AS "n"`;
-  return `SELECT "s".*, max("s"."$start") OVER (ORDER BY "s"."$position") AS "$run" FROM (${numbered}) AS "s"`;
+  // No ORDER BY in the windows: they read the stream in the order it arrives and never wait for
+  // its end, so the cursor lookup (see buildCursorQuery) stops at the cursor's row.
+  return `SELECT "s".*, max("s"."$start") OVER (ROWS UNBOUNDED PRECEDING) AS "$run" FROM (${numbered}) AS "s"`;
 }
 
 /** The result fields by name and the distance, without the helper columns of {@link streamList}. */
@@ -126,6 +185,16 @@ export async function runSimilaritySearch(
     recallTarget: request.recallTarget,
   };
   let plan = await choosePlan(client, ctx, model, request.filter, choice);
+  const cursor = request.cursor;
+  if (cursor !== undefined) {
+    const lookup = buildCursorQuery(ctx.schema, model, { ...request, cursor }, plan);
+    const [at] =
+      plan.kind === "exact" ? await queryRows<RawRow>(client, lookup) : await queryIndexRows<RawRow>(client, lookup);
+    if (!at) return { rows: [], plan, fellBack: false };
+    request = { ...request, cursor: undefined, skip: (request.skip ?? 0) + num(at.before) };
+  }
+  // The first page of up to PLAN_ROWS rows runs as one statement, where PostgreSQL walks the
+  // index by itself; larger or later pages force the index (see queryIndexRows).
   const query = buildSimilarityQuery(ctx.schema, model, request, plan);
   let raw =
     plan.kind !== "exact" && (request.plan === "hnsw" || (request.skip ?? 0) + request.take > PLAN_ROWS)
