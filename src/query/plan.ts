@@ -20,8 +20,8 @@ export type PlanChoice = "auto" | "exact" | "hnsw";
  * - `hnsw`: the HNSW index with `hnsw.ef_search` (no filter, or one that keeps nearly every row);
  * - `hnsw-iterative`: the index under a filter, relying on pgvector 0.8's iterative scan to keep
  *   scanning until enough rows pass it.
- * Both HNSW plans run with `hnsw.iterative_scan = strict_order` (rows past the first ef_search
- * continue in distance order), so every page of one query reads the same stream.
+ * Both HNSW plans run with `hnsw.iterative_scan = relaxed_order` (rows past the first ef_search
+ * come from the iterative scan), so every page of one query reads the same stream.
  */
 export type PlanKind = "exact" | "hnsw" | "hnsw-iterative";
 

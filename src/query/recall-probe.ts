@@ -186,7 +186,7 @@ async function inIndexTransaction(
     `set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)`;
   const batch = client.$transaction as Batch;
   const results = await batch.call(client, [
-    client.$executeRawUnsafe(settings, String(ef), iterative ? "strict_order" : "off"),
+    client.$executeRawUnsafe(settings, String(ef), iterative ? "relaxed_order" : "off"),
     ...probes.map((p) => client.$queryRawUnsafe<Neighbour[]>(p.sql, ...p.params)),
   ]);
   return results.slice(1) as Neighbour[][];

@@ -50,12 +50,10 @@ export interface SimilarityResult {
  * The exact plan fences the distance computation in a subquery (`OFFSET 0`) so the planner sorts
  * the filtered rows instead of walking the HNSW index, and orders by `(distance, id)`.
  *
- * The HNSW plans read the index's stream: with ef_search fixed per query and a strict-order
- * iterative scan (see `indexVector`) it is one sequence, nearest first, that does not depend on
- * the LIMIT, so a page is a slice of it. The list is that stream, rows of equal distance next to
- * each other ordered by id (`FETCH FIRST ... WITH TIES` keeps such a run whole at the cut). It is
- * not re-sorted by the distance computed here: the index compares its own normalized copies, and
- * a difference in the last bits between the two orders would move a row across a page boundary.
+ * The HNSW plans read the index's stream: with ef_search fixed per query and an iterative scan it
+ * is one sequence that does not depend on the LIMIT, so the list can be cut from it the same way
+ * for every page: blocks of {@link BLOCK_ROWS} stream rows, each sorted by `(distance, id)`. A
+ * page fetches the stream up to the end of its last block.
  */
 export function buildSimilarityQuery(
   schema: StoreSchema,
@@ -74,10 +72,11 @@ export function buildSimilarityQuery(
         `LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
-  const stream = `${inner} ORDER BY ${indexOrder(model, params, plan, vector)} FETCH FIRST (${params.param(skip + request.take)}) ROWS WITH TIES`;
+  const blocks = Math.ceil((skip + request.take) / BLOCK_ROWS) * BLOCK_ROWS;
+  const stream = `${inner} ORDER BY ${indexOrder(model, params, plan, vector)} FETCH FIRST (${params.param(blocks)}) ROWS WITH TIES`;
   return params.finish(
-    `SELECT ${outputColumns(model)} FROM (${streamList(stream)}) AS "c" ` +
-      `ORDER BY "c"."$run", ${id} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
+    `SELECT ${outputColumns(model)} FROM (${streamList(stream, params)}) AS "c" ` +
+      `ORDER BY "c"."$block", "c"."distance", ${id} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
   );
 }
 
@@ -108,7 +107,7 @@ function indexOrder(model: ModelMeta, params: SqlParams, plan: SearchPlan, vecto
  * no row when the cursor's row is not in the list (it fails the filter, has no vector, or the
  * index's stream does not reach it). The page then is `skip + before`, so pages by cursor are
  * pages by skip. An HNSW lookup walks the stream until it meets the row, then counts the rows
- * ahead of it in the prefix up to there (its run of equal distances completed by `WITH TIES`).
+ * ahead of it in the stream up to the end of the row's block.
  */
 export function buildCursorQuery(
   schema: StoreSchema,
@@ -132,29 +131,43 @@ export function buildCursorQuery(
   const stream = filteredRows(schema, model, request, params, vector);
   const lookup = `${stream} ORDER BY ${indexOrder(model, params, plan, vector)}`;
   const prefix = filteredRows(schema, model, request, params, vector);
+  const rows = params.param(BLOCK_ROWS);
   const upTo =
     `${prefix} ORDER BY ${indexOrder(model, params, plan, vector)} ` +
-    `FETCH FIRST ((SELECT "$position" FROM "x")) ROWS WITH TIES`;
+    `FETCH FIRST ((SELECT ("$block" + 1) * ${rows} FROM "x")) ROWS WITH TIES`;
   return params.finish(
-    `WITH "x" AS (SELECT "l"."$run", "l"."$position" FROM (${streamList(lookup)}) AS "l" WHERE ${id("l")} = ${cursor} LIMIT 1) ` +
-      `SELECT (SELECT count(*) FROM (${streamList(upTo)}) AS "c" ` +
-      `WHERE ("c"."$run", ${id("c")}) < ("x"."$run", ${cursor}))::int AS "before" FROM "x"`,
+    `WITH "x" AS (SELECT "l"."$block", "l"."distance" FROM (${streamList(lookup, params)}) AS "l" WHERE ${id("l")} = ${cursor} LIMIT 1) ` +
+      `SELECT (SELECT count(*) FROM (${streamList(upTo, params)}) AS "c" ` +
+      `WHERE ("c"."$block", "c"."distance", ${id("c")}) < ("x"."$block", "x"."distance", ${cursor}))::int AS "before" FROM "x"`,
   );
 }
 
 /**
- * The rows of an index stream with `"$run"`: the stream position of the first row of the run of
- * equal distances the row belongs to. `(run, id)` orders the list. `$` cannot start a Prisma
- * field name, so the helper columns never shadow a field.
+ * An HNSW list is the index's stream cut into blocks of this many rows, each sorted by
+ * `(distance, id)`. pgvector's relaxed-order iterative scan yields rows only roughly in order, so
+ * the stream is not sorted as a whole; sorting a prefix that depends on `skip + take` would move
+ * rows between pages, sorting fixed blocks does not. The first block is a top-10 as the search
+ * always returned it (the first page of a query is unchanged).
  */
-function streamList(stream: string): string {
+export const BLOCK_ROWS = 10;
+
+/**
+ * The rows of an index stream with `"$block"`: which block of {@link BLOCK_ROWS} stream rows the
+ * row's run of equal distances starts in (a run cut by a block boundary stays in the earlier
+ * block; `FETCH FIRST ... WITH TIES` completes it). `$` cannot start a Prisma field name, so the
+ * helper columns never shadow a field.
+ */
+function streamList(stream: string, params: SqlParams): string {
   const numbered =
     `SELECT "n".*, row_number() OVER () AS "$position", ` +
     `CASE WHEN "n"."distance" = lag("n"."distance") OVER () THEN 0 ELSE row_number() OVER () END AS "$start" ` +
     `FROM (${stream}) AS "n"`;
   // No ORDER BY in the windows: they read the stream in the order it arrives and never wait for
   // its end, so the cursor lookup (see buildCursorQuery) stops at the cursor's row.
-  return `SELECT "s".*, max("s"."$start") OVER (ROWS UNBOUNDED PRECEDING) AS "$run" FROM (${numbered}) AS "s"`;
+  return (
+    `SELECT "s".*, (max("s"."$start") OVER (ROWS UNBOUNDED PRECEDING) - 1) / ${params.param(BLOCK_ROWS)} AS "$block" ` +
+    `FROM (${numbered}) AS "s"`
+  );
 }
 
 /** The result fields by name and the distance, without the helper columns of {@link streamList}. */

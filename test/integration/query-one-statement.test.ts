@@ -79,7 +79,7 @@ const session = async () =>
   )[0]!;
 
 /** The same search written by hand, its settings made by SET LOCAL in a transaction. */
-async function inTransaction(query: number[], ef: number, iterative: "off" | "strict_order", filtered: boolean) {
+async function inTransaction(query: number[], ef: number, iterative: "off" | "relaxed_order", filtered: boolean) {
   const rows = await base.$transaction([
     base.$executeRawUnsafe(`SELECT set_config('hnsw.ef_search', $1, true)`, String(ef)),
     base.$executeRawUnsafe(`SELECT set_config('hnsw.iterative_scan', $1, true)`, iterative),
@@ -118,7 +118,7 @@ describe("pgvector settings inside the search statement (one round trip)", () =>
   test("the plan's iterative scan applies to that statement: 10 rows where the bare index finds fewer", async () => {
     const before = await session();
     for (const query of queries) {
-      // plan "hnsw" under a filter runs with hnsw.iterative_scan = strict_order at ef_search 10.
+      // plan "hnsw" under a filter runs with hnsw.iterative_scan = relaxed_order at ef_search 10.
       const { rows, plan } = await prisma.annotation.explainSearch({
         query,
         where: { rawText: { endsWith: marker } },
@@ -130,7 +130,7 @@ describe("pgvector settings inside the search statement (one round trip)", () =>
       assert.equal(plan.fellBack, false, "the iterative scan found 10 rows itself");
       assert.deepEqual(
         rows.map((r) => r.id),
-        await inTransaction(query, 10, "strict_order", true),
+        await inTransaction(query, 10, "relaxed_order", true),
       );
       const bare = await inTransaction(query, 10, "off", true);
       assert.ok(bare.length < 10, `the bare index returned ${bare.length} rows`);

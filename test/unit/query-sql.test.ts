@@ -40,19 +40,23 @@ describe("similarity search SQL", () => {
     });
   });
 
-  test("HNSW plans slice the index's stream: a prefix with ties, runs of equal distance by id", () => {
-    const q = buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5, skip: 2 }, iterative);
+  test("HNSW plans cut the index's stream into blocks of 10 rows, each sorted by distance then id", () => {
+    const q = buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5, skip: 7 }, iterative);
     const fields = COLUMNS.split(", ").map((c) => `"c".${c.split(" AS ")[1]}`);
     assert.equal(
       q.sql,
-      `SELECT ${fields.join(", ")}, "c"."distance" FROM (SELECT "s".*, max("s"."$start") OVER (ORDER BY "s"."$position") AS "$run" ` +
+      `SELECT ${fields.join(", ")}, "c"."distance" FROM (SELECT "s".*, (max("s"."$start") OVER (ROWS UNBOUNDED PRECEDING) - 1) / $6 AS "$block" ` +
         `FROM (SELECT "n".*, row_number() OVER () AS "$position", ` +
         `CASE WHEN "n"."distance" = lag("n"."distance") OVER () THEN 0 ELSE row_number() OVER () END AS "$start" ` +
         `FROM (SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) AS "distance" FROM "Annotation" AS "t0" ` +
         `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 ORDER BY "t0"."embedding" <=> ${SETTINGS_34} ` +
-        `FETCH FIRST ($5) ROWS WITH TIES) AS "n") AS "s") AS "c" ORDER BY "c"."$run", "c"."id" LIMIT $6 OFFSET $7`,
+        `FETCH FIRST ($5) ROWS WITH TIES) AS "n") AS "s") AS "c" ORDER BY "c"."$block", "c"."distance", "c"."id" LIMIT $7 OFFSET $8`,
     );
-    assert.deepEqual(q.params, ["[1,0,0]", "x", "40", "strict_order", 7, 5, 2], "the index delivers skip + take rows");
+    assert.deepEqual(
+      q.params,
+      ["[1,0,0]", "x", "40", "relaxed_order", 20, 10, 5, 7],
+      "the index delivers the blocks up to skip + take",
+    );
     // The tutorial this replaces sorted by -distance: never descending here.
     assert.doesNotMatch(q.sql, /DESC|-\s*\(?"?distance/);
   });
@@ -68,7 +72,7 @@ describe("similarity search SQL", () => {
     assert.doesNotMatch(q.sql, /"t0"\."embedding" AS|embeddingPayload|searchVector/);
   });
 
-  test("pgvector settings are bound values inside the statement: none for exact, strict order for every HNSW plan", () => {
+  test("pgvector settings are bound values inside the statement: none for exact, an iterative scan for every HNSW plan", () => {
     assert.doesNotMatch(
       buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5 }, exact).sql,
       /set_config/,
@@ -83,7 +87,7 @@ describe("similarity search SQL", () => {
         efSearch: 100,
       },
     );
-    assert.deepEqual(plain.params.slice(2, 4), ["100", "strict_order"]);
+    assert.deepEqual(plain.params.slice(2, 4), ["100", "relaxed_order"]);
   });
 
   test("default ef_search: the recall default (higher under a filter), twice the rows asked, at most 1000", () => {
@@ -129,7 +133,7 @@ describe("hybrid search SQL", () => {
       { text: "cats", vector, filter, take: 5, fusion: { type: "weighted", alpha: 0.3 } },
       iterative,
     );
-    assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, "40", "strict_order", 0.3, 5, 0]);
+    assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, "40", "relaxed_order", 0.3, 5, 0]);
     assert.match(
       q.sql,
       /\(\$7::float8 \* coalesce\(1 - \("t0"."embedding" <=> \$1::vector\), 0\) \+ \(1 - \$7::float8\) \* coalesce\(/,
