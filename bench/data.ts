@@ -1,5 +1,5 @@
 /**
- * Benchmark data in three families (docs/benchmarks.md, "Data"), because recall depends on the
+ * Benchmark data in three families (docs/benchmarks/method.md, "Data"), because recall depends on the
  * shape of the data:
  * - `clustered` (default, what every earlier figure used): a few hundred cluster centres, each
  *   with a low-dimensional local subspace, like sentence embeddings;

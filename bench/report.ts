@@ -1,7 +1,8 @@
 /**
- * Results: JSON in bench/results/<suite>-<target>.json, and markdown tables in
- * docs/benchmarks.md between `<!-- bench:<suite>:<target>:start -->` and `...:end -->` markers,
- * so a run on one target replaces only its own block and the other target's block stays.
+ * Results: JSON in bench/results/<suite>-<target>.json, and markdown tables in the suite's page
+ * docs/benchmarks/<suite>.md between `<!-- bench:<suite>:<target>:start -->` and `...:end -->`
+ * markers, so a run on one target replaces only its own block and the other target's block stays.
+ * docs/benchmarks.md is the hand-written summary; no run touches it.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -34,7 +35,9 @@ export interface SuiteResult {
 export const loadNow = (): number => loadavg()[0] ?? 0;
 
 export const repoPath = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
-const DOC = repoPath("docs/benchmarks.md");
+/** Where a suite's page and its charts live; chart links in a page are relative to it. */
+export const DOCS_DIR = "docs/benchmarks";
+const suitePage = (suite: string): string => repoPath(`${DOCS_DIR}/${suite}.md`);
 
 export const machine = (): string => {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
@@ -88,12 +91,16 @@ function updateDoc(result: SuiteResult): void {
   const start = `<!-- ${key(result.variant)}:start -->`;
   const end = `<!-- ${key(result.variant)}:end -->`;
   const body = `${start}\n${markdown(result)}\n${end}`;
-  let doc = existsSync(DOC) ? readFileSync(DOC, "utf8") : "# Benchmarks\n";
+  const page = suitePage(result.suite);
+  let doc = existsSync(page)
+    ? readFileSync(page, "utf8")
+    : `# Benchmarks: ${result.suite}\n\nPart of [Benchmarks](../benchmarks.md); how the data, the targets and the timings are made: [method](method.md).\n`;
   const a = doc.indexOf(start);
   const b = doc.indexOf(end);
   const after = `<!-- ${key()}:end -->`;
   if (a >= 0 && b > a) doc = doc.slice(0, a) + body + doc.slice(b + end.length);
   else if (result.variant && doc.includes(after)) doc = doc.replace(after, `${after}\n\n${body}`);
-  else doc = `${doc.trimEnd()}\n\n### ${result.suite} (${result.target})\n\n${body}\n`;
-  writeFileSync(DOC, doc);
+  else doc = `${doc.trimEnd()}\n\n## ${result.target}${result.variant ? ` (${result.variant})` : ""}\n\n${body}\n`;
+  mkdirSync(repoPath(DOCS_DIR), { recursive: true });
+  writeFileSync(page, doc);
 }

@@ -4,7 +4,7 @@
  * Runs the chosen suites (default: all) against BENCH_DATABASE_URL / DATABASE_URL (a scratch
  * database is created there and dropped after) or an embedded PGlite in a temporary directory.
  * Each suite prints its tables and ratios, writes bench/results/<suite>-<target>.json and
- * updates its block in docs/benchmarks.md.
+ * updates its block in its page docs/benchmarks/<suite>.md.
  */
 import { FAMILIES, type Family } from "./data.ts";
 import { loadNow, printTables, saveResult } from "./report.ts";

@@ -18,7 +18,8 @@ export type HybridStoreErrorCode =
   | "DATABASE_UNAVAILABLE"
   | "EXTENSION_MISSING"
   | "MIGRATION_FAILED"
-  | "SCHEMA_MISMATCH";
+  | "SCHEMA_MISMATCH"
+  | "INVALID_SCHEMA";
 
 /** Base class: a stable `code`, a message that says what to do, and the underlying `cause`. */
 export class HybridStoreError extends Error {
@@ -158,6 +159,26 @@ export class SchemaMismatchError extends HybridStoreError {
   constructor(message: string) {
     super("SCHEMA_MISMATCH", message);
   }
+}
+
+/**
+ * `@embed` markings in a Prisma schema that cannot be followed (unknown or non-String source
+ * field, dimensions that differ from the embedder's, a missing companion field). Nothing was
+ * written. Each issue's path is `[model, field]`.
+ */
+export class InvalidSchemaError extends HybridStoreError {
+  /** Every problem found, one message each. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super("INVALID_SCHEMA", `Invalid @embed marking: ${issues.map(formatMarkingIssue).join("; ")}`);
+    this.issues = issues;
+  }
+}
+
+/** `Product.embedding: @embed(from: x): model Product has no field "x"`. */
+export function formatMarkingIssue(issue: ValidationIssue): string {
+  return issue.path.length ? `${issue.path.join(".")} ${issue.message}` : issue.message;
 }
 
 export function formatIssue(issue: ValidationIssue): string {

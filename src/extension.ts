@@ -15,9 +15,10 @@ import { readRelations } from "./query/relations.ts";
 import { RowEstimates } from "./query/row-estimates.ts";
 import { readAdapterSchema } from "./schema/adapter-schema.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
+import { readClientMarkings } from "./schema/client-markings.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import type { ModelName } from "./schema/model-meta.ts";
-import { buildStoreSchema } from "./schema/model-meta.ts";
+import { buildStoreSchema, MODEL_NAMES } from "./schema/model-meta.ts";
 
 /** Options for {@link hybridStore}. */
 export interface HybridStoreOptions {
@@ -95,6 +96,10 @@ export type HybridStoreExtension = (client: unknown) => {
  * const prisma = new PrismaClient({ adapter }).$extends(hybridStore());
  * await prisma.document.create({ data: { content: "Cats sleep a lot." } }); // embedded on save
  * ```
+ *
+ * A `/// @embed(...)` marking on a model's vector field (docs/your-models.md) names the field
+ * that is embedded; `$extends` throws InvalidSchemaError for a bad marking, or an embedder whose
+ * dimensions differ from the marked `vector(N)`.
  */
 export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtension {
   const cacheSize = options.cacheSize ?? 1000;
@@ -113,9 +118,11 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
   return Prisma.defineExtension((client) => {
     const dataModel = readDataModel(client, options.dmmf);
     const relations = readRelations(dataModel);
+    const embedder = options.embedder ?? defaultEmbedder();
+    const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
     const ctx: StoreContext = {
-      schema: buildStoreSchema(dataModel, readAdapterSchema(client)),
-      embedder: options.embedder ?? defaultEmbedder(),
+      schema: buildStoreSchema(dataModel, readAdapterSchema(client), markings),
+      embedder,
       cache: new EmbeddingCache(cacheSize, cacheBytes),
       estimates: new RowEstimates(),
       recall: recall && new RecallCalibration(recall),

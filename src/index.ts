@@ -22,6 +22,7 @@ export {
   type HybridStoreErrorCode,
   InvalidArgumentError,
   InvalidFilterError,
+  InvalidSchemaError,
   ModelNotFoundError,
   QueryError,
   SchemaMismatchError,

@@ -26,7 +26,7 @@ import { langchainPrisma } from "../peers/langchain-prisma.ts";
 import { llamaindex } from "../peers/llamaindex.ts";
 import { ours } from "../peers/ours.ts";
 import type { PeerRow } from "../peers/types.ts";
-import { repoPath, type SuiteResult, type Table } from "../report.ts";
+import { DOCS_DIR, repoPath, type SuiteResult, type Table } from "../report.ts";
 import type { Suite, SuiteContext } from "../suite.ts";
 import { exactAll, recallAt } from "../truth.ts";
 import { CAPABILITIES } from "./peers-capabilities.ts";
@@ -78,7 +78,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
   for (const { size, apiRows, stores } of bySize) {
     tables.push(...sizeTables(size, apiRows, stores, queries.count));
     const file = `benchmarks-peers-${ctx.target.name}-${size / 1000}k.svg`;
-    writeFileSync(repoPath(`docs/${file}`), chart(ctx, size, apiRows, stores));
+    writeFileSync(repoPath(`${DOCS_DIR}/${file}`), chart(ctx, size, apiRows, stores));
     charts.push(file);
   }
   tables.push(CAPABILITIES);

@@ -15,7 +15,7 @@ import { ensureDataset, runStatement } from "../dataset.ts";
 import { capture, explainCaptured } from "../explain.ts";
 import { vectorText } from "../load.ts";
 import { fmt, interleave, type LatencyStats, latencyStats, mean, pairedRatio, type Variant } from "../measure.ts";
-import { repoPath, type SuiteResult, type Table } from "../report.ts";
+import { DOCS_DIR, repoPath, type SuiteResult, type Table } from "../report.ts";
 import { pageBelow, type VectorPlan, vectorSearch } from "../search-sql.ts";
 import type { Suite, SuiteContext } from "../suite.ts";
 import { exactAll, indexOfId, recallAt } from "../truth.ts";
@@ -60,7 +60,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     tables.push(...sizeTables(size, queryCount, results, ctx.family));
     data.push({ size, results });
     const file = `benchmarks-plans-${ctx.target.name}-${ctx.family === "clustered" ? "" : `${ctx.family}-`}${size / 1000}k.svg`;
-    writeFileSync(repoPath(`docs/${file}`), chart(ctx, size, results));
+    writeFileSync(repoPath(`${DOCS_DIR}/${file}`), chart(ctx, size, results));
     charts.push(file);
   }
   return {

@@ -11,8 +11,9 @@ import { and, compare, like } from "../query/filter-nodes.ts";
 import { RowEstimates } from "../query/row-estimates.ts";
 import type { SearchClient } from "../query/run-search.ts";
 import { readAdapterSchema } from "../schema/adapter-schema.ts";
+import { readClientMarkings } from "../schema/client-markings.ts";
 import { readDataModel } from "../schema/data-model.ts";
-import { buildStoreSchema, VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
+import { buildStoreSchema, MODEL_NAMES, VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
 import { isEmbedder, MiniLmEmbedding } from "./minilm-embedding.ts";
 
 /**
@@ -108,8 +109,9 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
     );
   }
 
-  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client));
   const { embedder, embedModel } = resolveEmbedding(options.embedder, options.embedModel);
+  const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
+  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client), markings);
   const scope = and(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),
     ...(mustHaveText === undefined ? [] : [like(schema.Annotation.textField, "contains", mustHaveText, true)]),
