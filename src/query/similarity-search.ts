@@ -176,18 +176,24 @@ function outputColumns(model: ModelMeta): string {
 }
 
 /**
- * Rows the auto plan must estimate before a first page runs as one statement, without forcing
- * the index: sorting that many costs PostgreSQL about twice the HNSW scan's start (3,000 rows:
- * 940 against 470 in its units), so it walks the index by itself. Below it, or for a forced
- * plan (no estimate), it may sort even 10 rows (seen with `efSearch: 10` on 3,000 rows), and
- * that page would not be a slice of the stream the later pages read.
+ * Rows an unfiltered auto plan must estimate before its first page runs as one statement,
+ * without forcing the index: sorting the whole table costs PostgreSQL about twice the HNSW
+ * scan's start there (3,000 rows: 940 against 470 in its units), so it walks the index by
+ * itself. Under a filter it may instead find the rows through another index and sort them, even
+ * for 10 rows (seen in test/integration/query-paging at `efSearch: 10`, on a table not yet
+ * analyzed), and that page would not be a slice of the stream the later pages read.
  */
 const UNFORCED_MIN_ROWS = 3000;
 
-/** Whether PostgreSQL is trusted to walk the index for this page: a first page of an auto plan over many rows. */
+/** Whether PostgreSQL is trusted to walk the index: the first page of an unfiltered auto plan over many rows. */
 function walksIndexUnforced(plan: SearchPlan, request: SimilarityRequest): boolean {
   const estimated = plan.estimatedRows;
-  return estimated !== null && estimated >= UNFORCED_MIN_ROWS && (request.skip ?? 0) + request.take <= PLAN_ROWS;
+  return (
+    plan.kind === "hnsw" &&
+    estimated !== null &&
+    estimated >= UNFORCED_MIN_ROWS &&
+    (request.skip ?? 0) + request.take <= PLAN_ROWS
+  );
 }
 
 /**
