@@ -47,7 +47,7 @@ export interface SimilarityResult {
 /**
  * Builds the statement: the rows passing the filter with a vector, nearest first.
  *
- * The exact plan fences the distance computation in a subquery (`OFFSET 0`) so the planner sorts
+ * The exact plan orders by the distance plus zero, which no index provides, so the planner sorts
  * the filtered rows instead of walking the HNSW index, and orders by `(distance, id)`.
  *
  * The HNSW plans read the index's stream: with ef_search fixed per query and an iterative scan it
@@ -63,15 +63,20 @@ export function buildSimilarityQuery(
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(vectorToSql(request.vector), "vector");
-  const inner = filteredRows(schema, model, request, params, vector);
   const id = qualified("c", model.idField.name);
   const skip = request.skip ?? 0;
   if (plan.kind === "exact") {
+    // `+ 0` leaves the value unchanged but is no expression the HNSW index orders by, so the
+    // planner sorts the filtered rows. Unlike a fenced subquery, one flat ORDER BY ... LIMIT is
+    // pushed by Citus to every shard, which sends back its own top rows instead of every row
+    // that passes the filter.
     return params.finish(
-      `SELECT * FROM (${inner} OFFSET 0) AS "c" ORDER BY "distance", ${id} ` +
+      `${filteredRows(schema, model, request, params, vector, " + 0")} ` +
+        `ORDER BY "distance", ${qualified(ROOT_ALIAS, model.idField.name)} ` +
         `LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
+  const inner = filteredRows(schema, model, request, params, vector);
   const blocks = Math.ceil((skip + request.take) / BLOCK_ROWS) * BLOCK_ROWS;
   const stream = `${inner} ORDER BY ${indexOrder(model, params, plan, vector)} FETCH FIRST (${params.param(blocks)}) ROWS WITH TIES`;
   return params.finish(
@@ -87,11 +92,12 @@ function filteredRows(
   request: SimilarityRequest,
   params: SqlParams,
   vector: string,
+  distanceSuffix = "",
 ): string {
   const where = compileFilter(request.filter, { schema, model, params });
   const embedding = qualified(ROOT_ALIAS, model.embeddingColumn);
   return (
-    `SELECT ${selectFields(model, ROOT_ALIAS)}, (${embedding} <=> ${vector}) AS "distance" ` +
+    `SELECT ${selectFields(model, ROOT_ALIAS)}, (${embedding} <=> ${vector})${distanceSuffix} AS "distance" ` +
     `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
     `WHERE ${embedding} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`
   );
