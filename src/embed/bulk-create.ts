@@ -5,7 +5,7 @@ import { connectionFailure } from "../db/connect.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
 import { quoteIdent, quoteTable } from "../db/sql.ts";
 import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
-import { isPlainObject } from "../query/where-schema.ts";
+import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
 import type { ModelMeta, ModelName, ScalarField, StoreSchema } from "../schema/model-meta.ts";
 
