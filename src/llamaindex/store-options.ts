@@ -1,18 +1,14 @@
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import { Settings } from "@llamaindex/core/global";
-import type { StoreContext } from "../context.ts";
+import { createStoreContext, type StoreContext } from "../context.ts";
 import type { Embedder } from "../embed/embedder.ts";
-import { EmbeddingCache } from "../embed/embedding-cache.ts";
 import { validateText } from "../embed/text.ts";
 import type { ValidationIssue } from "../errors.ts";
 import { DimensionMismatchError, formatIssue, InvalidArgumentError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, compare, like } from "../query/filter-nodes.ts";
-import { RowEstimates } from "../query/row-estimates.ts";
 import type { SearchClient } from "../query/run-search.ts";
-import { readAdapterSchema } from "../schema/adapter-schema.ts";
-import { readDataModel } from "../schema/data-model.ts";
-import { buildStoreSchema, VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
+import { VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
 import { isEmbedder, MiniLmEmbedding } from "./minilm-embedding.ts";
 
 /**
@@ -108,15 +104,16 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
     );
   }
 
-  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client));
   const { embedder, embedModel } = resolveEmbedding(options.embedder, options.embedModel);
+  const ctx = createStoreContext(client, { embedder, dmmf: options.dmmf });
+  const schema = ctx.schema;
   const scope = and(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),
     ...(mustHaveText === undefined ? [] : [like(schema.Annotation.textField, "contains", mustHaveText, true)]),
   );
   return {
     client,
-    ctx: { schema, embedder, cache: new EmbeddingCache(256), estimates: new RowEstimates() },
+    ctx,
     embedModel,
     scope,
   };
