@@ -18,7 +18,8 @@ export type HybridStoreErrorCode =
   | "DATABASE_UNAVAILABLE"
   | "EXTENSION_MISSING"
   | "MIGRATION_FAILED"
-  | "SCHEMA_MISMATCH";
+  | "SCHEMA_MISMATCH"
+  | "UNSUPPORTED_PRISMA";
 
 /** Base class: a stable `code`, a message that says what to do, and the underlying `cause`. */
 export class HybridStoreError extends Error {
@@ -157,6 +158,20 @@ export class ExtensionMissingError extends HybridStoreError {
 export class SchemaMismatchError extends HybridStoreError {
   constructor(message: string) {
     super("SCHEMA_MISMATCH", message);
+  }
+}
+
+/**
+ * The Prisma client lacks a private part this library has to read (Prisma offers no public API
+ * for it; src/compat lists them). Tested with Prisma 6.19 and 7: another version changed it.
+ */
+export class UnsupportedPrismaError extends HybridStoreError {
+  /** The private member that was missing or had another shape, e.g. `_runtimeDataModel`. */
+  readonly internal: string;
+
+  constructor(internal: string, message: string) {
+    super("UNSUPPORTED_PRISMA", message);
+    this.internal = internal;
   }
 }
 

@@ -1,8 +1,9 @@
 import { Prisma } from "@prisma/client/extension";
+import { isOutsideTransaction } from "./compat/prisma-client.ts";
 import { checkStoreContextOptions, createStoreContext } from "./context.ts";
 import { connectionFailure } from "./db/connect.ts";
 import { type RawClient, toHybridStoreError } from "./db/execute.ts";
-import { BulkCreate, isOutsideTransaction } from "./embed/bulk-create.ts";
+import { BulkCreate } from "./embed/bulk-create.ts";
 import type { Embedder } from "./embed/embedder.ts";
 import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
 import { attachEmbeddings } from "./embed/save-hook.ts";
@@ -102,6 +103,8 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
       async <A>({ operation, args, query, __internalParams }: QueryHookParams<A>) => {
         await attachEmbeddings(ctx, model, operation, args);
         try {
+          // A statement the hook sends itself would run outside the caller's transaction (a query
+          // extension gets no handle on it), so the fast createMany is only for calls outside one.
           if (operation === "createMany" && bulk && isOutsideTransaction(__internalParams)) {
             const count = await bulk.run(model, args);
             if (count !== undefined) return { count };

@@ -25,6 +25,7 @@ export {
   ModelNotFoundError,
   QueryError,
   SchemaMismatchError,
+  UnsupportedPrismaError,
   type ValidationIssue,
 } from "./errors.ts";
 export {

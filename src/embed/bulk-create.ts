@@ -67,20 +67,6 @@ export class BulkCreate {
   }
 }
 
-/**
- * A statement the hook sends itself would run outside the caller's transaction (a query
- * extension gets no handle on it), so the fast `createMany` is only for calls made outside one:
- * Prisma 6 and 7 pass `transaction: undefined` then. Unknown shapes count as inside.
- */
-export function isOutsideTransaction(internal: unknown): boolean {
-  return (
-    typeof internal === "object" &&
-    internal !== null &&
-    Object.hasOwn(internal, "transaction") &&
-    (internal as { transaction?: unknown }).transaction === undefined
-  );
-}
-
 const NO = Symbol("not on this path");
 type Element = string | null | typeof NO;
 type Row = Record<string, unknown>;

@@ -1,9 +1,9 @@
+import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug-history.ts";
 import type { StoreContext } from "../context.ts";
 import { vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ModelName } from "../schema/model-meta.ts";
 import { embedUnique } from "./embed-unique.ts";
-import { countSentChars, releaseDebugHistoryIfDue } from "./prisma-debug-history.ts";
 import { validateText } from "./text.ts";
 import { validateVector } from "./vector.ts";
 import { collectWriteData, type WriteData } from "./write-data.ts";
