@@ -7,7 +7,9 @@
  * @packageDocumentation
  * @module prisma-hybrid-store
  */
+export { checkDatabase, type DatabaseReport, MigrationFailedError, MigrationsPendingError } from "./db/check.ts";
 export { type EmbeddedDatabase, type EmbeddedDatabaseOptions, startEmbeddedDatabase } from "./db/embedded.ts";
+export type { RawClient } from "./db/execute.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
 export { MiniLmEmbedder } from "./embed/minilm-embedder.ts";
