@@ -33,7 +33,10 @@ export const SERIAL: Readonly<Record<string, string>> = {
  */
 const SLOWEST_FIRST = [
   "test/integration/cli-ingest.test.ts",
+  "test/reliability/bad-inputs-cli.test.ts",
   "test/integration/where-fuzz.test.ts",
+  "test/integration/query-recall-calibration.test.ts",
+  "test/compat/types.test.ts",
   "test/integration/cli-search.test.ts",
   "test/integration/cli-init.test.ts",
   "test/integration/cli-errors.test.ts",
