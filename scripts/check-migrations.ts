@@ -3,7 +3,7 @@
  * exit code 1 when a migration
  *
  * - drops something Prisma's schema language cannot express and no later statement recreates it:
- *   the HNSW, full-text and metadata indexes (`*_embedding_hnsw_idx`, `*_searchVector_idx`,
+ *   the HNSW, full-text and metadata indexes (`*_hnsw_idx`, `*_searchVector_idx`,
  *   `*_metadata_idx`), the generated "searchVector" column, the save-hook trigger functions and
  *   triggers, or the vector extension. `prisma migrate diff` proposes exactly such drops, because
  *   it does not know these objects exist;
@@ -157,7 +157,7 @@ type DbObject =
   | { kind: "trigger"; name: string; table: string; fn?: string; createdIn?: string }
   | { kind: "extension"; name: string; createdIn?: string };
 
-const PROTECTED_INDEX = /_embedding_hnsw_idx|_searchVector_idx|_metadata_idx/i;
+const PROTECTED_INDEX = /_hnsw_idx|_searchVector_idx|_metadata_idx/i;
 
 function isProtected(o: DbObject): boolean {
   switch (o.kind) {

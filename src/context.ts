@@ -5,8 +5,9 @@ import { InvalidArgumentError } from "./errors.ts";
 import { RecallCalibration, type RecallOptions } from "./query/recall-calibration.ts";
 import { RowEstimates } from "./query/row-estimates.ts";
 import { readAdapterSchema } from "./schema/adapter-schema.ts";
+import { readClientMarkings } from "./schema/client-markings.ts";
 import { readDataModel } from "./schema/data-model.ts";
-import { buildStoreSchema, type StoreSchema } from "./schema/model-meta.ts";
+import { buildStoreSchema, MODEL_NAMES, type StoreSchema } from "./schema/model-meta.ts";
 
 /** What every layer of one store (a `hybridStore()` extension or a LlamaIndex store) shares. */
 export interface StoreContext {
@@ -63,12 +64,18 @@ export function checkStoreContextOptions(options: StoreContextOptions): void {
   }
 }
 
-/** The one place a store's context is built: the client's schema, and the options' defaults. */
+/**
+ * The one place a store's context is built: the client's models (with their `@embed` markings),
+ * and the options' defaults.
+ */
 export function createStoreContext(client: unknown, options: StoreContextOptions = {}): StoreContext {
   checkStoreContextOptions(options);
+  const embedder = options.embedder ?? defaultEmbedder();
+  // Markings are checked against the embedder's dimensions: a bad one fails here (InvalidSchemaError).
+  const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
   return {
-    schema: buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client)),
-    embedder: options.embedder ?? defaultEmbedder(),
+    schema: buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client), markings),
+    embedder,
     cache: new EmbeddingCache(options.cacheSize ?? DEFAULT_CACHE_SIZE, options.cacheBytes ?? DEFAULT_CACHE_BYTES),
     estimates: new RowEstimates(),
     recall: options.recall === false ? undefined : new RecallCalibration(options.recall ?? {}),

@@ -19,6 +19,7 @@ export type HybridStoreErrorCode =
   | "EXTENSION_MISSING"
   | "MIGRATION_FAILED"
   | "SCHEMA_MISMATCH"
+  | "INVALID_SCHEMA"
   | "UNSUPPORTED_PRISMA";
 
 /** Base class: a stable `code`, a message that says what to do, and the underlying `cause`. */
@@ -159,6 +160,26 @@ export class SchemaMismatchError extends HybridStoreError {
   constructor(message: string) {
     super("SCHEMA_MISMATCH", message);
   }
+}
+
+/**
+ * `@embed` markings in a Prisma schema that cannot be followed (unknown or non-String source
+ * field, dimensions that differ from the embedder's, a missing companion field). Nothing was
+ * written. Each issue's path is `[model, field]`.
+ */
+export class InvalidSchemaError extends HybridStoreError {
+  /** Every problem found, one message each. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super("INVALID_SCHEMA", `Invalid @embed marking: ${issues.map(formatMarkingIssue).join("; ")}`);
+    this.issues = issues;
+  }
+}
+
+/** `Product.embedding: @embed(from: x): model Product has no field "x"`. */
+export function formatMarkingIssue(issue: ValidationIssue): string {
+  return issue.path.length ? `${issue.path.join(".")} ${issue.message}` : issue.message;
 }
 
 /**

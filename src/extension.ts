@@ -90,6 +90,10 @@ export type HybridStoreExtension = (client: unknown) => {
  * const prisma = new PrismaClient({ adapter }).$extends(hybridStore());
  * await prisma.document.create({ data: { content: "Cats sleep a lot." } }); // embedded on save
  * ```
+ *
+ * A `/// @embed(...)` marking on a model's vector field (docs/your-models.md) names the field
+ * that is embedded; `$extends` throws InvalidSchemaError for a bad marking, or an embedder whose
+ * dimensions differ from the marked `vector(N)`.
  */
 export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtension {
   checkStoreContextOptions(options);

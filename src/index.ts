@@ -24,6 +24,7 @@ export {
   type HybridStoreErrorCode,
   InvalidArgumentError,
   InvalidFilterError,
+  InvalidSchemaError,
   ModelNotFoundError,
   QueryError,
   SchemaMismatchError,

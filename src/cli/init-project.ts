@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { InvalidArgumentError, SchemaMismatchError } from "../index.ts";
-import { datasourceProvider, type SchemaBlock, schemaBlocks, signatureDifferences } from "../schema/schema-blocks.ts";
+import { datasourceProvider, modelSignature, type SchemaBlock, schemaBlocks } from "../schema/schema-blocks.ts";
 import {
   newSchemaText,
   type ProjectPrisma,
@@ -24,6 +24,8 @@ export interface InitResult {
   readonly warnings: string[];
   readonly modelsAdded: string[];
   readonly modelsPresent: string[];
+  /** Fields of the user's own on Document/Annotation (`Document.pinned`): kept, not migrated by us. */
+  readonly ownFields: string[];
   readonly migrationsDir: string;
   readonly migrationsCopied: string[];
   readonly migrationsPresent: string[];
@@ -69,15 +71,18 @@ export async function initProject(options: { schema: string; migrations?: string
   const toAdd: SchemaBlock[] = [];
   const present: string[] = [];
   const conflicts: string[] = [];
+  const ownFields: string[] = [];
   for (const name of MODELS) {
     const mine = ours.find((b) => b.name === name);
     if (!mine) throw new Error(`bundled schema lacks model ${name}`);
     const existing = theirs.get(name);
     if (!existing) toAdd.push(mine);
     else {
-      const diff = signatureDifferences(mine, existing);
-      if (diff.length === 0) present.push(name);
-      else conflicts.push(`model ${name} (${diff.slice(0, 3).join("; ")}${diff.length > 3 ? "; ..." : ""})`);
+      const { problems, own } = compareModel(mine, existing, theirs);
+      if (problems.length === 0) {
+        present.push(name);
+        ownFields.push(...own.map((f) => `${name}.${f}`));
+      } else conflicts.push(`model ${name} (${problems.slice(0, 3).join("; ")}${problems.length > 3 ? "; ..." : ""})`);
     }
   }
   if (conflicts.length > 0) {
@@ -103,11 +108,56 @@ export async function initProject(options: { schema: string; migrations?: string
     warnings: created.length > 0 ? [] : generatorWarnings(texts.map((t) => t.text)),
     modelsAdded: toAdd.map((b) => b.name),
     modelsPresent: present,
+    ownFields,
     migrationsDir,
     migrationsCopied: plan.copy,
     migrationsPresent: plan.present,
     migrationsDiffering: plan.differing,
   };
+}
+
+/**
+ * A `@default` the database applies itself (a literal, `now()`, `autoincrement()`, `dbgenerated()`,
+ * `sequence()`): `uuid()`, `cuid()` and the like, and `@updatedAt`, are filled by Prisma only,
+ * so a raw INSERT (the LlamaIndex store's) would leave such a required column NULL.
+ */
+const DATABASE_DEFAULT = /@default\((?!\s*(uuid|cuid|nanoid|ulid)\s*\()/;
+
+/**
+ * How the user's model compares with ours: every line of ours must be there (comments, spacing
+ * and order aside). Lines of their own are fine when the library's own inserts (ingest, the
+ * LlamaIndex store, which write only our fields) still work: optional, list, relation fields,
+ * fields with a database default, and `@@index`/`@@unique`. A required field without a default, or `@@map`
+ * and the like, would break those writes or the bundled migrations, so they are problems.
+ */
+function compareModel(ours: SchemaBlock, theirs: SchemaBlock, models: ReadonlyMap<string, SchemaBlock>) {
+  const mine = new Set(modelSignature(ours));
+  const their = modelSignature(theirs);
+  const problems = [...mine].filter((line) => !their.includes(line)).map((line) => `missing "${line}"`);
+  const own: string[] = [];
+  for (const line of their.filter((l) => !mine.has(l))) {
+    if (/^@@(index|unique)\b/.test(line)) continue;
+    const field = /^(\w+) (\w+)(\[\]|\?)?(.*)$/.exec(line);
+    if (!field || line.startsWith("@@")) {
+      problems.push(`extra "${line}"`);
+      continue;
+    }
+    const [, name, type, modifier, attributes] = field as unknown as [
+      string,
+      string,
+      string,
+      string | undefined,
+      string,
+    ];
+    if (models.has(type)) continue; // a relation field: no column of its own
+    if (modifier !== undefined || DATABASE_DEFAULT.test(attributes)) own.push(name);
+    else {
+      problems.push(
+        `extra required "${line}" without a database default: the library's own inserts could not fill it; make it optional`,
+      );
+    }
+  }
+  return { problems, own };
 }
 
 function generatorWarnings(texts: string[]): string[] {
@@ -183,7 +233,7 @@ async function appendModels(file: string, blocks: readonly SchemaBlock[]): Promi
   await writeFile(file, `${existing}${separator}${body}`);
 }
 
-async function prismaFiles(dir: string): Promise<string[]> {
+export async function prismaFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

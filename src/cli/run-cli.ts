@@ -2,6 +2,7 @@ import type { Command } from "./command.ts";
 import { dbCommand } from "./commands/db.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { distributeCommand } from "./commands/distribute.ts";
+import { generateCommand } from "./commands/generate.ts";
 import { ingestCommand } from "./commands/ingest.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCommand } from "./commands/migrate.ts";
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   ingestCommand,
   searchCommand,
   initCommand,
+  generateCommand,
 ];
 
 export function generalHelp(): string {

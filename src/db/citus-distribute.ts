@@ -18,7 +18,7 @@ export interface DistributeOptions {
   readonly annotationTable?: string;
   /** The distribution column of the annotation table: its primary key. Default `id`. */
   readonly distributionColumn?: string;
-  /** Shards of the annotation table; Citus's `citus.shard_count` (32) when unset. */
+  /** Shards of the annotation table; {@link SHARDS_PER_WORKER} per active worker when unset. */
   readonly shardCount?: number;
 }
 
@@ -101,10 +101,12 @@ export async function distributeOnCitus(
         changed.push(documentTable);
       }
       if (annotation.kind === "local") {
-        const shards = options.shardCount === undefined ? "" : ", shard_count => $3::int";
-        const values = [quoteIdent(annotationTable), column];
-        if (options.shardCount !== undefined) values.push(String(options.shardCount));
-        await session.query(`SELECT create_distributed_table($1::regclass, $2${shards})`, values);
+        const shards = options.shardCount ?? (await defaultShardCount(session));
+        await session.query("SELECT create_distributed_table($1::regclass, $2, shard_count => $3::int)", [
+          quoteIdent(annotationTable),
+          column,
+          String(shards),
+        ]);
         changed.push(annotationTable);
       }
       await session.query("COMMIT");
@@ -117,6 +119,21 @@ export async function distributeOnCitus(
   }
   await setDatabaseDefaults(session);
   return { changed, document, annotation };
+}
+
+/**
+ * Shards per worker when the caller names no count. Every shard is one task per search: with
+ * Citus's default 32 a 2-worker cluster searched 3-8x slower under a filter than with 2 or 4
+ * shards (docs/benchmarks/citus.md). Two per worker rather than one leaves shards to move when a
+ * worker is added (`citus_rebalance_start`).
+ */
+export const SHARDS_PER_WORKER = 2;
+
+async function defaultShardCount(session: SqlSession): Promise<number> {
+  const { rows } = await session.query(
+    "SELECT count(*)::int AS n FROM pg_dist_node WHERE groupid > 0 AND noderole = 'primary' AND isactive",
+  );
+  return SHARDS_PER_WORKER * Math.max(1, (rows[0] as { n: number }).n);
 }
 
 /** Sets {@link CITUS_DATABASE_SETTINGS} as the database's defaults (new sessions, every node). */

@@ -44,7 +44,7 @@ export interface SimilarityResult {
 
 /**
  * Builds the statement: the rows passing the filter with a vector, nearest first (ties by id).
- * The exact plan fences the distance computation in a subquery (`OFFSET 0`) so the planner sorts
+ * The exact plan orders by the distance plus zero, which no index provides, so the planner sorts
  * the filtered rows instead of walking the HNSW index; the HNSW plans order by the indexed
  * expression and re-sort in the outer query, because an iterative scan returns rows only
  * roughly in order.
@@ -59,15 +59,22 @@ export function buildSimilarityQuery(
   const vector = params.param(vectorToSql(request.vector), "vector");
   const where = compileFilter(request.filter, { schema, model, params });
   const distance = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${vector}`;
+  const filtered = `${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`;
   const inner =
     `SELECT ${selectFields(model, ROOT_ALIAS)}, (${distance}) AS "distance" ` +
-    `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
-    `WHERE ${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`;
+    `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} WHERE ${filtered}`;
   const order = `ORDER BY "distance", ${qualified("c", model.idField.name)}`;
   const skip = request.skip ?? 0;
   if (plan.kind === "exact") {
+    // `+ 0` leaves the value unchanged but is no expression the HNSW index orders by, so the
+    // planner sorts the filtered rows. Unlike a fenced subquery, one flat ORDER BY ... LIMIT is
+    // pushed by Citus to every shard, which sends back its own top rows instead of every row
+    // that passes the filter.
     return params.finish(
-      `SELECT * FROM (${inner} OFFSET 0) AS "c" ${order} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
+      `SELECT ${selectFields(model, ROOT_ALIAS)}, (${distance}) + 0 AS "distance" ` +
+        `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} WHERE ${filtered} ` +
+        `ORDER BY "distance", ${qualified(ROOT_ALIAS, model.idField.name)} ` +
+        `LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
   const ordered = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;

@@ -1,4 +1,6 @@
 import { SchemaMismatchError } from "../errors.ts";
+import { SEARCH_VECTOR_COLUMN } from "./hybrid-sql.ts";
+import type { VectorMarking } from "./markings.ts";
 
 /** The two models the library embeds and searches: `$reembed({ models })` takes these names. */
 export type ModelName = "Document" | "Annotation";
@@ -65,15 +67,26 @@ const SCALARS = new Set(["String", "Int", "BigInt", "Float", "Decimal", "Boolean
 
 /**
  * Builds the library's view of the user's models, with their `@map`/`@@map` names, in `schema`
- * (see readAdapterSchema) when the client's tables are not on the search path.
+ * (see readAdapterSchema) when the client's tables are not on the search path. A model's
+ * `/// @embed` marking (see readClientMarkings), when it has one, names its text, vector,
+ * payload, model and hash fields; without one, the fields of the bundled schema are assumed.
  */
-export function buildStoreSchema(dataModel: DataModel, schema?: string): StoreSchema {
-  const document = buildModel("Document", dataModel, schema);
-  const annotation = buildModel("Annotation", dataModel, schema);
+export function buildStoreSchema(
+  dataModel: DataModel,
+  schema?: string,
+  markings?: readonly VectorMarking[],
+): StoreSchema {
+  const document = buildModel("Document", dataModel, schema, markings);
+  const annotation = buildModel("Annotation", dataModel, schema, markings);
   return { Document: document, Annotation: annotation, documentForeignKey: field(annotation, "documentId") };
 }
 
-function buildModel(name: ModelName, dataModel: DataModel, schema: string | undefined): ModelMeta {
+function buildModel(
+  name: ModelName,
+  dataModel: DataModel,
+  schema: string | undefined,
+  markings: readonly VectorMarking[] | undefined,
+): ModelMeta {
   const model = dataModel.models[name];
   if (!model) {
     throw new SchemaMismatchError(
@@ -89,21 +102,39 @@ function buildModel(name: ModelName, dataModel: DataModel, schema: string | unde
     fields.set(f.name, { name: f.name, column: f.dbName ?? f.name, type, isList: f.isList ?? false });
   }
   const spec = REQUIRED[name];
+  const marking = modelMarking(name, markings);
   const meta: ModelMeta = {
     name,
     table: model.dbName ?? name,
     schema,
     fields,
-    textField: requireField(name, fields, spec.text),
+    textField: requireField(name, fields, marking?.sources[0]?.name ?? spec.text),
     idField: requireField(name, fields, spec.id),
-    embeddingModelField: requireField(name, fields, "embeddingModel"),
-    payloadField: requireField(name, fields, "embeddingPayload"),
-    contentHashField: requireField(name, fields, "contentHash"),
-    embeddingColumn: "embedding",
-    searchVectorColumn: "searchVector",
+    embeddingModelField: requireField(name, fields, marking?.modelField.name ?? "embeddingModel"),
+    payloadField: requireField(name, fields, marking?.payload.name ?? "embeddingPayload"),
+    contentHashField: requireField(name, fields, marking?.hash?.name ?? "contentHash"),
+    embeddingColumn: marking?.column ?? "embedding",
+    searchVectorColumn: SEARCH_VECTOR_COLUMN,
   };
   for (const extra of spec.extra) requireField(name, fields, extra);
   return meta;
+}
+
+/** The model's one marking; what the extension cannot serve yet is refused by name. */
+function modelMarking(name: ModelName, markings: readonly VectorMarking[] | undefined): VectorMarking | undefined {
+  const mine = markings?.filter((m) => m.model === name) ?? [];
+  const [marking] = mine;
+  if (mine.length > 1) {
+    throw new SchemaMismatchError(
+      `Model "${name}" marks ${mine.length} vector fields with @embed; the extension searches one per model today.`,
+    );
+  }
+  if (marking && marking.sources.length !== 1) {
+    throw new SchemaMismatchError(
+      `${name}.${marking.field} embeds ${marking.sources.length} fields; the extension embeds one field per model today.`,
+    );
+  }
+  return marking;
 }
 
 function requireField(model: ModelName, fields: Map<string, ScalarField>, name: string): ScalarField {

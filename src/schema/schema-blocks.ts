@@ -42,16 +42,6 @@ export function modelSignature(block: SchemaBlock): string[] {
     .sort();
 }
 
-/** The first few lines in which two models differ, for a message. */
-export function signatureDifferences(ours: SchemaBlock, theirs: SchemaBlock): string[] {
-  const a = new Set(modelSignature(ours));
-  const b = new Set(modelSignature(theirs));
-  return [
-    ...[...a].filter((line) => !b.has(line)).map((line) => `missing "${line}"`),
-    ...[...b].filter((line) => !a.has(line)).map((line) => `extra "${line}"`),
-  ];
-}
-
 /** The datasource provider of a schema (`postgresql`, `sqlite`, ...), if it has a datasource. */
 export function datasourceProvider(schema: string): string | undefined {
   const block = schemaBlocks(schema).find((b) => b.kind === "datasource");

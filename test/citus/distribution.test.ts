@@ -10,13 +10,28 @@ import type pg from "pg";
 import { distributeOnCitus, tablePlacement } from "../../src/db/citus-distribute.ts";
 import { incompletePlacements, inspectPlacements } from "../../src/db/citus-shards.ts";
 import { hybridStore } from "../../src/extension.ts";
+import { parseWhere } from "../../src/query/parse-where.ts";
+import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
 import { createPrisma, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
+import { projectSchema } from "../helpers/query.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 
 const skip = onCitus() ? false : "needs a Citus cluster: scripts/citus-tests.ts";
 const base = createPrisma();
 const prisma = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
 after(() => base.$disconnect());
+
+function cosineDistance(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return 1 - dot / Math.sqrt(na * nb);
+}
 
 async function assertComplete(c: pg.Client): Promise<void> {
   for (const table of ["Document", "Annotation"]) {
@@ -59,6 +74,24 @@ describe("distributed tables on Citus", { skip }, () => {
     });
   });
 
+  test("without a shard count, 2 shards per active worker", async () => {
+    await withPg(async (c) => {
+      const suffix = uniqueLabel("t").replace("-", "_");
+      const [doc, ann] = [`Doc_${suffix}`, `Ann_${suffix}`];
+      await c.query(`CREATE TABLE "${doc}" (id text PRIMARY KEY)`);
+      await c.query(`CREATE TABLE "${ann}" (id text PRIMARY KEY, "documentId" text REFERENCES "${doc}" (id))`);
+      try {
+        const result = await distributeOnCitus(c, { documentTable: doc, annotationTable: ann });
+        const workers = await c.query(
+          "SELECT count(*)::int AS n FROM pg_dist_node WHERE groupid > 0 AND noderole = 'primary' AND isactive",
+        );
+        assert.deepEqual(result.annotation, { kind: "distributed", column: "id", shards: 2 * workers.rows[0].n });
+      } finally {
+        await c.query(`DROP TABLE "${ann}", "${doc}"`);
+      }
+    });
+  });
+
   test("the shards search with the library's ef_search and iterative scan", async () => {
     const label = uniqueLabel("settings");
     const doc = await prisma.document.create({ data: { content: "settings", label } });
@@ -74,6 +107,87 @@ describe("distributed tables on Citus", { skip }, () => {
       return r.rows;
     });
     assert.deepEqual(settings, [{ ef: "150", scan: "relaxed_order" }]);
+    // What a per-query setting needs on Citus: SET LOCAL in a transaction reaches the shards
+    // (citus.propagate_set_commands = local), set_config() in the statement does not.
+    const perQuery = await withPg(async (c) => {
+      const onShards = `SELECT DISTINCT current_setting('hnsw.ef_search') AS ef FROM "Annotation" WHERE label = $1`;
+      await c.query("BEGIN");
+      await c.query("SET LOCAL hnsw.ef_search = 33");
+      const set = await c.query(onShards, [label]);
+      await c.query("ROLLBACK");
+      await c.query("BEGIN");
+      await c.query("SELECT set_config('hnsw.ef_search', '34', true)");
+      const configured = await c.query(onShards, [label]);
+      await c.query("ROLLBACK");
+      return { set: set.rows, configured: configured.rows };
+    });
+    assert.deepEqual(perQuery, { set: [{ ef: "33" }], configured: [{ ef: "150" }] });
+  });
+
+  test("an exact search sends each shard's top rows to the coordinator, not every row passing the filter", async () => {
+    const label = uniqueLabel("exact");
+    const doc = await prisma.document.create({ data: { content: "exact", label } });
+    const texts = Array.from({ length: 120 }, (_, i) => `exact row ${i}`);
+    await prisma.annotation.createMany({ data: texts.map((rawText) => ({ documentId: doc.id, rawText, label })) });
+    const take = 5;
+    const skip = 2;
+    const vector = Array.from({ length: 384 }, (_, i) => Math.cos(i));
+    const { plan, rows } = await prisma.annotation.explainSearch({
+      query: vector,
+      where: { label },
+      take,
+      skip,
+      plan: "exact",
+    });
+    assert.equal(plan.kind, "exact");
+    const schema = projectSchema();
+    const q = buildSimilarityQuery(
+      schema,
+      schema.Annotation,
+      { vector, filter: parseWhere(schema.Annotation, schema, { label }), take, skip },
+      {
+        kind: "exact",
+        efSearch: null,
+        estimatedRows: 120,
+        reason: "",
+        recall: { target: 0.99, expected: null, calibratedAt: null },
+      },
+    );
+    const { shards, received, ids } = await withPg(async (c) => {
+      const explained = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.sql}`, [...q.params]);
+      const scans: { "Node Type": string; "Actual Rows": number; Plans?: unknown[] }[] = [];
+      const walk = (node: { "Node Type": string; "Actual Rows": number; Plans?: unknown[] }): void => {
+        if (node["Node Type"] === "Custom Scan") scans.push(node);
+        for (const child of node.Plans ?? []) walk(child as typeof node);
+      };
+      walk(explained.rows[0]["QUERY PLAN"][0].Plan);
+      const n = await c.query(
+        `SELECT count(*)::int AS n FROM citus_shards WHERE table_name = '"Annotation"'::regclass`,
+      );
+      const all = await c.query(q.sql, [...q.params]);
+      return {
+        shards: n.rows[0].n as number,
+        received: scans.map((s) => s["Actual Rows"]),
+        ids: all.rows.map((r) => r.id),
+      };
+    });
+    // One distributed scan, no intermediate result of the 120 rows: at most skip + take per shard.
+    assert.equal(received.length, 1, JSON.stringify(received));
+    assert.ok(received[0]! <= shards * (skip + take), `${received[0]} rows from ${shards} shards`);
+    // The same rows as the brute-force order by distance then id.
+    // Brute force in JavaScript: cosine distance to every row with the label, then id.
+    const brute = await withPg(async (c) => {
+      const r = await c.query(`SELECT id, embedding::text AS e FROM "Annotation" WHERE label = $1`, [label]);
+      return r.rows
+        .map((row) => ({ id: row.id as string, d: cosineDistance(vector, JSON.parse(row.e as string) as number[]) }))
+        .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
+        .map((row) => row.id);
+    });
+    assert.deepEqual(ids, brute.slice(skip, skip + take));
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ids,
+    );
   });
 
   test("kNN is pushed down to the shards, which walk their HNSW index; SET LOCAL reaches them", async () => {

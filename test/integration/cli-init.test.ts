@@ -122,6 +122,37 @@ describe("prisma-hybrid-store init", () => {
     ]);
   });
 
+  test("a bundled Document with fields of the user's own: kept and named; a required one without default refused", async () => {
+    const ours = readFileSync(join(repoRoot, "prisma/schema.prisma"), "utf8");
+    const document = /\/\/\/ A source text[\s\S]*?\n\}\n/.exec(ours)![0];
+    const own = document.replace(
+      "  annotations      Annotation[]\n",
+      "  annotations      Annotation[]\n  pinned Boolean @default(false)\n  ownerId Int?\n  owner User? @relation(fields: [ownerId], references: [id])\n\n  @@index([ownerId])\n",
+    );
+    const schema = `${USER_SCHEMA.replace("prefs Json", "documents Document[]\n  prefs Json")}\n${own}`;
+    const dir = project(schema);
+    const run = await runCli(["init"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Fields of your own kept: Document\.ownerId, Document\.pinned\./);
+    const merged = readFileSync(join(dir, "prisma/schema.prisma"), "utf8");
+    assert.ok(merged.startsWith(schema), "the user's Document is left as it is");
+    assert.equal(merged.match(/^model Document \{/gm)?.length, 1);
+    assert.match(merged, /^model Annotation \{/m);
+    assert.equal((await prismaValidate(join(dir, "prisma/schema.prisma"))).code, 0);
+
+    const required = project(`${USER_SCHEMA}\n${document.replace("  title ", "  tenant String\n  title ")}`);
+    const refused = await runCli(["init"], { cwd: required });
+    assert.equal(refused.code, 1);
+    assert.match(errorLines(refused)[0]!, /extra required "tenant String" without a database default/);
+    const prismaSide = project(
+      `${USER_SCHEMA}\n${document.replace("  title ", "  ref String @default(cuid())\n  title ")}`,
+    );
+    assert.match(
+      errorLines(await runCli(["init"], { cwd: prismaSide }))[0]!,
+      /extra required "ref String @default\(cuid\(\)\)"/,
+    );
+  });
+
   test("a folder of .prisma files gets a file of its own; a non-PostgreSQL project is refused", async () => {
     const dir = project();
     mkdirSync(join(dir, "prisma/schema"));

@@ -14,8 +14,13 @@ const src = fileURLToPath(new URL("../../src", import.meta.url));
 /** `module: names` the CLI still takes from inside the library, and why. */
 const INTERNAL: Readonly<Record<string, string>> = {
   "db/embedded.ts: DEFAULT_DATA_DIR": "the `db` command's default directory; not an option users set in code",
-  "schema/schema-blocks.ts: datasourceProvider, SchemaBlock, schemaBlocks, signatureDifferences":
+  "schema/schema-blocks.ts: datasourceProvider, modelSignature, SchemaBlock, schemaBlocks":
     "`init` edits the user's schema.prisma text; a CLI concern the library's API has no use for",
+  "schema/schema-blocks.ts: datasourceProvider": "`generate` writes a migration for the datasource's provider",
+  "schema/hybrid-sql.ts: hybridSql, SqlPart": "`generate` writes the SQL of a migration",
+  "schema/markings.ts: readMarkings, VectorMarking": "`generate` reads the markings of the user's schema file",
+  "schema/migrated-objects.ts: readMigratedObjects": "`generate` compares with what is migrated",
+  "errors.ts: formatMarkingIssue": "`generate` prints each bad marking as the library's error does",
   "db/execute.ts: toHybridStoreError": "the CLI's error report maps Prisma's errors the way the library does",
   "db/check.ts: describeMigrationFailure": "reads `prisma migrate deploy` output for the CLI's `migrate`",
   "db/connect.ts: connectionFailure": "tells a refused connection from other errors, as the library does",

@@ -31,12 +31,12 @@ const COLUMNS =
   `"t0"."createdAt" AS "createdAt", "t0"."updatedAt" AS "updatedAt"`;
 
 describe("similarity search SQL", () => {
-  test("exact plan: the distance is computed behind an OFFSET 0 fence, sorted by distance then id", () => {
+  test("exact plan: one flat statement ordered by the distance plus zero (no index order), then id", () => {
     assert.deepEqual(buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5, skip: 2 }, exact), {
       sql:
-        `SELECT * FROM (SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) AS "distance" FROM "Annotation" AS "t0" ` +
-        `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 OFFSET 0) AS "c" ` +
-        `ORDER BY "distance", "c"."id" LIMIT $3 OFFSET $4`,
+        `SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) + 0 AS "distance" FROM "Annotation" AS "t0" ` +
+        `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 ` +
+        `ORDER BY "distance", "t0"."id" LIMIT $3 OFFSET $4`,
       params: ["[1,0,0]", "x", 5, 2],
     });
   });
@@ -61,7 +61,7 @@ describe("similarity search SQL", () => {
       { vector, filter: parseWhere(schema.Document, schema, {}), take: 3 },
       exact,
     );
-    assert.match(q.sql, /WHERE "t0"."embedding" IS NOT NULL OFFSET 0/);
+    assert.match(q.sql, /WHERE "t0"."embedding" IS NOT NULL ORDER BY/);
     assert.doesNotMatch(q.sql, /"t0"\."embedding" AS|embeddingPayload|searchVector/);
   });
 

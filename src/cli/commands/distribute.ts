@@ -26,8 +26,8 @@ generated "searchVector" column. Safe to run again; run it again after citus_reb
 to check the moved shards.
 
 Options:
-  --shard-count N   shards of "Annotation" (default: the cluster's citus.shard_count, 32).
-                    Fewer shards cost less per search; see docs/scaling.md
+  --shard-count N   shards of "Annotation" (default: 2 per active worker). Fewer shards
+                    cost less per search, more ingest faster; see docs/scaling.md
   --check           only check the shards, change nothing
   -h, --help        show this help`,
 

@@ -20,8 +20,10 @@ Run it again at any time: models already there and migrations already copied are
 and files it did not create are never overwritten. A project without a schema gets one: the
 \`prisma-client\` generator (output src/generated/prisma, CommonJS for a CommonJS project) and a
 PostgreSQL datasource set for the installed Prisma (6: engineType = "client" and the url;
-7: no url in the schema), and a prisma.config.ts (the URL, .env). If your schema has a Document or Annotation
-model of its own that differs, it changes nothing and says so.
+7: no url in the schema), and a prisma.config.ts (the URL, .env). A Document or Annotation model
+of yours may have fields of its own (optional, defaulted, relations) and @@index/@@unique lines;
+one that lacks a field of ours, or has a required field without @default, changes nothing and
+is named.
 
 Options:
   --schema PATH      your schema file, or folder of .prisma files (default prisma/schema.prisma)
@@ -54,6 +56,12 @@ Then: npx prisma generate && npx ${BIN} migrate`,
     );
     for (const name of result.migrationsDiffering) {
       print(`  left as is: ${name}/migration.sql exists with other content than prisma-hybrid-store's.`);
+    }
+    if (result.ownFields.length > 0) {
+      print(
+        `Fields of your own kept: ${result.ownFields.join(", ")}. The bundled migrations do not create their ` +
+          "columns: add them with your next `prisma migrate diff` (docs/existing-schema.md).",
+      );
     }
     for (const warning of result.warnings) print(`Warning: ${warning}`);
     if (copied > 0 || result.modelsAdded.length > 0) {
