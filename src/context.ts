@@ -1,3 +1,5 @@
+import { HnswState } from "./db/hnsw-indexes.ts";
+import { BulkLoad, type BulkLoadOptions, bulkLoadOptions, type TransactionClient } from "./embed/bulk-load.ts";
 import { defaultEmbedder } from "./embed/default-embedder.ts";
 import type { Embedder } from "./embed/embedder.ts";
 import { DEFAULT_CACHE_BYTES, EmbeddingCache } from "./embed/embedding-cache.ts";
@@ -18,6 +20,10 @@ export interface StoreContext {
   readonly estimates: RowEstimates;
   /** Recall targets and per-table ef_search calibration; absent with `recall: false`. */
   readonly recall?: RecallCalibration | undefined;
+  /** Which tables have a usable HNSW index (a bulk load drops it for a while). */
+  readonly hnsw?: HnswState | undefined;
+  /** Drops and rebuilds HNSW indexes around large loads. */
+  readonly bulkLoad?: BulkLoad | undefined;
 }
 
 /** The options every store takes, with one set of defaults (documented on `HybridStoreOptions`). */
@@ -27,6 +33,7 @@ export interface StoreContextOptions {
   readonly cacheSize?: number | undefined;
   readonly cacheBytes?: number | undefined;
   readonly recall?: RecallOptions | false | undefined;
+  readonly bulkLoad?: BulkLoadOptions | false | undefined;
 }
 
 /** Texts whose vectors a store keeps for reuse, when its options do not say. */
@@ -48,6 +55,7 @@ export function checkStoreContextOptions(options: StoreContextOptions): void {
       { path: ["cacheBytes"], message: "expected an integer >= 0" },
     ]);
   }
+  bulkLoadOptions(options.bulkLoad);
   if (recall === undefined || recall === false) return;
   const { unfiltered, filtered, maxAgeMs } = recall;
   for (const [key, value] of Object.entries({ unfiltered, filtered })) {
@@ -73,9 +81,16 @@ export function createStoreContext(client: unknown, options: StoreContextOptions
   const embedder = options.embedder ?? defaultEmbedder();
   // Markings are checked against the embedder's dimensions: a bad one fails here (InvalidSchemaError).
   const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
+  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client), markings);
+  const hnsw = new HnswState();
+  const canLoad = typeof (client as Partial<TransactionClient> | null)?.$transaction === "function";
   return {
-    schema: buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client), markings),
+    schema,
     embedder,
+    hnsw,
+    bulkLoad: canLoad
+      ? new BulkLoad(client as TransactionClient, schema, hnsw, bulkLoadOptions(options.bulkLoad))
+      : undefined,
     cache: new EmbeddingCache(options.cacheSize ?? DEFAULT_CACHE_SIZE, options.cacheBytes ?? DEFAULT_CACHE_BYTES),
     estimates: new RowEstimates(),
     recall: options.recall === false ? undefined : new RecallCalibration(options.recall ?? {}),

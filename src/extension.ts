@@ -4,15 +4,17 @@ import { checkStoreContextOptions, createStoreContext } from "./context.ts";
 import { connectionFailure } from "./db/connect.ts";
 import { type RawClient, toHybridStoreError } from "./db/execute.ts";
 import { BulkCreate } from "./embed/bulk-create.ts";
+import type { BulkLoadOptions } from "./embed/bulk-load.ts";
 import type { Embedder } from "./embed/embedder.ts";
 import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
 import { attachEmbeddings } from "./embed/save-hook.ts";
+import { InvalidArgumentError } from "./errors.ts";
 import { modelMethods } from "./query/model-methods.ts";
 import type { RecallOptions } from "./query/recall-calibration.ts";
 import { readRelations } from "./query/relations.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
 import { readDataModel } from "./schema/data-model.ts";
-import type { ModelName } from "./schema/model-meta.ts";
+import { MODEL_NAMES, type ModelName } from "./schema/model-meta.ts";
 
 /** Options for {@link hybridStore}. */
 export interface HybridStoreOptions {
@@ -31,7 +33,9 @@ export interface HybridStoreOptions {
    * Write `createMany` batches made of plain values, outside a transaction, as one
    * `INSERT ... SELECT * FROM unnest(...)` instead of through Prisma's `createMany`: the same
    * rows and the same `{ count }`, with much less client time per row (Prisma's query compiler
-   * works through every vector). Anything else, and any batch the database rejects, still goes
+   * works through every vector). Likewise a `document.create` with plain nested
+   * `annotations: { create }`: one statement for the document and its annotations, then the row
+   * read back by Prisma with the call's select/include/omit. Anything else, and any batch the database rejects, still goes
    * through Prisma's `createMany`, so its errors are Prisma's. Default true; set false when a
    * query extension or Prisma's query log must see each `createMany` as Prisma runs it.
    */
@@ -45,6 +49,25 @@ export interface HybridStoreOptions {
    * calibration off (fixed ef_search defaults). See docs/search.md, "Recall calibration".
    */
   recall?: RecallOptions | false;
+  /**
+   * Large loads drop a table's HNSW index and build it once at the end, several times faster
+   * than growing the graph row by row (docs/concepts.md, "Bulk loads"). A `createMany` made
+   * outside a transaction does so when it writes at least `minRows` rows (default 10,000) and
+   * at least `share` x the rows already in the table (default 0.25); `$bulkLoad` always does.
+   * Searches stay exact meanwhile. `false`: every load keeps the index (no DDL at all).
+   */
+  bulkLoad?: BulkLoadOptions | false;
+}
+
+/** Options for `prisma.$bulkLoad()`. */
+export interface BulkLoadScopeOptions {
+  /** The tables whose HNSW index waits for the end of the load. Default both. */
+  models?: readonly ModelName[];
+  /**
+   * About how many rows the load writes: then the index is dropped only when the store's
+   * `bulkLoad` thresholds say the load is large. Omitted: always dropped.
+   */
+  rows?: number;
 }
 
 /** The method `hybridStore()` adds to the client. */
@@ -58,6 +81,19 @@ export interface HybridStoreClientMethods {
    * ```
    */
   $reembed(options?: ReembedOptions): Promise<ReembedResult>;
+  /**
+   * Runs `load` with the HNSW indexes dropped, then builds each once from its own definition
+   * (also when `load` throws). For a stream of `createMany` batches too small to trigger it
+   * alone. Searches meanwhile are exact scans.
+   *
+   * @example
+   * ```ts
+   * await prisma.$bulkLoad(async () => {
+   *   for (const batch of batches) await prisma.annotation.createMany({ data: batch });
+   * });
+   * ```
+   */
+  $bulkLoad<T>(load: () => Promise<T>, options?: BulkLoadScopeOptions): Promise<T>;
 }
 
 /** Prisma's extension-args shape: every method behind a thunk. */
@@ -100,18 +136,29 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
   return Prisma.defineExtension((client) => {
     const ctx = createStoreContext(client, options);
     const relations = readRelations(readDataModel(client, options.dmmf));
+    // Every Prisma client has $transaction, so the extension's context always has a BulkLoad.
+    const bulkLoad = ctx.bulkLoad!;
     const defaults = options.fastCreateMany === false ? undefined : readClientDefaults(client);
     const bulk = defaults && new BulkCreate(client as unknown as RawClient, ctx.schema, defaults);
+    // The plain client's delegate reads a fast nested create back with Prisma's own result shaping.
+    const documents = (client as unknown as { document: { findUniqueOrThrow(args: object): Promise<unknown> } })
+      .document;
     const hook =
       (model: ModelName) =>
       async <A>({ operation, args, query, __internalParams }: QueryHookParams<A>) => {
         await attachEmbeddings(ctx, model, operation, args);
         try {
-          // A statement the hook sends itself would run outside the caller's transaction (a query
-          // extension gets no handle on it), so the fast createMany is only for calls outside one.
-          if (operation === "createMany" && bulk && isOutsideTransaction(__internalParams)) {
-            const count = await bulk.run(model, args);
-            if (count !== undefined) return { count };
+          if (model === "Document" && operation === "create" && bulk && isOutsideTransaction(__internalParams)) {
+            const written = await bulk.createNested(args, (id, shape) =>
+              documents.findUniqueOrThrow({ where: { id }, ...shape }),
+            );
+            if (written) return written.value;
+          }
+          if (CREATE_MANY.has(operation) && isOutsideTransaction(__internalParams)) {
+            return await bulkLoad.around([model], rowCount(args), async () => {
+              const count = operation === "createMany" && bulk ? await bulk.run(model, args) : undefined;
+              return count === undefined ? await query(args) : { count };
+            });
           }
           return await query(args);
         } catch (error) {
@@ -139,9 +186,41 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
         $reembed(options?: ReembedOptions): Promise<ReembedResult> {
           return reembed(Prisma.getExtensionContext(this) as unknown as RawClient, ctx, options);
         },
+        /** Documented on {@link HybridStoreClientMethods}. */
+        async $bulkLoad<T>(load: () => Promise<T>, options: BulkLoadScopeOptions = {}): Promise<T> {
+          const { models, rows } = validScope(options);
+          if (typeof load !== "function") {
+            throw new InvalidArgumentError("$bulkLoad takes a function", [
+              { path: [], message: "expected a function" },
+            ]);
+          }
+          return bulkLoad.around(models, rows, load);
+        },
       },
     });
   });
+}
+
+const CREATE_MANY = new Set(["createMany", "createManyAndReturn"]);
+
+function rowCount(args: unknown): number {
+  const data = (args as { data?: unknown } | null)?.data;
+  return Array.isArray(data) ? data.length : 1;
+}
+
+function validScope(options: BulkLoadScopeOptions): { models: readonly ModelName[]; rows: number | undefined } {
+  const { models = MODEL_NAMES, rows } = options;
+  if (!Array.isArray(models) || !models.every((m) => MODEL_NAMES.includes(m))) {
+    throw new InvalidArgumentError(`models must be an array of ${MODEL_NAMES.join(" or ")}`, [
+      { path: ["models"], message: `expected an array of ${MODEL_NAMES.join(" or ")}` },
+    ]);
+  }
+  if (rows !== undefined && !(Number.isSafeInteger(rows) && rows >= 0)) {
+    throw new InvalidArgumentError("rows must be a whole number >= 0", [
+      { path: ["rows"], message: "expected an integer >= 0" },
+    ]);
+  }
+  return { models, rows };
 }
 
 /**

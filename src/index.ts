@@ -10,6 +10,7 @@
 export { checkDatabase, type DatabaseReport, MigrationFailedError, MigrationsPendingError } from "./db/check.ts";
 export { type EmbeddedDatabase, type EmbeddedDatabaseOptions, startEmbeddedDatabase } from "./db/embedded.ts";
 export type { RawClient } from "./db/execute.ts";
+export type { BulkLoadOptions } from "./embed/bulk-load.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
 export { MiniLmEmbedder } from "./embed/minilm-embedder.ts";
@@ -32,6 +33,7 @@ export {
   type ValidationIssue,
 } from "./errors.ts";
 export {
+  type BulkLoadScopeOptions,
   type HybridStoreClientMethods,
   type HybridStoreExtension,
   type HybridStoreOptions,

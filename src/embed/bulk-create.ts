@@ -8,6 +8,7 @@ import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
 import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
 import type { ModelMeta, ModelName, ScalarField, StoreSchema } from "../schema/model-meta.ts";
+import { compileNestedCreate } from "./nested-create.ts";
 
 /**
  * `createMany` as one `INSERT ... SELECT * FROM unnest($1::text[], $2::int4[], ...)`: one array
@@ -50,6 +51,34 @@ export class BulkCreate {
     }
   }
 
+  /**
+   * `document.create` with nested annotations as one statement (see nested-create.ts), then the
+   * row read back through `readBack` with the call's select/include/omit, so the result has
+   * Prisma's shape. Undefined when Prisma must write it (nothing was written then).
+   */
+  async createNested(args: unknown, readBack: (id: string, shape: Record<string, unknown>) => Promise<unknown>) {
+    const [documents, annotations] = await Promise.all([this.columns("Document"), this.columns("Annotation")]);
+    if (!documents || !annotations) return undefined;
+    const relations = [quoteTable(this.schema.Document), quoteTable(this.schema.Annotation)];
+    for (const relation of relations) if ((await this.#citus.kind(this.client, relation)) !== "local") return undefined;
+    const nested = compileNestedCreate(
+      this.schema,
+      this.defaults,
+      { Document: documents, Annotation: annotations },
+      args,
+      new Date(),
+    );
+    if (!nested) return undefined;
+    try {
+      await this.client.$executeRawUnsafe(nested.query.sql, ...nested.query.params);
+    } catch (error) {
+      const unavailable = connectionFailure(error);
+      if (unavailable) throw unavailable;
+      return undefined; // one statement: nothing was written
+    }
+    return { value: await readBack(nested.id, nested.shape) };
+  }
+
   private async columns(model: ModelName): Promise<ReadonlyMap<string, ColumnInfo> | undefined> {
     let found = this.#columns.get(model);
     if (!found) {
@@ -79,6 +108,8 @@ export function compileBulkCreate(
   args: unknown,
   now: Date,
   shape: "unnest" | "values" = "unnest",
+  /** Placeholders start at `$offset+1`: for a statement that binds other values first. */
+  offset = 0,
 ): CompiledQuery | undefined {
   if (!isPlainObject(args)) return undefined;
   const { data, skipDuplicates, ...rest } = args;
@@ -118,7 +149,7 @@ export function compileBulkCreate(
       values[i] = element;
     }
     names.push(quoteIdent(field.column));
-    arrays.push(`$${arrays.length + 1}::${column.arrayType}`);
+    arrays.push(`$${offset + arrays.length + 1}::${column.arrayType}`);
     params.push(values);
     infos.push(column);
   }

@@ -61,24 +61,28 @@ export async function reembed(
       params: [ctx.embedder.modelId],
     });
     const total = count?.n ?? 0;
-    let after = "";
-    while (!options.signal?.aborted) {
-      const rows = await queryRows<{ id: string; text: string; hash: string }>(
-        client,
-        selectBatch(model, needs, after, batchSize, ctx),
-      );
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1]!.id;
-      const vectors = await embedUnique(
-        ctx,
-        rows.map((r) => r.text),
-      );
-      const update = updateBatch(model, rows, vectors, ctx);
-      await releaseDebugHistoryIfDue();
-      countSentChars(update.params[1]!.length);
-      embedded[name] += await execute(client, update);
-      options.onProgress?.({ model: name, done: embedded[name], total });
-    }
+    const batches = async () => {
+      let after = "";
+      while (!options.signal?.aborted) {
+        const rows = await queryRows<{ id: string; text: string; hash: string }>(
+          client,
+          selectBatch(model, needs, after, batchSize, ctx),
+        );
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]!.id;
+        const vectors = await embedUnique(
+          ctx,
+          rows.map((r) => r.text),
+        );
+        const update = updateBatch(model, rows, vectors, ctx);
+        await releaseDebugHistoryIfDue();
+        countSentChars(update.params[1]!.length);
+        embedded[name] += await execute(client, update);
+        options.onProgress?.({ model: name, done: embedded[name], total });
+      }
+    };
+    // Each re-embedded row is a new row version for the HNSW graph: as costly as an insert.
+    await (ctx.bulkLoad ? ctx.bulkLoad.around([name], total, batches) : batches());
   }
   return { embedded };
 }

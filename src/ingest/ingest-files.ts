@@ -97,26 +97,30 @@ export async function ingestFiles(
     for (const file of files) counts[file.existing ? "changed" : "new"]++;
     report(files.at(-1)?.source);
   };
-  for (const group of groups(plan, batchSize)) {
-    if (options.signal?.aborted) {
-      aborted = true;
-      break;
-    }
-    const write = (files: readonly PlannedFile[]) => writeFiles(prisma, files, root, labelOf, settings, batchSize);
-    try {
-      done(group, await write(group));
-    } catch (cause) {
-      if (group.length === 1) throw new IngestFileError(group[0]!.source, cause);
-      // Find the file that fails, storing the ones before it: one transaction per file.
-      for (const file of group) {
-        try {
-          done([file], await write([file]));
-        } catch (fileCause) {
-          throw new IngestFileError(file.source, fileCause);
+  const writeAll = async () => {
+    for (const group of groups(plan, batchSize)) {
+      if (options.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const write = (files: readonly PlannedFile[]) => writeFiles(prisma, files, root, labelOf, settings, batchSize);
+      try {
+        done(group, await write(group));
+      } catch (cause) {
+        if (group.length === 1) throw new IngestFileError(group[0]!.source, cause);
+        // Find the file that fails, storing the ones before it: one transaction per file.
+        for (const file of group) {
+          try {
+            done([file], await write([file]));
+          } catch (fileCause) {
+            throw new IngestFileError(file.source, fileCause);
+          }
         }
       }
     }
-  }
+  };
+  // Many chunks relative to the table: the Annotation graph is built once at the end (the store's thresholds).
+  await (prisma.$bulkLoad ? prisma.$bulkLoad(writeAll, { models: ["Annotation"], rows: totalChunks }) : writeAll());
   const pruned = options.prune && !aborted ? await pruneDocuments(prisma, paths) : [];
   return { files: counts, chunks: chunksDone, seconds: (performance.now() - began) / 1000, aborted, pruned };
 }

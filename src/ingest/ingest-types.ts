@@ -123,4 +123,9 @@ export interface IngestClient {
   };
   /** Batch transactions: a file's document and chunks are written together. */
   $transaction(operations: PromiseLike<unknown>[]): PromiseLike<unknown>;
+  /** The store's bulk load (a client extended with `hybridStore()` has it): the HNSW index built once. */
+  $bulkLoad?<T>(
+    load: () => Promise<T>,
+    options: { models: readonly ("Document" | "Annotation")[]; rows: number },
+  ): Promise<T>;
 }

@@ -1,6 +1,7 @@
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import { Settings } from "@llamaindex/core/global";
 import { createStoreContext, type StoreContext } from "../context.ts";
+import type { BulkLoadOptions } from "../embed/bulk-load.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { validateText } from "../embed/text.ts";
 import type { ValidationIssue } from "../errors.ts";
@@ -47,9 +48,15 @@ export interface PrismaHybridVectorStoreOptions<C extends PrismaLikeClient = Pri
   mustHaveText?: string;
   /** `Prisma.dmmf`, for clients made by the `prisma-client-js` generator. */
   dmmf?: unknown;
+  /**
+   * When `add()` drops the Annotation HNSW index and builds it once at the end (as
+   * `hybridStore({ bulkLoad })`; default 10,000 nodes and 0.25 x the table's rows); `false`:
+   * never. Only with a client that can open transactions (not an interactive-transaction client).
+   */
+  bulkLoad?: BulkLoadOptions | false;
 }
 
-const KNOWN = new Set(["prisma", "embedder", "embedModel", "documentId", "mustHaveText", "dmmf"]);
+const KNOWN = new Set(["prisma", "embedder", "embedModel", "documentId", "mustHaveText", "dmmf", "bulkLoad"]);
 
 /** What the store keeps from its options. */
 export interface ResolvedStore<C> {
@@ -105,7 +112,7 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
   }
 
   const { embedder, embedModel } = resolveEmbedding(options.embedder, options.embedModel);
-  const ctx = createStoreContext(client, { embedder, dmmf: options.dmmf });
+  const ctx = createStoreContext(client, { embedder, dmmf: options.dmmf, bulkLoad: options.bulkLoad });
   const schema = ctx.schema;
   const scope = and(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),

@@ -107,10 +107,14 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
     // the same (see prisma-debug-history.ts).
     await releaseDebugHistoryIfDue();
     for (const a of annotations) countSentChars(a.payload.length + a.rawText.length);
-    await this.#inTransaction([
-      ...insertDocuments(this.#ctx.schema, documents),
-      ...upsertAnnotations(this.#ctx.schema, annotations),
-    ]);
+    const write = () =>
+      this.#inTransaction([
+        ...insertDocuments(this.#ctx.schema, documents),
+        ...upsertAnnotations(this.#ctx.schema, annotations),
+      ]);
+    // Many nodes relative to the table: the Annotation graph is built once, after the INSERTs.
+    const { bulkLoad } = this.#ctx;
+    await (bulkLoad ? bulkLoad.around(["Annotation"], annotations.length, write) : write());
     return nodes.map((node) => node.id_);
   }
 

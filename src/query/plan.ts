@@ -1,4 +1,6 @@
 import { DEFAULT_EF_SEARCH } from "../db/hnsw-defaults.ts";
+import type { HnswState } from "../db/hnsw-indexes.ts";
+import { quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import { TRUE } from "./filter-nodes.ts";
@@ -77,6 +79,8 @@ export interface PlanContext {
   readonly estimates: RowEstimates;
   /** Without it, HNSW plans run at {@link DEFAULT_EF_SEARCH}. */
   readonly recall?: RecallCalibration | undefined;
+  /** Whether the table's HNSW index may be used now (a bulk load drops it); absent: assume so. */
+  readonly hnsw?: HnswState | undefined;
 }
 
 export interface PlanRequest {
@@ -103,6 +107,10 @@ export async function choosePlan(
 ): Promise<SearchPlan> {
   const filtered = filter !== TRUE;
   const targets = ctx.recall?.targets;
+  if (request.choice !== "exact" && ctx.hnsw && !(await ctx.hnsw.usable(client, quoteTable(model)))) {
+    const exact = decidePlan({ ...request, choice: "exact" }, filtered, undefined, { targets });
+    return { ...exact, reason: "no usable HNSW index (a bulk load is rebuilding it): an exact scan" };
+  }
   const calibrate = ctx.recall !== undefined && request.efSearch === undefined && request.choice !== "exact";
   if (request.choice !== "auto") {
     if (!calibrate) return decidePlan(request, filtered, undefined, { targets });
