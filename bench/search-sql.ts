@@ -35,7 +35,8 @@ export type VectorPlan = "exact" | "hnsw" | "hnsw-iterative";
  */
 export type SettingsMode = "inline" | "transaction" | "forced";
 
-const iterativeOf = (plan: VectorPlan) => (plan === "hnsw-iterative" ? "relaxed_order" : "off");
+/** The library scans every HNSW plan iteratively (one stream for all pages, src/query/run-search.ts). */
+const iterativeOf = (_plan: VectorPlan) => "relaxed_order";
 
 /** pgvector settings of a plan, as `SELECT set_config(...)` with `is_local = true`. */
 export function settingsFor(plan: VectorPlan, efSearch = 40, forceIndex = false): string | undefined {
@@ -66,10 +67,16 @@ export function vectorSearch(
   const lim = `$${2 + filter.values.length}`;
   const inner = `SELECT ${COLUMNS}, ${dist} AS distance FROM "Annotation" AS t WHERE ${where}`;
   const order = mode === "inline" ? inlineVector(plan, efSearch) : "$1::vector";
+  // HNSW: the index's stream up to the end of the page's last block of 10 rows, each block sorted
+  // by distance then id (src/query/similarity-search.ts).
+  const numbered =
+    `SELECT n.*, CASE WHEN n.distance = lag(n.distance) OVER () THEN 0 ELSE row_number() OVER () END AS start ` +
+    `FROM (${inner} ORDER BY t.embedding <=> ${order} FETCH FIRST (${Math.ceil(k / 10) * 10}) ROWS WITH TIES) AS n`;
   const sql =
     plan === "exact"
       ? `SELECT * FROM (${inner} OFFSET 0) AS c ORDER BY distance, id LIMIT ${lim}`
-      : `SELECT * FROM (${inner} ORDER BY t.embedding <=> ${order} LIMIT ${lim}) AS c ORDER BY distance, id`;
+      : `SELECT c.id, c."documentId", c."rawText", c.label, c.page, c.position, c.metadata, c."embeddingModel", c."contentHash", c."createdAt", c."updatedAt", c.distance ` +
+        `FROM (SELECT s.*, (max(s.start) OVER (ROWS UNBOUNDED PRECEDING) - 1) / 10 AS block FROM (${numbered}) AS s) AS c ORDER BY c.block, c.distance, c.id LIMIT ${lim}`;
   const settings = mode === "inline" ? undefined : settingsFor(plan, efSearch, mode === "forced");
   return { sql, values: [vector, ...filter.values, k], ...(settings ? { settings } : {}) };
 }

@@ -5,7 +5,7 @@ import { queryRows } from "../db/execute.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, inList } from "../query/filter-nodes.ts";
-import { runHybridSearch } from "../query/hybrid-search.ts";
+import { DEFAULT_CANDIDATES, runHybridSearch } from "../query/hybrid-search.ts";
 import { resolveQueryVector, validateQueryVector, validateTextQuery } from "../query/query-vector.ts";
 import type { RawRow } from "../query/rows.ts";
 import type { SearchClient } from "../query/run-search.ts";
@@ -114,7 +114,16 @@ async function hybrid(
   const alpha = unitInterval(query.alpha, "alpha");
   const vector = await queryVector(ctx, query);
   const fusion = alpha === undefined ? ({ type: "rrf", k: 60 } as const) : ({ type: "weighted", alpha } as const);
-  const { rows } = await runHybridSearch(client, ctx, ctx.schema.Annotation, { text, vector, filter, take, fusion });
+  // No paging here, so the candidate lists may grow with the rows asked for.
+  const candidates = Math.min(MAX_TAKE, Math.max(DEFAULT_CANDIDATES, 2 * take));
+  const { rows } = await runHybridSearch(client, ctx, ctx.schema.Annotation, {
+    text,
+    vector,
+    filter,
+    take,
+    fusion,
+    candidates,
+  });
   // With alpha 0 the vector list has no weight: rows that only it found would pad the end with score 0.
   const kept = alpha === 0 ? rows.filter((r) => r.textRank !== null) : rows;
   return kept.map((row) => ({ row, score: row.score }));

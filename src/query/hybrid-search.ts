@@ -11,7 +11,6 @@ import { num, numOrNull, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
 import { indexVector } from "./run-search.ts";
 import type { Fusion } from "./search-args.ts";
-import { MAX_TAKE } from "./search-args.ts";
 import { SqlParams } from "./sql-builder.ts";
 import { tsQuery } from "./text-search.ts";
 
@@ -23,7 +22,7 @@ export interface HybridRequest {
   readonly filter: FilterNode;
   readonly take: number;
   readonly skip?: number;
-  /** Rows taken from each ranked list before fusing. Default max(60, 2 * (skip + take)). */
+  /** Rows taken from each ranked list before fusing. Default {@link DEFAULT_CANDIDATES}. */
   readonly candidates?: number | undefined;
   /** Default `{ type: "rrf", k: 60 }`. */
   readonly fusion?: Fusion;
@@ -53,8 +52,16 @@ export interface HybridResult {
   readonly plan: SearchPlan;
 }
 
-export const candidatesFor = (r: Pick<HybridRequest, "candidates" | "take" | "skip">): number =>
-  Math.max(r.candidates ?? Math.min(MAX_TAKE, Math.max(60, 2 * ((r.skip ?? 0) + r.take))), (r.skip ?? 0) + r.take);
+/** Rows taken from each list when the caller names no `candidates`. */
+export const DEFAULT_CANDIDATES = 60;
+
+/**
+ * Rows taken from each list: the caller's `candidates`, else {@link DEFAULT_CANDIDATES}. Never
+ * derived from `skip`/`take`: the fused list is the same for every page of one query only if its
+ * two input lists are, so pages slice one list of between `candidates` and 2 x `candidates` rows
+ * and a page past its end comes back short.
+ */
+export const candidatesFor = (r: Pick<HybridRequest, "candidates">): number => r.candidates ?? DEFAULT_CANDIDATES;
 
 /**
  * One statement: the top candidates by vector and by text (each under the same filter), a full
@@ -127,13 +134,12 @@ export async function runHybridSearch(
   const request = { choice: r.plan ?? "auto", limit: n, efSearch: r.efSearch, recallTarget: r.recallTarget };
   let plan = await choosePlan(client, ctx, model, r.filter, request);
   let raw = await queryRows<RawRow>(client, buildHybridQuery(ctx.schema, model, r, plan));
-  const found = raw.length === 0 ? 0 : num(raw[0]!.vectorCandidates);
-  if (plan.kind !== "exact" && found < n) {
+  if (plan.kind !== "exact" && (await vectorCandidates(client, ctx, model, r, plan, raw)) < n) {
     plan = {
       ...plan,
       kind: "exact",
       efSearch: null,
-      reason: `${plan.reason}; the vector list had ${found} of ${n} rows, so an exact scan ran`,
+      reason: `${plan.reason}; the vector list had fewer than ${n} rows, so an exact scan ran`,
     };
     raw = await queryRows<RawRow>(client, buildHybridQuery(ctx.schema, model, r, plan));
   }
@@ -150,4 +156,23 @@ export async function runHybridSearch(
     };
   });
   return { rows, plan };
+}
+
+/**
+ * Rows the HNSW vector list found. A page past the end of the fused list has no row to carry the
+ * count, so the first row is read for it: falling back on an empty page alone would page on
+ * through the exact plan's fused list, which may be longer than the one the earlier pages sliced.
+ */
+async function vectorCandidates(
+  client: SearchClient,
+  ctx: PlanContext,
+  model: ModelMeta,
+  r: HybridRequest,
+  plan: SearchPlan,
+  raw: RawRow[],
+): Promise<number> {
+  if (raw.length === 0 && (r.skip ?? 0) > 0) {
+    raw = await queryRows<RawRow>(client, buildHybridQuery(ctx.schema, model, { ...r, skip: 0, take: 1 }, plan));
+  }
+  return raw.length === 0 ? 0 : num(raw[0]!.vectorCandidates);
 }

@@ -50,6 +50,7 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
       filter,
       take: args.take,
       skip: args.skip,
+      cursor: args.cursor?.id,
       minSimilarity: args.minSimilarity,
       plan,
       efSearch: args.efSearch,

@@ -21,8 +21,10 @@ export type PlanChoice = "auto" | "exact" | "hnsw";
  * - `exact`: compute the distance of every row that passes the filter (perfect recall; fast when
  *   the filter keeps few rows, which b-tree/GIN indexes then find);
  * - `hnsw`: the HNSW index with `hnsw.ef_search` (no filter, or one that keeps nearly every row);
- * - `hnsw-iterative`: the index with pgvector 0.8's `hnsw.iterative_scan = relaxed_order`, which
- *   keeps scanning until enough rows pass the filter.
+ * - `hnsw-iterative`: the index under a filter, relying on pgvector 0.8's iterative scan to keep
+ *   scanning until enough rows pass it.
+ * Both HNSW plans run with `hnsw.iterative_scan = relaxed_order` (rows past the first ef_search
+ * come from the iterative scan), so every page of one query reads the same stream.
  */
 export type PlanKind = "exact" | "hnsw" | "hnsw-iterative";
 
@@ -67,11 +69,22 @@ export const ITERATIVE_SCAN_BUDGET = 10_000;
 /** A filter estimated to keep at least this share of rows runs as plain HNSW, like no filter. */
 const KEEPS_ALL = 0.99;
 
-/** `hnsw.ef_search` used when the caller gives none: the recall default, and twice the rows asked. */
+/**
+ * `hnsw.ef_search` used when the caller gives none: the recall default, and twice the rows the
+ * plan is costed for ({@link PlanRequest.limit}, fixed per query, never the page's `skip + take`).
+ */
 export function defaultEfSearch(limit: number, filtered: boolean): number {
   const ef = filtered ? DEFAULT_EF_SEARCH.filtered : DEFAULT_EF_SEARCH.unfiltered;
   return Math.min(MAX_EF_SEARCH, Math.max(ef, 2 * limit));
 }
+
+/**
+ * The rows the auto plan's cost model assumes a search wants, whatever its `skip` and `take`:
+ * the plan (and its ef_search) must be the same for every page of one query, or the pages would
+ * come from different lists. Top-10 is what the cost constants and the recall calibration were
+ * measured for.
+ */
+export const PLAN_ROWS = 10;
 
 /** What the plan choice reads: the schema, and the estimates and recall calibration of this store. */
 export interface PlanContext {
@@ -85,7 +98,11 @@ export interface PlanContext {
 
 export interface PlanRequest {
   readonly choice: PlanChoice;
-  /** skip + take: rows the index must deliver. */
+  /**
+   * Rows the plan is costed for: {@link PLAN_ROWS} for a similarity search, the candidates per
+   * list for a hybrid one. Fixed per query (never the page's `skip + take`), so every page of a
+   * query runs the same plan with the same ef_search.
+   */
   readonly limit: number;
   readonly efSearch?: number | undefined;
   /** recall@10 to aim for; default the store's target for filtered or unfiltered searches. */

@@ -50,9 +50,21 @@ const vectorOptions = {
     .optional(),
 };
 
+const cursor = z
+  .strictObject(
+    {
+      id: z
+        .string({ error: (i) => `expected string, received ${receivedOf(i.input)}` })
+        .min(1, { error: "expected a row id" }),
+    },
+    { error: "expected { id }" },
+  )
+  .optional();
+
 const similarity = z.strictObject({
   ...common,
   ...vectorOptions,
+  cursor,
   query: z.union([queryString, queryVector], { error: "expected a string or an array of numbers" }),
   minSimilarity: unit("a number from -1 to 1", -1).optional(),
 });

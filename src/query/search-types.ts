@@ -45,6 +45,18 @@ export interface SimilaritySearchArgs<T> extends SearchArgsBase<T>, VectorPlanAr
   query: string | QueryVector;
   /** Only rows with similarity (1 - cosine distance) >= this, from -1 to 1. */
   minSimilarity?: number;
+  /**
+   * Start at this row of the search's list, as Prisma's `cursor`: the row itself comes first
+   * (pass `skip: 1` to start after it). No rows when the row is not in the list. Pages by cursor
+   * are the same rows as pages by `skip`; the database finds the row's place each time, so a
+   * deep cursor costs what the same `skip` costs.
+   *
+   * @example
+   * ```ts
+   * const next = await prisma.annotation.similaritySearch({ query, take: 10, cursor: { id: last.id }, skip: 1 });
+   * ```
+   */
+  cursor?: { id: string };
 }
 
 /**
@@ -70,7 +82,11 @@ export interface HybridSearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
   /** A precomputed vector of `query`. */
   vector?: QueryVector;
   fusion?: FusionArgs;
-  /** Rows taken from each list before fusing, up to 1000. Default max(60, 2 * (skip + take)). */
+  /**
+   * Rows taken from each list before fusing, up to 1000; default 60. The fused list (between
+   * `candidates` and 2 x `candidates` rows) is what `skip`/`take` page through: raise it to page
+   * deeper.
+   */
   candidates?: number;
 }
 

@@ -5,11 +5,11 @@ import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
-import { choosePlan } from "./plan.ts";
+import { choosePlan, PLAN_ROWS } from "./plan.ts";
 import type { RawRow } from "./rows.ts";
-import { num, selectFields } from "./rows.ts";
+import { num, resultFields, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
-import { indexVector } from "./run-search.ts";
+import { indexVector, queryIndexRows } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
 
 /** A vector search, independent of Prisma's model methods (the LlamaIndex adapter uses it too). */
@@ -19,6 +19,8 @@ export interface SimilarityRequest {
   readonly filter: FilterNode;
   readonly take: number;
   readonly skip?: number;
+  /** Start the page at this row of the list (Prisma's `cursor`); `skip` counts from it. */
+  readonly cursor?: string | undefined;
   /** Drop rows whose similarity (1 - cosine distance) is below this. */
   readonly minSimilarity?: number | undefined;
   readonly plan?: PlanChoice;
@@ -43,11 +45,15 @@ export interface SimilarityResult {
 }
 
 /**
- * Builds the statement: the rows passing the filter with a vector, nearest first (ties by id).
+ * Builds the statement: the rows passing the filter with a vector, nearest first.
+ *
  * The exact plan orders by the distance plus zero, which no index provides, so the planner sorts
- * the filtered rows instead of walking the HNSW index; the HNSW plans order by the indexed
- * expression and re-sort in the outer query, because an iterative scan returns rows only
- * roughly in order.
+ * the filtered rows instead of walking the HNSW index, and orders by `(distance, id)`.
+ *
+ * The HNSW plans read the index's stream: with ef_search fixed per query and an iterative scan it
+ * is one sequence that does not depend on the LIMIT, so the list can be cut from it the same way
+ * for every page: blocks of {@link BLOCK_ROWS} stream rows, each sorted by `(distance, id)`. A
+ * page fetches the stream up to the end of its last block.
  */
 export function buildSimilarityQuery(
   schema: StoreSchema,
@@ -57,13 +63,7 @@ export function buildSimilarityQuery(
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(vectorToSql(request.vector), "vector");
-  const where = compileFilter(request.filter, { schema, model, params });
-  const distance = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${vector}`;
-  const filtered = `${qualified(ROOT_ALIAS, model.embeddingColumn)} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`;
-  const inner =
-    `SELECT ${selectFields(model, ROOT_ALIAS)}, (${distance}) AS "distance" ` +
-    `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} WHERE ${filtered}`;
-  const order = `ORDER BY "distance", ${qualified("c", model.idField.name)}`;
+  const id = qualified("c", model.idField.name);
   const skip = request.skip ?? 0;
   if (plan.kind === "exact") {
     // `+ 0` leaves the value unchanged but is no expression the HNSW index orders by, so the
@@ -71,16 +71,134 @@ export function buildSimilarityQuery(
     // pushed by Citus to every shard, which sends back its own top rows instead of every row
     // that passes the filter.
     return params.finish(
-      `SELECT ${selectFields(model, ROOT_ALIAS)}, (${distance}) + 0 AS "distance" ` +
-        `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} WHERE ${filtered} ` +
+      `${filteredRows(schema, model, request, params, vector, " + 0")} ` +
         `ORDER BY "distance", ${qualified(ROOT_ALIAS, model.idField.name)} ` +
         `LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
-  const ordered = `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;
+  const inner = filteredRows(schema, model, request, params, vector);
+  const blocks = Math.ceil((skip + request.take) / BLOCK_ROWS) * BLOCK_ROWS;
+  const stream = `${inner} ORDER BY ${indexOrder(model, params, plan, vector)} FETCH FIRST (${params.param(blocks)}) ROWS WITH TIES`;
   return params.finish(
-    `SELECT * FROM (${inner} ORDER BY ${ordered} LIMIT ${params.param(skip + request.take)}) AS "c" ` +
-      `${order} OFFSET ${params.param(skip)}`,
+    `SELECT ${outputColumns(model)} FROM (${streamList(stream, params)}) AS "c" ` +
+      `ORDER BY "c"."$block", "c"."distance", ${id} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
+  );
+}
+
+/** The rows passing the filter with a vector, with their `"distance"`; the filter compiled anew into `params`. */
+function filteredRows(
+  schema: StoreSchema,
+  model: ModelMeta,
+  request: SimilarityRequest,
+  params: SqlParams,
+  vector: string,
+  distanceSuffix = "",
+): string {
+  const where = compileFilter(request.filter, { schema, model, params });
+  const embedding = qualified(ROOT_ALIAS, model.embeddingColumn);
+  return (
+    `SELECT ${selectFields(model, ROOT_ALIAS)}, (${embedding} <=> ${vector})${distanceSuffix} AS "distance" ` +
+    `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)} ` +
+    `WHERE ${embedding} IS NOT NULL${where === "TRUE" ? "" : ` AND ${where}`}`
+  );
+}
+
+/** The HNSW index's order-by expression, carrying the plan's settings. */
+function indexOrder(model: ModelMeta, params: SqlParams, plan: SearchPlan, vector: string): string {
+  return `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;
+}
+
+/**
+ * Where the cursor's row stands in the list: one row with `"before"`, the rows ahead of it, or
+ * no row when the cursor's row is not in the list (it fails the filter, has no vector, or the
+ * index's stream does not reach it). The page then is `skip + before`, so pages by cursor are
+ * pages by skip. An HNSW lookup walks the stream until it meets the row, then counts the rows
+ * ahead of it in the stream up to the end of the row's block.
+ */
+export function buildCursorQuery(
+  schema: StoreSchema,
+  model: ModelMeta,
+  request: SimilarityRequest & { readonly cursor: string },
+  plan: SearchPlan,
+): CompiledQuery {
+  const params = new SqlParams();
+  const vector = params.param(vectorToSql(request.vector), "vector");
+  const cursor = params.param(request.cursor, "text");
+  const id = (alias: string) => qualified(alias, model.idField.name);
+  if (plan.kind === "exact") {
+    const rows = filteredRows(schema, model, request, params, vector);
+    const all = filteredRows(schema, model, request, params, vector);
+    return params.finish(
+      `SELECT (SELECT count(*) FROM (${all} OFFSET 0) AS "c" ` +
+        `WHERE ("c"."distance", ${id("c")}) < ("x"."distance", ${id("x")}))::int AS "before" ` +
+        `FROM (${rows}) AS "x" WHERE ${id("x")} = ${cursor}`,
+    );
+  }
+  const stream = filteredRows(schema, model, request, params, vector);
+  const lookup = `${stream} ORDER BY ${indexOrder(model, params, plan, vector)}`;
+  const prefix = filteredRows(schema, model, request, params, vector);
+  const rows = params.param(BLOCK_ROWS);
+  const upTo =
+    `${prefix} ORDER BY ${indexOrder(model, params, plan, vector)} ` +
+    `FETCH FIRST ((SELECT ("$block" + 1) * ${rows} FROM "x")) ROWS WITH TIES`;
+  return params.finish(
+    `WITH "x" AS (SELECT "l"."$block", "l"."distance" FROM (${streamList(lookup, params)}) AS "l" WHERE ${id("l")} = ${cursor} LIMIT 1) ` +
+      `SELECT (SELECT count(*) FROM (${streamList(upTo, params)}) AS "c" ` +
+      `WHERE ("c"."$block", "c"."distance", ${id("c")}) < ("x"."$block", "x"."distance", ${cursor}))::int AS "before" FROM "x"`,
+  );
+}
+
+/**
+ * An HNSW list is the index's stream cut into blocks of this many rows, each sorted by
+ * `(distance, id)`. pgvector's relaxed-order iterative scan yields rows only roughly in order, so
+ * the stream is not sorted as a whole; sorting a prefix that depends on `skip + take` would move
+ * rows between pages, sorting fixed blocks does not. The first block is a top-10 as the search
+ * always returned it (the first page of a query is unchanged).
+ */
+export const BLOCK_ROWS = 10;
+
+/**
+ * The rows of an index stream with `"$block"`: which block of {@link BLOCK_ROWS} stream rows the
+ * row's run of equal distances starts in (a run cut by a block boundary stays in the earlier
+ * block; `FETCH FIRST ... WITH TIES` completes it). `$` cannot start a Prisma field name, so the
+ * helper columns never shadow a field.
+ */
+function streamList(stream: string, params: SqlParams): string {
+  const numbered =
+    `SELECT "n".*, row_number() OVER () AS "$position", ` +
+    `CASE WHEN "n"."distance" = lag("n"."distance") OVER () THEN 0 ELSE row_number() OVER () END AS "$start" ` +
+    `FROM (${stream}) AS "n"`;
+  // No ORDER BY in the windows: they read the stream in the order it arrives and never wait for
+  // its end, so the cursor lookup (see buildCursorQuery) stops at the cursor's row.
+  return (
+    `SELECT "s".*, (max("s"."$start") OVER (ROWS UNBOUNDED PRECEDING) - 1) / ${params.param(BLOCK_ROWS)} AS "$block" ` +
+    `FROM (${numbered}) AS "s"`
+  );
+}
+
+/** The result fields by name and the distance, without the helper columns of {@link streamList}. */
+function outputColumns(model: ModelMeta): string {
+  return [...resultFields(model).map((f) => qualified("c", f.name)), `"c"."distance"`].join(", ");
+}
+
+/**
+ * Rows an unfiltered auto plan must estimate before its first page runs as one statement,
+ * without forcing the index: sorting the whole table costs PostgreSQL about twice the HNSW
+ * scan's start there (3,000 rows: 940 against 470 in its units), so it walks the index by
+ * itself. Under a filter it may instead find the rows through another index and sort them, even
+ * for 10 rows (seen in test/integration/query-paging at `efSearch: 10`, on a table not yet
+ * analyzed), and that page would not be a slice of the stream the later pages read.
+ */
+const UNFORCED_MIN_ROWS = 3000;
+
+/** Whether PostgreSQL is trusted to walk the index: the first page of an unfiltered auto plan over many rows. */
+function walksIndexUnforced(plan: SearchPlan, request: SimilarityRequest): boolean {
+  const estimated = plan.estimatedRows;
+  return (
+    plan.kind === "hnsw" &&
+    estimated !== null &&
+    estimated >= UNFORCED_MIN_ROWS &&
+    (request.skip ?? 0) + request.take <= PLAN_ROWS
   );
 }
 
@@ -100,15 +218,26 @@ export async function runSimilaritySearch(
   model: ModelMeta,
   request: SimilarityRequest,
 ): Promise<SimilarityResult> {
-  const skip = request.skip ?? 0;
   const choice = {
     choice: request.plan ?? "auto",
-    limit: skip + request.take,
+    limit: PLAN_ROWS,
     efSearch: request.efSearch,
     recallTarget: request.recallTarget,
   };
   let plan = await choosePlan(client, ctx, model, request.filter, choice);
-  let raw = await queryRows<RawRow>(client, buildSimilarityQuery(ctx.schema, model, request, plan));
+  const cursor = request.cursor;
+  if (cursor !== undefined) {
+    const lookup = buildCursorQuery(ctx.schema, model, { ...request, cursor }, plan);
+    const [at] =
+      plan.kind === "exact" ? await queryRows<RawRow>(client, lookup) : await queryIndexRows<RawRow>(client, lookup);
+    if (!at) return { rows: [], plan, fellBack: false };
+    request = { ...request, cursor: undefined, skip: (request.skip ?? 0) + num(at.before) };
+  }
+  const query = buildSimilarityQuery(ctx.schema, model, request, plan);
+  let raw =
+    plan.kind !== "exact" && !walksIndexUnforced(plan, request)
+      ? await queryIndexRows<RawRow>(client, query)
+      : await queryRows<RawRow>(client, query);
   let fellBack = false;
   if (plan.kind !== "exact" && raw.length < request.take) {
     plan = {

@@ -113,7 +113,12 @@ describe("hybridSearch", () => {
 
   test("RRF: ranks match the two lists, score = sum of 1 / (60 + rank), best first", async () => {
     const { vector, text } = await lists("lazy fox");
-    const hits = await prisma.annotation.hybridSearch({ query: "lazy fox", where: { label }, take: 100 });
+    const hits = await prisma.annotation.hybridSearch({
+      query: "lazy fox",
+      where: { label },
+      take: 100,
+      candidates: 100,
+    });
     const union = new Set([...vector, ...text.map((t) => t.id)]);
     assert.deepEqual(new Set(hits.map((h) => h.id)), union);
     for (const h of hits) {

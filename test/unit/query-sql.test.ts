@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DEFAULT_EF_SEARCH } from "../../src/db/hnsw-defaults.ts";
-import { buildHybridQuery, candidatesFor } from "../../src/query/hybrid-search.ts";
+import { buildHybridQuery, candidatesFor, DEFAULT_CANDIDATES } from "../../src/query/hybrid-search.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
 import type { SearchPlan } from "../../src/query/plan.ts";
 import { defaultEfSearch } from "../../src/query/plan.ts";
@@ -41,15 +41,23 @@ describe("similarity search SQL", () => {
     });
   });
 
-  test("HNSW plans order by the indexed expression, then re-sort ascending in the outer query", () => {
-    const q = buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5, skip: 2 }, iterative);
+  test("HNSW plans cut the index's stream into blocks of 10 rows, each sorted by distance then id", () => {
+    const q = buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5, skip: 7 }, iterative);
+    const fields = COLUMNS.split(", ").map((c) => `"c".${c.split(" AS ")[1]}`);
     assert.equal(
       q.sql,
-      `SELECT * FROM (SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) AS "distance" FROM "Annotation" AS "t0" ` +
-        `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 ORDER BY "t0"."embedding" <=> ${SETTINGS_34} LIMIT $5) AS "c" ` +
-        `ORDER BY "distance", "c"."id" OFFSET $6`,
+      `SELECT ${fields.join(", ")}, "c"."distance" FROM (SELECT "s".*, (max("s"."$start") OVER (ROWS UNBOUNDED PRECEDING) - 1) / $6 AS "$block" ` +
+        `FROM (SELECT "n".*, row_number() OVER () AS "$position", ` +
+        `CASE WHEN "n"."distance" = lag("n"."distance") OVER () THEN 0 ELSE row_number() OVER () END AS "$start" ` +
+        `FROM (SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) AS "distance" FROM "Annotation" AS "t0" ` +
+        `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 ORDER BY "t0"."embedding" <=> ${SETTINGS_34} ` +
+        `FETCH FIRST ($5) ROWS WITH TIES) AS "n") AS "s") AS "c" ORDER BY "c"."$block", "c"."distance", "c"."id" LIMIT $7 OFFSET $8`,
     );
-    assert.deepEqual(q.params, ["[1,0,0]", "x", "40", "relaxed_order", 7, 2], "the index delivers skip + take rows");
+    assert.deepEqual(
+      q.params,
+      ["[1,0,0]", "x", "40", "relaxed_order", 20, 10, 5, 7],
+      "the index delivers the blocks up to skip + take",
+    );
     // The tutorial this replaces sorted by -distance: never descending here.
     assert.doesNotMatch(q.sql, /DESC|-\s*\(?"?distance/);
   });
@@ -65,7 +73,7 @@ describe("similarity search SQL", () => {
     assert.doesNotMatch(q.sql, /"t0"\."embedding" AS|embeddingPayload|searchVector/);
   });
 
-  test("pgvector settings are bound values inside the statement: none for exact, iterative off for plain HNSW", () => {
+  test("pgvector settings are bound values inside the statement: none for exact, an iterative scan for every HNSW plan", () => {
     assert.doesNotMatch(
       buildSimilarityQuery(schema, schema.Annotation, { vector, filter, take: 5 }, exact).sql,
       /set_config/,
@@ -80,7 +88,7 @@ describe("similarity search SQL", () => {
         efSearch: 100,
       },
     );
-    assert.deepEqual(plain.params.slice(2, 4), ["100", "off"]);
+    assert.deepEqual(plain.params.slice(2, 4), ["100", "relaxed_order"]);
   });
 
   test("default ef_search: the recall default (higher under a filter), twice the rows asked, at most 1000", () => {
@@ -139,11 +147,10 @@ describe("hybrid search SQL", () => {
     );
   });
 
-  test("candidates: default max(60, 2 * (skip + take)), never fewer than skip + take, capped at 1000", () => {
-    assert.equal(candidatesFor({ take: 10 }), 60);
-    assert.equal(candidatesFor({ take: 50, skip: 10 }), 120);
-    assert.equal(candidatesFor({ take: 900 }), 1000);
-    assert.equal(candidatesFor({ take: 20, candidates: 5 }), 20);
-    assert.equal(candidatesFor({ take: 5, candidates: 7 }), 7);
+  test("candidates: the caller's, else 60, whatever the page (skip and take do not change the fused list)", () => {
+    assert.equal(candidatesFor({}), DEFAULT_CANDIDATES);
+    assert.equal(DEFAULT_CANDIDATES, 60);
+    assert.equal(candidatesFor({ candidates: 5 }), 5);
+    assert.equal(candidatesFor({ candidates: 1000 }), 1000);
   });
 });
