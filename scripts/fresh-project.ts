@@ -129,7 +129,7 @@ function runKind(kind: Kind, tarball: string, readme: string, base: string): voi
     CHECKPOINT_DISABLE: "1",
     PRISMA_HIDE_UPDATE_MESSAGE: "1",
     PRISMA_SCHEMA_ENGINE_BINARY: "/bin/false",
-    PHS_MODEL_DIR: join(dir, "node_modules/prisma-hybrid-store/test/fixtures/tiny-minilm"),
+    PHS_MODEL_DIR: join(dir, "node_modules/prisma-hybrid-store/models/tiny-minilm"),
     PHS_ALLOW_REMOTE_MODELS: "0",
     npm_config_audit: "false",
     npm_config_fund: "false",

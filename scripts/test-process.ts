@@ -21,6 +21,24 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, quiet =
   });
 }
 
+/** Runs a command to its end, keeping its stdout and stderr (interleaved) instead of printing them. */
+export function capture(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const keep = (d: Buffer) => {
+      output += d.toString();
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
 /** The `*.test.ts` files under `dir`, sorted; none when it does not exist. */
 export function listTests(dir: string): string[] {
   try {

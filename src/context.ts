@@ -1,12 +1,17 @@
-import type { HnswState } from "./db/hnsw-indexes.ts";
-import type { BulkLoad } from "./embed/bulk-load.ts";
+import { HnswState } from "./db/hnsw-indexes.ts";
+import { BulkLoad, type BulkLoadOptions, bulkLoadOptions, type TransactionClient } from "./embed/bulk-load.ts";
+import { defaultEmbedder } from "./embed/default-embedder.ts";
 import type { Embedder } from "./embed/embedder.ts";
-import type { EmbeddingCache } from "./embed/embedding-cache.ts";
-import type { RecallCalibration } from "./query/recall-calibration.ts";
-import type { RowEstimates } from "./query/row-estimates.ts";
-import type { StoreSchema } from "./schema/model-meta.ts";
+import { DEFAULT_CACHE_BYTES, EmbeddingCache } from "./embed/embedding-cache.ts";
+import { InvalidArgumentError } from "./errors.ts";
+import { RecallCalibration, type RecallOptions } from "./query/recall-calibration.ts";
+import { RowEstimates } from "./query/row-estimates.ts";
+import { readAdapterSchema } from "./schema/adapter-schema.ts";
+import { readClientMarkings } from "./schema/client-markings.ts";
+import { readDataModel } from "./schema/data-model.ts";
+import { buildStoreSchema, MODEL_NAMES, type StoreSchema } from "./schema/model-meta.ts";
 
-/** What every layer of one `hybridStore()` extension shares. */
+/** What every layer of one store (a `hybridStore()` extension or a LlamaIndex store) shares. */
 export interface StoreContext {
   readonly schema: StoreSchema;
   readonly embedder: Embedder;
@@ -19,4 +24,75 @@ export interface StoreContext {
   readonly hnsw?: HnswState | undefined;
   /** Drops and rebuilds HNSW indexes around large loads. */
   readonly bulkLoad?: BulkLoad | undefined;
+}
+
+/** The options every store takes, with one set of defaults (documented on `HybridStoreOptions`). */
+export interface StoreContextOptions {
+  readonly embedder?: Embedder | undefined;
+  readonly dmmf?: unknown;
+  readonly cacheSize?: number | undefined;
+  readonly cacheBytes?: number | undefined;
+  readonly recall?: RecallOptions | false | undefined;
+  readonly bulkLoad?: BulkLoadOptions | false | undefined;
+}
+
+/** Texts whose vectors a store keeps for reuse, when its options do not say. */
+export const DEFAULT_CACHE_SIZE = 1000;
+
+/**
+ * Throws an InvalidArgumentError for the first bad option. `hybridStore()` calls it at once, so
+ * that a bad option fails where it is written, not at the client's first use.
+ */
+export function checkStoreContextOptions(options: StoreContextOptions): void {
+  const { cacheSize, cacheBytes, recall } = options;
+  if (cacheSize !== undefined && !(Number.isInteger(cacheSize) && cacheSize >= 0)) {
+    throw new InvalidArgumentError("cacheSize must be a whole number >= 0", [
+      { path: ["cacheSize"], message: "expected an integer >= 0" },
+    ]);
+  }
+  if (cacheBytes !== undefined && !(Number.isSafeInteger(cacheBytes) && cacheBytes >= 0)) {
+    throw new InvalidArgumentError("cacheBytes must be a whole number >= 0", [
+      { path: ["cacheBytes"], message: "expected an integer >= 0" },
+    ]);
+  }
+  bulkLoadOptions(options.bulkLoad);
+  if (recall === undefined || recall === false) return;
+  const { unfiltered, filtered, maxAgeMs } = recall;
+  for (const [key, value] of Object.entries({ unfiltered, filtered })) {
+    if (value !== undefined && !(typeof value === "number" && value > 0 && value <= 1)) {
+      throw new InvalidArgumentError(`recall.${key} must be a number above 0 and at most 1`, [
+        { path: ["recall", key], message: "expected a number in (0, 1]" },
+      ]);
+    }
+  }
+  if (maxAgeMs !== undefined && !(typeof maxAgeMs === "number" && maxAgeMs >= 0 && Number.isFinite(maxAgeMs))) {
+    throw new InvalidArgumentError("recall.maxAgeMs must be a finite number >= 0", [
+      { path: ["recall", "maxAgeMs"], message: "expected a number >= 0" },
+    ]);
+  }
+}
+
+/**
+ * The one place a store's context is built: the client's models (with their `@embed` markings),
+ * and the options' defaults.
+ */
+export function createStoreContext(client: unknown, options: StoreContextOptions = {}): StoreContext {
+  checkStoreContextOptions(options);
+  const embedder = options.embedder ?? defaultEmbedder();
+  // Markings are checked against the embedder's dimensions: a bad one fails here (InvalidSchemaError).
+  const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
+  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client), markings);
+  const hnsw = new HnswState();
+  const canLoad = typeof (client as Partial<TransactionClient> | null)?.$transaction === "function";
+  return {
+    schema,
+    embedder,
+    hnsw,
+    bulkLoad: canLoad
+      ? new BulkLoad(client as TransactionClient, schema, hnsw, bulkLoadOptions(options.bulkLoad))
+      : undefined,
+    cache: new EmbeddingCache(options.cacheSize ?? DEFAULT_CACHE_SIZE, options.cacheBytes ?? DEFAULT_CACHE_BYTES),
+    estimates: new RowEstimates(),
+    recall: options.recall === false ? undefined : new RecallCalibration(options.recall ?? {}),
+  };
 }

@@ -19,7 +19,8 @@ export type HybridStoreErrorCode =
   | "EXTENSION_MISSING"
   | "MIGRATION_FAILED"
   | "SCHEMA_MISMATCH"
-  | "INVALID_SCHEMA";
+  | "INVALID_SCHEMA"
+  | "UNSUPPORTED_PRISMA";
 
 /** Base class: a stable `code`, a message that says what to do, and the underlying `cause`. */
 export class HybridStoreError extends Error {
@@ -179,6 +180,20 @@ export class InvalidSchemaError extends HybridStoreError {
 /** `Product.embedding: @embed(from: x): model Product has no field "x"`. */
 export function formatMarkingIssue(issue: ValidationIssue): string {
   return issue.path.length ? `${issue.path.join(".")} ${issue.message}` : issue.message;
+}
+
+/**
+ * The Prisma client lacks a private part this library has to read (Prisma offers no public API
+ * for it; src/compat lists them). Tested with Prisma 6.19 and 7: another version changed it.
+ */
+export class UnsupportedPrismaError extends HybridStoreError {
+  /** The private member that was missing or had another shape, e.g. `_runtimeDataModel`. */
+  readonly internal: string;
+
+  constructor(internal: string, message: string) {
+    super("UNSUPPORTED_PRISMA", message);
+    this.internal = internal;
+  }
 }
 
 export function formatIssue(issue: ValidationIssue): string {

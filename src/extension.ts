@@ -1,25 +1,20 @@
 import { Prisma } from "@prisma/client/extension";
-import type { StoreContext } from "./context.ts";
+import { isOutsideTransaction } from "./compat/prisma-client.ts";
+import { checkStoreContextOptions, createStoreContext } from "./context.ts";
 import { connectionFailure } from "./db/connect.ts";
 import { type RawClient, toHybridStoreError } from "./db/execute.ts";
-import { HnswState } from "./db/hnsw-indexes.ts";
-import { BulkCreate, isOutsideTransaction } from "./embed/bulk-create.ts";
-import { BulkLoad, type BulkLoadOptions, bulkLoadOptions, type TransactionClient } from "./embed/bulk-load.ts";
-import { defaultEmbedder } from "./embed/default-embedder.ts";
+import { BulkCreate } from "./embed/bulk-create.ts";
+import type { BulkLoadOptions } from "./embed/bulk-load.ts";
 import type { Embedder } from "./embed/embedder.ts";
-import { DEFAULT_CACHE_BYTES, EmbeddingCache } from "./embed/embedding-cache.ts";
 import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
 import { attachEmbeddings } from "./embed/save-hook.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { modelMethods } from "./query/model-methods.ts";
-import { RecallCalibration, type RecallOptions } from "./query/recall-calibration.ts";
+import type { RecallOptions } from "./query/recall-calibration.ts";
 import { readRelations } from "./query/relations.ts";
-import { RowEstimates } from "./query/row-estimates.ts";
-import { readAdapterSchema } from "./schema/adapter-schema.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
-import { readClientMarkings } from "./schema/client-markings.ts";
 import { readDataModel } from "./schema/data-model.ts";
-import { buildStoreSchema, MODEL_NAMES, type ModelName } from "./schema/model-meta.ts";
+import { MODEL_NAMES, type ModelName } from "./schema/model-meta.ts";
 
 /** Options for {@link hybridStore}. */
 export interface HybridStoreOptions {
@@ -137,37 +132,12 @@ export type HybridStoreExtension = (client: unknown) => {
  * dimensions differ from the marked `vector(N)`.
  */
 export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtension {
-  const cacheSize = options.cacheSize ?? 1000;
-  if (!Number.isInteger(cacheSize) || cacheSize < 0) {
-    throw new InvalidArgumentError("cacheSize must be a whole number >= 0", [
-      { path: ["cacheSize"], message: "expected an integer >= 0" },
-    ]);
-  }
-  const recall = options.recall === false ? undefined : validRecallOptions(options.recall ?? {});
-  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
-  if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) {
-    throw new InvalidArgumentError("cacheBytes must be a whole number >= 0", [
-      { path: ["cacheBytes"], message: "expected an integer >= 0" },
-    ]);
-  }
-  const loadOptions = bulkLoadOptions(options.bulkLoad);
+  checkStoreContextOptions(options);
   return Prisma.defineExtension((client) => {
-    const dataModel = readDataModel(client, options.dmmf);
-    const relations = readRelations(dataModel);
-    const embedder = options.embedder ?? defaultEmbedder();
-    const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
-    const schema = buildStoreSchema(dataModel, readAdapterSchema(client), markings);
-    const hnsw = new HnswState();
-    const bulkLoad = new BulkLoad(client as unknown as TransactionClient, schema, hnsw, loadOptions);
-    const ctx: StoreContext = {
-      schema,
-      embedder,
-      cache: new EmbeddingCache(cacheSize, cacheBytes),
-      estimates: new RowEstimates(),
-      recall: recall && new RecallCalibration(recall),
-      hnsw,
-      bulkLoad,
-    };
+    const ctx = createStoreContext(client, options);
+    const relations = readRelations(readDataModel(client, options.dmmf));
+    // Every Prisma client has $transaction, so the extension's context always has a BulkLoad.
+    const bulkLoad = ctx.bulkLoad!;
     const defaults = options.fastCreateMany === false ? undefined : readClientDefaults(client);
     const bulk = defaults && new BulkCreate(client as unknown as RawClient, ctx.schema, defaults);
     // The plain client's delegate reads a fast nested create back with Prisma's own result shaping.
@@ -251,23 +221,6 @@ function validScope(options: BulkLoadScopeOptions): { models: readonly ModelName
     ]);
   }
   return { models, rows };
-}
-
-function validRecallOptions(recall: RecallOptions): RecallOptions {
-  const { unfiltered, filtered, maxAgeMs } = recall;
-  for (const [key, value] of Object.entries({ unfiltered, filtered })) {
-    if (value !== undefined && !(typeof value === "number" && value > 0 && value <= 1)) {
-      throw new InvalidArgumentError(`recall.${key} must be a number above 0 and at most 1`, [
-        { path: ["recall", key], message: "expected a number in (0, 1]" },
-      ]);
-    }
-  }
-  if (maxAgeMs !== undefined && !(typeof maxAgeMs === "number" && maxAgeMs >= 0 && Number.isFinite(maxAgeMs))) {
-    throw new InvalidArgumentError("recall.maxAgeMs must be a finite number >= 0", [
-      { path: ["recall", "maxAgeMs"], message: "expected a number >= 0" },
-    ]);
-  }
-  return recall;
 }
 
 /**

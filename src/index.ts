@@ -7,7 +7,9 @@
  * @packageDocumentation
  * @module prisma-hybrid-store
  */
+export { checkDatabase, type DatabaseReport, MigrationFailedError, MigrationsPendingError } from "./db/check.ts";
 export { type EmbeddedDatabase, type EmbeddedDatabaseOptions, startEmbeddedDatabase } from "./db/embedded.ts";
+export type { RawClient } from "./db/execute.ts";
 export type { BulkLoadOptions } from "./embed/bulk-load.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
@@ -27,6 +29,7 @@ export {
   ModelNotFoundError,
   QueryError,
   SchemaMismatchError,
+  UnsupportedPrismaError,
   type ValidationIssue,
 } from "./errors.ts";
 export {

@@ -1,10 +1,10 @@
 /**
  * efsearch (issue #11): recall@10 and latency of the HNSW index against `hnsw.ef_search`, with
  * no filter (plain HNSW) and under 10% and 1% filters (iterative scan), on the migrations' index.
- * The evidence for the library's default ef_search (src/query/plan.ts DEFAULT_EF_SEARCH): the
+ * The evidence for the library's default ef_search (src/db/hnsw-defaults.ts DEFAULT_EF_SEARCH): the
  * smallest value that reaches the recall target.
  */
-import { DEFAULT_EF_SEARCH } from "../../src/query/plan.ts";
+import { DEFAULT_EF_SEARCH } from "../../src/db/hnsw-defaults.ts";
 import { basePrisma, SEARCH_TRANSACTION_TIMEOUT_MS } from "../clients.ts";
 import { FILTERS, vectorOf } from "../data.ts";
 import { ensureDataset, runStatement } from "../dataset.ts";

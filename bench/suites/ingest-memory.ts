@@ -14,10 +14,10 @@
 import { writeHeapSnapshot } from "node:v8";
 import { vectorToSql } from "../../src/db/sql.ts";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
-import { tinyModelDir } from "../../test/helpers/store.ts";
 import { basePrisma, storePrisma } from "../clients.ts";
 import { createSpace, sentences } from "../data.ts";
 import { MemorySampler, seconds } from "../measure.ts";
+import { tinyModelDir } from "../tiny-model.ts";
 
 const [url, rowsArg, chunkArg, mode = "library", snapshot] = process.argv.slice(2);
 const rows = Number(rowsArg);

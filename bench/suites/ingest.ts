@@ -9,7 +9,6 @@
 import { vectorToSql } from "../../src/db/sql.ts";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
 import { hybridStore } from "../../src/extension.ts";
-import { tinyModelDir } from "../../test/helpers/store.ts";
 import { basePrisma } from "../clients.ts";
 import { createSpace, sentences } from "../data.ts";
 import { forgetDataset } from "../dataset.ts";
@@ -17,6 +16,7 @@ import { dropIndexes, insertDocuments, rebuildIndexes, withPg } from "../load.ts
 import { fmt, MemorySampler } from "../measure.ts";
 import type { SuiteResult } from "../report.ts";
 import type { Suite, SuiteContext } from "../suite.ts";
+import { tinyModelDir } from "../tiny-model.ts";
 import { bulkLoadRows, bulkLoadRun } from "./ingest-bulk.ts";
 import { type MemoryMode, type MemoryRun, runMemoryChild } from "./ingest-child.ts";
 import { interleaved, type Paths, type PathTimes, throughputRow } from "./ingest-compare.ts";
@@ -219,7 +219,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
       indexedRows,
       indexedChunk,
       annotationsPerDocument: PER_DOCUMENT,
-      embedder: "test/fixtures/tiny-minilm",
+      embedder: "models/tiny-minilm",
     },
     tables: [
       {

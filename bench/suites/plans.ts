@@ -7,7 +7,7 @@
  * the fastest hand-written plan that reaches the same recall target.
  */
 import { writeFileSync } from "node:fs";
-import { DEFAULT_EF_SEARCH } from "../../src/query/plan.ts";
+import { DEFAULT_EF_SEARCH } from "../../src/db/hnsw-defaults.ts";
 import { barChart } from "../chart.ts";
 import { basePrisma, precomputedEmbedder, SEARCH_TRANSACTION_TIMEOUT_MS, storePrisma } from "../clients.ts";
 import { FILTERS, type Selectivity, vectorOf } from "../data.ts";

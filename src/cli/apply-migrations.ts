@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { describeMigrationFailure } from "../db/check.ts";
 import { connectionFailure } from "../db/connect.ts";
-import { DatabaseUnavailableError, ExtensionMissingError, HybridStoreError } from "../errors.ts";
+import { DatabaseUnavailableError, ExtensionMissingError, HybridStoreError } from "../index.ts";
 import { packagePaths } from "./package-paths.ts";
 
 /** What a deploy did. */

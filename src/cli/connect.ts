@@ -1,8 +1,11 @@
-import { checkDatabase, MigrationsPendingError } from "../db/check.ts";
 import { connectionFailure } from "../db/connect.ts";
-import type { RawClient } from "../db/execute.ts";
-import type { MiniLmEmbedder } from "../embed/minilm-embedder.ts";
-import { SchemaMismatchError } from "../errors.ts";
+import {
+  checkDatabase,
+  MigrationsPendingError,
+  type MiniLmEmbedder,
+  type RawClient,
+  SchemaMismatchError,
+} from "../index.ts";
 import { type DatabaseTarget, openDatabase } from "./local-database.ts";
 import { BIN } from "./report-error.ts";
 import { createStoreClient, type StoreClient } from "./store-client.ts";

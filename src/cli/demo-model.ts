@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import { MiniLmEmbedder } from "../embed/minilm-embedder.ts";
-import { ModelNotFoundError } from "../errors.ts";
+import { MiniLmEmbedder, ModelNotFoundError } from "../index.ts";
 import { loadCliEmbedder } from "./load-model.ts";
 import { packagePaths } from "./package-paths.ts";
 

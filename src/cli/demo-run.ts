@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { type EmbeddedDatabase, startEmbeddedDatabase } from "../db/embedded.ts";
-import { ingestFiles } from "../ingest/ingest-files.ts";
+import { type EmbeddedDatabase, ingestFiles, startEmbeddedDatabase } from "../index.ts";
 import { migrateDeploy } from "./apply-migrations.ts";
 import { note, print } from "./command.ts";
 import { summarize } from "./commands/ingest.ts";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { InvalidArgumentError, InvalidSchemaError } from "../errors.ts";
+import { InvalidArgumentError, InvalidSchemaError } from "../index.ts";
 import { hybridSql, type SqlPart } from "../schema/hybrid-sql.ts";
 import { readMarkings, type VectorMarking } from "../schema/markings.ts";
 import { readMigratedObjects } from "../schema/migrated-objects.ts";

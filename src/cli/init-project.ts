@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { InvalidArgumentError, SchemaMismatchError } from "../errors.ts";
+import { InvalidArgumentError, SchemaMismatchError } from "../index.ts";
 import { datasourceProvider, modelSignature, type SchemaBlock, schemaBlocks } from "../schema/schema-blocks.ts";
 import {
   newSchemaText,

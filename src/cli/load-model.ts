@@ -1,7 +1,6 @@
-import { MiniLmEmbedder } from "../embed/minilm-embedder.ts";
 import { resolveMiniLmOptions } from "../embed/minilm-options.ts";
 import { loadTransformers } from "../embed/transformers-module.ts";
-import { ModelNotFoundError } from "../errors.ts";
+import { MiniLmEmbedder, ModelNotFoundError } from "../index.ts";
 
 /** How long the Hugging Face Hub may take to answer before it counts as unreachable. */
 const HUB_PROBE_MS = 5000;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../index.ts";
 
 /** The Prisma a project has installed, as far as `init` needs to know. */
 export interface ProjectPrisma {

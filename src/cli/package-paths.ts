@@ -11,7 +11,7 @@ export const packagePaths = {
   schema: `${root}prisma/schema.prisma`,
   migrations: `${root}prisma/migrations`,
   sample: `${root}sample`,
-  tinyModel: `${root}test/fixtures/tiny-minilm`,
+  tinyModel: `${root}models/tiny-minilm`,
 } as const;
 
 /** The package's version, for `--version`. */

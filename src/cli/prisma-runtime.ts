@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { SchemaMismatchError } from "../errors.ts";
+import { SchemaMismatchError } from "../index.ts";
 
 const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 

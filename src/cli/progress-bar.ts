@@ -1,4 +1,4 @@
-import type { IngestProgress } from "../ingest/ingest-types.ts";
+import type { IngestProgress } from "../index.ts";
 import { formatDuration } from "./format.ts";
 
 /**

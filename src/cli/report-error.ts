@@ -1,5 +1,5 @@
 import { toHybridStoreError } from "../db/execute.ts";
-import { HybridStoreError } from "../errors.ts";
+import { HybridStoreError } from "../index.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const BIN = "prisma-hybrid-store";

@@ -1,7 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { MiniLmEmbedder } from "../embed/minilm-embedder.ts";
-import { hybridStore } from "../extension.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { hybridStore, MiniLmEmbedder } from "../index.ts";
 
 /**
  * The package's own generated Prisma client, extended with `hybridStore()`, on `url`. One

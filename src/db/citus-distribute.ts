@@ -1,5 +1,5 @@
 import { ExtensionMissingError, SchemaMismatchError } from "../errors.ts";
-import { DEFAULT_EF_SEARCH } from "../query/plan.ts";
+import { DEFAULT_EF_SEARCH } from "./hnsw-defaults.ts";
 import { quoteIdent } from "./sql.ts";
 
 /**

@@ -11,7 +11,9 @@ import { errorChain } from "./error-chain.ts";
 
 /** The raw-SQL surface of any Prisma client (6 or 7, base, extended or transaction client). */
 export interface RawClient {
+  /** Runs a parameterized query (`$1`, `$2`, ...) and resolves to its rows. */
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+  /** Runs a parameterized statement and resolves to the number of rows it changed. */
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
 }
 

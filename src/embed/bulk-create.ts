@@ -5,7 +5,7 @@ import { connectionFailure } from "../db/connect.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
 import { quoteIdent, quoteTable } from "../db/sql.ts";
 import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
-import { isPlainObject } from "../query/where-schema.ts";
+import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
 import type { ModelMeta, ModelName, ScalarField, StoreSchema } from "../schema/model-meta.ts";
 import { compileNestedCreate } from "./nested-create.ts";
@@ -94,20 +94,6 @@ export class BulkCreate {
       return undefined;
     }
   }
-}
-
-/**
- * A statement the hook sends itself would run outside the caller's transaction (a query
- * extension gets no handle on it), so the fast `createMany` is only for calls made outside one:
- * Prisma 6 and 7 pass `transaction: undefined` then. Unknown shapes count as inside.
- */
-export function isOutsideTransaction(internal: unknown): boolean {
-  return (
-    typeof internal === "object" &&
-    internal !== null &&
-    Object.hasOwn(internal, "transaction") &&
-    (internal as { transaction?: unknown }).transaction === undefined
-  );
 }
 
 const NO = Symbol("not on this path");

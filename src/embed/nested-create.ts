@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { CompiledQuery } from "../db/execute.ts";
 import type { ColumnInfo } from "../db/table-columns.ts";
-import { isPlainObject } from "../query/where-schema.ts";
+import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefaults } from "../schema/client-defaults.ts";
 import type { StoreSchema } from "../schema/model-meta.ts";
 import { compileBulkCreate } from "./bulk-create.ts";

@@ -1,10 +1,10 @@
+import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug-history.ts";
 import type { StoreContext } from "../context.ts";
 import { execute, queryRows, type RawClient } from "../db/execute.ts";
 import { quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { MODEL_NAMES, type ModelMeta, type ModelName } from "../schema/model-meta.ts";
-import { countSentChars, releaseDebugHistoryIfDue } from "./prisma-debug-history.ts";
-import { embedUnique } from "./save-hook.ts";
+import { embedUnique } from "./embed-unique.ts";
 
 /** Options for `prisma.$reembed()`. */
 export interface ReembedOptions {

@@ -1,8 +1,9 @@
+import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug-history.ts";
 import type { StoreContext } from "../context.ts";
 import { vectorToSql } from "../db/sql.ts";
-import { EmbeddingError, HybridStoreError, InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors.ts";
 import type { ModelName } from "../schema/model-meta.ts";
-import { countSentChars, releaseDebugHistoryIfDue } from "./prisma-debug-history.ts";
+import { embedUnique } from "./embed-unique.ts";
 import { validateText } from "./text.ts";
 import { validateVector } from "./vector.ts";
 import { collectWriteData, type WriteData } from "./write-data.ts";
@@ -98,39 +99,6 @@ function setVector(ctx: StoreContext, data: Record<string, unknown>, payload: st
   countSentChars(text.length);
   data[payload] = text;
   data[modelField] ??= ctx.embedder.modelId;
-}
-
-/** Embeds each distinct text once, reusing the process cache; one `embed` call for all misses. */
-export async function embedUnique(ctx: StoreContext, texts: readonly string[]): Promise<number[][]> {
-  const found = new Map<string, number[]>();
-  for (const t of texts) {
-    const hit = ctx.cache.get(t);
-    if (hit) found.set(t, hit);
-  }
-  const misses = [...new Set(texts.filter((t) => !found.has(t)))];
-  if (misses.length > 0) {
-    let vectors: number[][];
-    try {
-      vectors = await ctx.embedder.embed(misses);
-    } catch (cause) {
-      if (cause instanceof HybridStoreError) throw cause;
-      throw new EmbeddingError(
-        `Embedding ${misses.length} text(s) with ${ctx.embedder.modelId} failed: ${String(cause)}`,
-        { cause },
-      );
-    }
-    if (vectors.length !== misses.length) {
-      throw new EmbeddingError(
-        `${ctx.embedder.modelId} returned ${vectors.length} vectors for ${misses.length} texts.`,
-      );
-    }
-    misses.forEach((t, i) => {
-      const v = validateVector(vectors[i], ctx.embedder.dimensions, "embedder output");
-      found.set(t, v);
-      ctx.cache.set(t, v);
-    });
-  }
-  return texts.map((t) => found.get(t)!);
 }
 
 /** `content: "x"` or, in updates, `content: { set: "x" }`. */

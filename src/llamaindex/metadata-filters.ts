@@ -1,11 +1,12 @@
 import type { MetadataFilters } from "@llamaindex/core/vector-store";
 import type { ValidationIssue } from "../errors.ts";
 import { InvalidFilterError } from "../errors.ts";
+import { isPlainObject } from "../plain-object.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, or, TRUE } from "../query/filter-nodes.ts";
 import { showKey } from "../query/parse-context.ts";
 import { MAX_FILTER_PATH } from "../query/parse-where.ts";
-import { describeValue, isPlainObject, textProblem } from "../query/where-schema.ts";
+import { describeValue, textProblem } from "../query/where-schema.ts";
 import type { ScalarField, StoreSchema } from "../schema/model-meta.ts";
 import type { Fail, Path } from "./filter-operators.ts";
 import { columnFilter, metadataFilter } from "./filter-operators.ts";

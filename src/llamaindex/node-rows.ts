@@ -4,9 +4,10 @@ import { metadataDictToNode, nodeToMetadata } from "@llamaindex/core/vector-stor
 import { validateText } from "../embed/text.ts";
 import { validateVector } from "../embed/vector.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { isPlainObject } from "../plain-object.ts";
 import type { JsonValue } from "../query/filter-nodes.ts";
 import type { RawRow } from "../query/rows.ts";
-import { isPlainObject, textProblem } from "../query/where-schema.ts";
+import { textProblem } from "../query/where-schema.ts";
 
 /** An Annotation row about to be written for one node. */
 export interface NodeRow {

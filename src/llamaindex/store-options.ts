@@ -1,21 +1,15 @@
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import { Settings } from "@llamaindex/core/global";
-import type { StoreContext } from "../context.ts";
-import { HnswState } from "../db/hnsw-indexes.ts";
-import { BulkLoad, type BulkLoadOptions, bulkLoadOptions, type TransactionClient } from "../embed/bulk-load.ts";
+import { createStoreContext, type StoreContext } from "../context.ts";
+import type { BulkLoadOptions } from "../embed/bulk-load.ts";
 import type { Embedder } from "../embed/embedder.ts";
-import { EmbeddingCache } from "../embed/embedding-cache.ts";
 import { validateText } from "../embed/text.ts";
 import type { ValidationIssue } from "../errors.ts";
 import { DimensionMismatchError, formatIssue, InvalidArgumentError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, compare, like } from "../query/filter-nodes.ts";
-import { RowEstimates } from "../query/row-estimates.ts";
 import type { SearchClient } from "../query/run-search.ts";
-import { readAdapterSchema } from "../schema/adapter-schema.ts";
-import { readClientMarkings } from "../schema/client-markings.ts";
-import { readDataModel } from "../schema/data-model.ts";
-import { buildStoreSchema, MODEL_NAMES, VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
+import { VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
 import { isEmbedder, MiniLmEmbedding } from "./minilm-embedding.ts";
 
 /**
@@ -118,19 +112,15 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
   }
 
   const { embedder, embedModel } = resolveEmbedding(options.embedder, options.embedModel);
-  const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
-  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client), markings);
+  const ctx = createStoreContext(client, { embedder, dmmf: options.dmmf, bulkLoad: options.bulkLoad });
+  const schema = ctx.schema;
   const scope = and(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),
     ...(mustHaveText === undefined ? [] : [like(schema.Annotation.textField, "contains", mustHaveText, true)]),
   );
-  const loads = bulkLoadOptions(options.bulkLoad);
-  const hnsw = new HnswState();
-  const canLoad = typeof (client as Partial<TransactionClient>).$transaction === "function";
-  const bulkLoad = canLoad ? new BulkLoad(client as unknown as TransactionClient, schema, hnsw, loads) : undefined;
   return {
     client,
-    ctx: { schema, embedder, cache: new EmbeddingCache(256), estimates: new RowEstimates(), hnsw, bulkLoad },
+    ctx,
     embedModel,
     scope,
   };

@@ -1,12 +1,12 @@
 import type { BaseNode } from "@llamaindex/core/schema";
 import type { VectorStoreQueryResult } from "@llamaindex/core/vector-store";
 import { BaseVectorStore } from "@llamaindex/core/vector-store";
+import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug-history.ts";
 import type { StoreContext } from "../context.ts";
 import type { CompiledQuery } from "../db/execute.ts";
 import { toHybridStoreError } from "../db/execute.ts";
 import { vectorToSql } from "../db/sql.ts";
-import { countSentChars, releaseDebugHistoryIfDue } from "../embed/prisma-debug-history.ts";
-import { embedUnique } from "../embed/save-hook.ts";
+import { embedUnique } from "../embed/embed-unique.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { FilterNode } from "../query/filter-nodes.ts";
 import type { SearchClient } from "../query/run-search.ts";

@@ -1,9 +1,10 @@
+import { isPlainObject } from "../plain-object.ts";
 import type { ModelMeta, ScalarField, ScalarType } from "../schema/model-meta.ts";
 import type { ColumnRef, CompareOp, FilterNode, LikeMatch, ScalarValue } from "./filter-nodes.ts";
 import { and, columnRef, compare, inList, isNull, like, not } from "./filter-nodes.ts";
 import type { ParseContext, Parsed, Path } from "./parse-context.ts";
 import { countNode, NO_FILTER, nonEmpty, report, showKey } from "./parse-context.ts";
-import { checkScalar, describeValue, isPlainObject, readFieldRef } from "./where-schema.ts";
+import { checkScalar, describeValue, readFieldRef } from "./where-schema.ts";
 
 const EQUALITY = ["equals", "not", "in", "notIn"] as const;
 const ORDERED = [...EQUALITY, "lt", "lte", "gt", "gte"] as const;

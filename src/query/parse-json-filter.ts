@@ -1,10 +1,11 @@
+import { isPlainObject } from "../plain-object.ts";
 import type { ScalarField } from "../schema/model-meta.ts";
 import type { FilterNode, JsonOp, JsonValue } from "./filter-nodes.ts";
 import { and, json, not, or } from "./filter-nodes.ts";
 import type { ParseContext, Parsed, Path } from "./parse-context.ts";
 import { countNode, NO_FILTER, report, showKey } from "./parse-context.ts";
 import type { NullSentinel } from "./where-schema.ts";
-import { checkJson, checkString, describeValue, isPlainObject, readNullSentinel } from "./where-schema.ts";
+import { checkJson, checkString, describeValue, readNullSentinel } from "./where-schema.ts";
 
 const OPERATORS: readonly JsonOp[] = [
   "equals",

@@ -1,4 +1,5 @@
 import { InvalidFilterError } from "../errors.ts";
+import { isPlainObject } from "../plain-object.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import type { FilterNode, Quantifier } from "./filter-nodes.ts";
 import { and, not, or, relation, TRUE } from "./filter-nodes.ts";
@@ -8,7 +9,7 @@ import { parseFieldValue } from "./parse-field-filter.ts";
 import { parseJsonFilter } from "./parse-json-filter.ts";
 import type { RelationField, RelationMap } from "./relations.ts";
 import { DEFAULT_RELATIONS } from "./relations.ts";
-import { describeValue, isPlainObject } from "./where-schema.ts";
+import { describeValue } from "./where-schema.ts";
 
 /** Options for {@link parseWhere}. */
 export interface ParseWhereOptions {

@@ -1,3 +1,4 @@
+import { DEFAULT_EF_SEARCH } from "../db/hnsw-defaults.ts";
 import type { HnswState } from "../db/hnsw-indexes.ts";
 import { quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
@@ -60,14 +61,6 @@ export interface RecallExpectation {
   readonly calibratedAt: Date | null;
 }
 
-/**
- * `hnsw.ef_search` when the caller gives none, chosen for the recall targets on clustered,
- * embedding-like data (100k rows, the migrations' HNSW graph; sweep in docs/search.md):
- * unfiltered, 100 reaches recall@10 0.99 (target 0.95); under a filter an iterative scan needs
- * 150 for 0.999 (target 0.99; 100 gave 0.988). pgvector's own default, 40, gave 0.90 with the
- * default graph.
- */
-export const DEFAULT_EF_SEARCH = { unfiltered: 100, filtered: 150 } as const;
 /**
  * What visiting one HNSW candidate costs, in rows of an exact scan: a visit computes distances
  * to up to 2·m = 32 neighbours (on random pages), an exact scan one distance per row. Timings at

@@ -1,5 +1,5 @@
 import type { StoreContext } from "../context.ts";
-import { embedUnique } from "../embed/save-hook.ts";
+import { embedUnique } from "../embed/embed-unique.ts";
 import { validateText } from "../embed/text.ts";
 import { validateVector } from "../embed/vector.ts";
 import { InvalidArgumentError } from "../errors.ts";

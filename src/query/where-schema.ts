@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPlainObject } from "../plain-object.ts";
 import type { ScalarType } from "../schema/model-meta.ts";
 import type { JsonValue, ScalarValue } from "./filter-nodes.ts";
 
@@ -152,9 +153,3 @@ export function readFieldRef(value: unknown): { modelName: string; name: string 
     ? { modelName: v.modelName, name: v.name }
     : undefined;
 }
-
-export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" &&
-  value !== null &&
-  !Array.isArray(value) &&
-  (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);

@@ -1,3 +1,4 @@
+import { adapterSchemaOption } from "../compat/prisma-client.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
 /**
@@ -7,16 +8,14 @@ import { InvalidArgumentError } from "../errors.ts";
  * too. Undefined without the option (the tables are found on the search path, as Prisma's
  * `public` default is).
  *
- * Prisma has no public API for this: the adapter factory is read from the client's private
- * `_engineConfig.adapter` (Prisma 6.19 and 7, base, extended and transaction clients alike),
- * and its `options.schema` (adapter-pg 6 and 7). This is the only place that reads it.
+ * Prisma has no public API for this: src/compat/prisma-client.ts reads it from the client's
+ * private engine configuration.
  *
  * @throws InvalidArgumentError when the adapter names a schema that is not a non-empty string.
+ * @throws UnsupportedPrismaError when the adapter keeps its options elsewhere.
  */
 export function readAdapterSchema(client: unknown): string | undefined {
-  const adapter = (client as { _engineConfig?: { adapter?: { options?: { schema?: unknown } } } } | null)?._engineConfig
-    ?.adapter;
-  const schema = adapter?.options?.schema;
+  const schema = adapterSchemaOption(client);
   if (schema === undefined || schema === null) return undefined;
   if (typeof schema !== "string" || schema.length === 0 || schema.includes("\u0000")) {
     throw new InvalidArgumentError(

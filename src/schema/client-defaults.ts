@@ -1,3 +1,4 @@
+import { clientSchemaText } from "../compat/prisma-client.ts";
 import type { ModelName } from "./model-meta.ts";
 import { schemaBlocks, stripComment } from "./schema-blocks.ts";
 
@@ -27,8 +28,8 @@ const DATABASE_FUNCTIONS = new Set(["autoincrement", "dbgenerated", "sequence"])
  * Prisma.
  */
 export function readClientDefaults(client: unknown): ClientDefaults | undefined {
-  const schema = (client as { _engineConfig?: { inlineSchema?: unknown } } | null)?._engineConfig?.inlineSchema;
-  if (typeof schema !== "string") return undefined;
+  const schema = clientSchemaText(client);
+  if (schema === undefined) return undefined;
   const document = modelDefaults(schema, "Document");
   const annotation = modelDefaults(schema, "Annotation");
   return document && annotation ? { Document: document, Annotation: annotation } : undefined;

@@ -1,3 +1,4 @@
+import { clientSchemaText } from "../compat/prisma-client.ts";
 import { InvalidSchemaError } from "../errors.ts";
 import { DEFAULT_EMBEDDER, readMarkings, type VectorMarking } from "./markings.ts";
 
@@ -14,8 +15,8 @@ export function readClientMarkings(
   models: readonly string[],
   embedderDimensions: number,
 ): readonly VectorMarking[] | undefined {
-  const schema = (client as { _engineConfig?: { inlineSchema?: unknown } } | null)?._engineConfig?.inlineSchema;
-  if (typeof schema !== "string") return undefined;
+  const schema = clientSchemaText(client);
+  if (schema === undefined) return undefined;
   const { markings, issues } = readMarkings(schema, new Map([[DEFAULT_EMBEDDER, embedderDimensions]]), { models });
   if (issues.length > 0) throw new InvalidSchemaError(issues);
   return markings;

@@ -1,3 +1,4 @@
+import { clientRuntimeDataModel } from "../compat/prisma-client.ts";
 import { SchemaMismatchError } from "../errors.ts";
 import type { DataModel, DataModelField } from "./model-meta.ts";
 
@@ -11,13 +12,13 @@ interface DmmfModel {
  * Finds the data model of a Prisma client, whichever generator made it.
  *
  * The `prisma-client` generator (Prisma 6.16+ and 7) has no `Prisma.dmmf`, but every client
- * carries `_runtimeDataModel` (fields with `dbName` when `@map` is used). The older
+ * carries `_runtimeDataModel` (fields with `dbName` when `@map` is used; read in src/compat). The older
  * `prisma-client-js` generator also exposes `Prisma.dmmf.datamodel`, which callers may pass.
  */
 export function readDataModel(client: unknown, dmmf?: unknown): DataModel {
   const fromDmmf = asDataModel((dmmf as { datamodel?: unknown } | undefined)?.datamodel, true);
   if (fromDmmf) return fromDmmf;
-  const runtime = asDataModel((client as { _runtimeDataModel?: unknown } | null)?._runtimeDataModel, false);
+  const runtime = asDataModel(clientRuntimeDataModel(client), false);
   if (runtime) return runtime;
   throw new SchemaMismatchError(
     "Could not read the models of this Prisma client. Pass `dmmf: Prisma.dmmf` to hybridStore() " +

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CompatKind, projectDir } from "../../scripts/compat-paths.ts";
-import { isOutsideTransaction } from "../../src/embed/bulk-create.ts";
+import { isOutsideTransaction } from "../../src/compat/prisma-client.ts";
 import { readClientDefaults } from "../../src/schema/client-defaults.ts";
 import { databaseUrl, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder, tinyModelDir } from "../helpers/store.ts";

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
 
-/** The tiny BERT-shaped model in test/fixtures: the real tokenizer, a bag-of-words "embedding". */
-export const tinyModelDir = fileURLToPath(new URL("../fixtures/tiny-minilm", import.meta.url));
+/** The demo model (models/tiny-minilm): the real tokenizer, a bag-of-words "embedding". */
+export const tinyModelDir = fileURLToPath(new URL("../../models/tiny-minilm", import.meta.url));
 
 let shared: MiniLmEmbedder | undefined;
 export function tinyEmbedder(): MiniLmEmbedder {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { DEFAULT_EF_SEARCH } from "../../src/db/hnsw-defaults.ts";
 import type { Embedder } from "../../src/embed/embedder.ts";
 import { DimensionMismatchError, InvalidArgumentError, InvalidFilterError } from "../../src/errors.ts";
 import { hybridStore, withEmbedding } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { DEFAULT_EF_SEARCH } from "../../src/query/plan.ts";
 import { databaseUrl, uniqueLabel } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { bruteForce, DIMS, gaussian, randomUnit, rng } from "../helpers/vectors.ts";

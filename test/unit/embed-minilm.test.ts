@@ -8,9 +8,9 @@ import { env, pipeline } from "@huggingface/transformers";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
 import { DimensionMismatchError, InvalidArgumentError, ModelNotFoundError } from "../../src/errors.ts";
 
-// A synthetic bag-of-words model with the real tokenizer (see test/fixtures/tiny-minilm/README.md):
+// A synthetic bag-of-words model with the real tokenizer (see models/tiny-minilm/README.md):
 // compare orderings, never absolute similarity values.
-const tinyModelDir = fileURLToPath(new URL("../fixtures/tiny-minilm", import.meta.url));
+const tinyModelDir = fileURLToPath(new URL("../../models/tiny-minilm", import.meta.url));
 const tiny = (options = {}) => new MiniLmEmbedder({ model: "tiny-minilm", modelDir: tinyModelDir, ...options });
 const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * (b[i] ?? 0), 0);
 const norm = (v: number[]) => Math.sqrt(cosine(v, v));

@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
 
-const tinyModelDir = fileURLToPath(new URL("../fixtures/tiny-minilm", import.meta.url));
+const tinyModelDir = fileURLToPath(new URL("../../models/tiny-minilm", import.meta.url));
 const temporary: string[] = [];
 after(() => Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true }))));
 

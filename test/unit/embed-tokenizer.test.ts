@@ -5,7 +5,7 @@ import type { PreTrainedTokenizer } from "@huggingface/transformers";
 import { loadModel } from "../../src/embed/model-loader.ts";
 import { truncatingEncoder } from "../../src/embed/truncating-tokenizer.ts";
 
-const modelDir = fileURLToPath(new URL("../fixtures/tiny-minilm", import.meta.url));
+const modelDir = fileURLToPath(new URL("../../models/tiny-minilm", import.meta.url));
 
 describe("truncatingEncoder with the real all-MiniLM-L6-v2 tokenizer", () => {
   let tokenizer: PreTrainedTokenizer;

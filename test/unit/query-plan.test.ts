@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DEFAULT_EF_SEARCH, decidePlan, HNSW_VISIT_COST, ITERATIVE_SCAN_BUDGET } from "../../src/query/plan.ts";
+import { DEFAULT_EF_SEARCH } from "../../src/db/hnsw-defaults.ts";
+import { decidePlan, HNSW_VISIT_COST, ITERATIVE_SCAN_BUDGET } from "../../src/query/plan.ts";
 
 const auto = { choice: "auto", limit: 10 } as const;
 

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { DEFAULT_EF_SEARCH } from "../../src/db/hnsw-defaults.ts";
 import { buildHybridQuery, candidatesFor, DEFAULT_CANDIDATES } from "../../src/query/hybrid-search.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
 import type { SearchPlan } from "../../src/query/plan.ts";
-import { DEFAULT_EF_SEARCH, defaultEfSearch } from "../../src/query/plan.ts";
+import { defaultEfSearch } from "../../src/query/plan.ts";
 import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
 import { buildTextQuery } from "../../src/query/text-search.ts";
 import { projectSchema } from "../helpers/query.ts";

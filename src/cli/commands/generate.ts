@@ -1,5 +1,6 @@
 import { relative } from "node:path";
-import { formatMarkingIssue, InvalidSchemaError } from "../../errors.ts";
+import { formatMarkingIssue } from "../../errors.ts";
+import { InvalidSchemaError } from "../../index.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { generateMigration } from "../generate-migration.ts";

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import * as runtime from "@prisma/client/runtime/client";
-import { countSentChars, releaseDebugHistoryIfDue, TRIM_AFTER_CHARS } from "../../src/embed/prisma-debug-history.ts";
+import { countSentChars, releaseDebugHistoryIfDue, TRIM_AFTER_CHARS } from "../../src/compat/prisma-debug-history.ts";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

@@ -1,0 +1,73 @@
+/**
+ * One worker of `npm test` (scripts/test.ts forks it with an IPC channel): its own fresh,
+ * migrated database, then the test files the runner sends, one at a time, each in its own
+ * process. Files on different workers never share a database, so they cannot see each other's
+ * rows, settings or triggers.
+ *
+ * - Default: an embedded PGlite server in this process (one per worker: PGlite runs on one
+ *   thread, so workers sharing one would queue behind each other).
+ * - With TEST_DATABASE_URL: a scratch database on that server, dropped at the end.
+ *
+ * Messages in: `{ file }` runs a file, `{ stop: true }` cleans up and exits. Messages out:
+ * `{ ready: true }` once the database is migrated (or `{ failed }`), then one {@link FileResult}
+ * per file.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmbeddedDatabase } from "../src/db/embedded.ts";
+import { createScratchDatabase } from "./scratch-database.ts";
+import { capture } from "./test-process.ts";
+
+export interface FileResult {
+  readonly file: string;
+  readonly code: number;
+  readonly ms: number;
+  readonly output: string;
+}
+
+export type WorkerMessage = { ready: true } | { failed: string } | FileResult;
+export type RunnerMessage = { file: string } | { stop: true };
+
+const send = (m: WorkerMessage) => process.send?.(m);
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+async function openDatabase(): Promise<{ url: string; close: () => Promise<void> }> {
+  if (serverUrl) {
+    const scratch = await createScratchDatabase(serverUrl);
+    return { url: scratch.url, close: scratch.drop };
+  }
+  const dir = mkdtempSync(join(tmpdir(), "phs-test-"));
+  const db = await startEmbeddedDatabase({ dataDir: join(dir, "pgdata"), maxConnections: 8, handleSignals: false });
+  return {
+    url: db.url,
+    close: async () => {
+      await db.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
+try {
+  db = await openDatabase();
+  const env = { ...process.env, DATABASE_URL: db.url, PHS_TEST_TARGET: serverUrl ? "server" : "pglite" };
+  const migrate = await capture("npx", ["prisma", "migrate", "deploy"], env);
+  if (migrate.code !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.output}`);
+  process.on("message", async (m: RunnerMessage) => {
+    if ("stop" in m) {
+      await db?.close();
+      process.exit(0);
+    }
+    const started = performance.now();
+    const r = await capture(process.execPath, ["--import", "tsx", "--test-reporter=spec", m.file], env);
+    send({ file: m.file, code: r.code, ms: performance.now() - started, output: r.output });
+  });
+  // The runner gone (killed, or crashed) leaves nobody to send `stop`.
+  process.on("disconnect", () => void db?.close().then(() => process.exit(1)));
+  send({ ready: true });
+} catch (error) {
+  send({ failed: error instanceof Error ? error.message : String(error) });
+  await db?.close();
+  process.exit(1);
+}
