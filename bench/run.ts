@@ -14,10 +14,13 @@ import { efsearch } from "./suites/efsearch.ts";
 import { ingest } from "./suites/ingest.ts";
 import { peers } from "./suites/peers.ts";
 import { plans } from "./suites/plans.ts";
+import { scale } from "./suites/scale.ts";
 import { search } from "./suites/search.ts";
 import { openTarget } from "./target.ts";
 
 const SUITES: readonly Suite[] = [ingest, peers, search, plans, efsearch, citus];
+/** Run only when named: minutes to hours, and gigabytes of server memory. */
+const OPT_IN: readonly Suite[] = [scale];
 
 interface Args {
   suites: Suite[];
@@ -56,7 +59,7 @@ function parseArgs(argv: readonly string[]): Args {
   const suites =
     names.length === 0
       ? [...SUITES]
-      : names.map((n) => SUITES.find((s) => s.name === n) ?? usage(`unknown suite ${n}`));
+      : names.map((n) => [...SUITES, ...OPT_IN].find((s) => s.name === n) ?? usage(`unknown suite ${n}`));
   return { suites, rows, apiRows, families, quick };
 }
 
@@ -65,7 +68,7 @@ function usage(problem?: string): never {
   console.error(
     `usage: npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--family ${FAMILIES.join(",")}] [--quick]\nsuites:`,
   );
-  for (const s of SUITES) console.error(`  ${s.name.padEnd(8)} ${s.summary}`);
+  for (const s of [...SUITES, ...OPT_IN]) console.error(`  ${s.name.padEnd(8)} ${s.summary}`);
   process.exit(problem ? 2 : 0);
 }
 

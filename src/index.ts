@@ -56,4 +56,5 @@ export type {
 } from "./query/search-types.ts";
 export type { SimilarityScores } from "./query/similarity-search.ts";
 export type { TextScores } from "./query/text-search.ts";
+export type { VectorIndex } from "./query/vector-index.ts";
 export type { ModelName } from "./schema/model-meta.ts";

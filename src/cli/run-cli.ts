@@ -3,6 +3,7 @@ import { dbCommand } from "./commands/db.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { distributeCommand } from "./commands/distribute.ts";
 import { generateCommand } from "./commands/generate.ts";
+import { indexCommand } from "./commands/index-kind.ts";
 import { ingestCommand } from "./commands/ingest.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCommand } from "./commands/migrate.ts";
@@ -16,6 +17,7 @@ const COMMANDS: readonly Command[] = [
   dbCommand,
   migrateCommand,
   distributeCommand,
+  indexCommand,
   ingestCommand,
   searchCommand,
   initCommand,

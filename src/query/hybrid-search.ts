@@ -13,6 +13,7 @@ import { indexVector } from "./run-search.ts";
 import type { Fusion } from "./search-args.ts";
 import { SqlParams } from "./sql-builder.ts";
 import { tsQuery } from "./text-search.ts";
+import { indexOrder, VECTOR_INDEX } from "./vector-index.ts";
 
 export interface HybridRequest {
   /** Full-text query (web-search syntax). */
@@ -90,7 +91,7 @@ export function buildHybridQuery(
   const vectorList =
     plan.kind === "exact"
       ? `SELECT * FROM (${vectorRows} OFFSET 0) AS "e" ORDER BY "distance", ${id} LIMIT ${n}`
-      : `${vectorRows} ORDER BY ${emb} <=> ${indexVector(params, plan, vector)} LIMIT ${n}`;
+      : `${vectorRows} ORDER BY ${indexOrder(plan.index ?? VECTOR_INDEX, ROOT_ALIAS, model.embeddingColumn, indexVector(params, plan, vector))} LIMIT ${n}`;
   const textList =
     `SELECT ${tid} AS ${id}, ts_rank_cd(${sv}, "q"."query") AS "score" FROM ${table}, "q" ` +
     `WHERE ${sv} @@ "q"."query"${and} ORDER BY "score" DESC, ${tid} LIMIT ${n}`;

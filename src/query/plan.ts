@@ -12,6 +12,8 @@ import type { RowEstimates } from "./row-estimates.ts";
 import { ESTIMATE_TTL_MS } from "./row-estimates.ts";
 import type { SearchClient } from "./run-search.ts";
 import { MAX_EF_SEARCH } from "./search-args.ts";
+import type { VectorIndex } from "./vector-index.ts";
+import { VectorIndexes } from "./vector-index.ts";
 
 /** What the caller asks for: let the library choose, or force a plan. */
 export type PlanChoice = "auto" | "exact" | "hnsw";
@@ -38,6 +40,11 @@ export interface SearchPlan {
   readonly reason: string;
   /** The recall this plan is expected to reach (see `explainSearch`). */
   readonly recall: RecallExpectation;
+  /**
+   * The HNSW index an HNSW plan walks (`vector`, or `halfvec` with an exact re-rank, see
+   * docs/scaling.md); absent for an exact scan.
+   */
+  readonly index?: VectorIndex | undefined;
 }
 
 /** What recall@10 a plan aims for and what was measured for it. */
@@ -129,19 +136,34 @@ export async function choosePlan(
     return { ...exact, reason: "no usable HNSW index (a bulk load is rebuilding it): an exact scan" };
   }
   const calibrate = ctx.recall !== undefined && request.efSearch === undefined && request.choice !== "exact";
+  if (request.choice === "exact") return decidePlan(request, filtered, undefined, { targets });
+  const index = await vectorIndex(client, ctx, model);
+  const withIndex = (plan: SearchPlan): SearchPlan => (plan.kind === "exact" ? plan : { ...plan, index });
   if (request.choice !== "auto") {
-    if (!calibrate) return decidePlan(request, filtered, undefined, { targets });
+    if (!calibrate) return withIndex(decidePlan(request, filtered, undefined, { targets }));
     const total = await estimatedRows(client, ctx, model, TRUE);
-    const calibration = await ctx.recall?.get(client, model, total, probeShare(total));
-    return decidePlan(request, filtered, undefined, { targets, calibration });
+    const calibration = await ctx.recall?.get(client, model, total, probeShare(total), index);
+    return withIndex(decidePlan(request, filtered, undefined, { targets, calibration }));
   }
   const total = await estimatedRows(client, ctx, model, TRUE);
   const kept = filtered ? await estimatedRows(client, ctx, model, filter) : total;
   const counts = { total, kept: Math.min(kept, total) };
   const plan = decidePlan(request, filtered, counts, { targets });
-  if (!calibrate || plan.kind === "exact") return plan;
-  const calibration = await ctx.recall?.get(client, model, total, probeShare(total));
-  return decidePlan(request, filtered, counts, { targets, calibration });
+  if (!calibrate || plan.kind === "exact") return withIndex(plan);
+  const calibration = await ctx.recall?.get(client, model, total, probeShare(total), index);
+  return withIndex(decidePlan(request, filtered, counts, { targets, calibration }));
+}
+
+// One per store, like the row estimates it is keyed on: each store reads its tables' indexes once.
+const indexes = new WeakMap<RowEstimates, VectorIndexes>();
+
+function vectorIndex(client: SearchClient, ctx: PlanContext, model: ModelMeta): Promise<VectorIndex> {
+  let known = indexes.get(ctx.estimates);
+  if (!known) {
+    known = new VectorIndexes();
+    indexes.set(ctx.estimates, known);
+  }
+  return known.kind(client, model);
 }
 
 type Memo = WeakMap<ModelMeta, WeakMap<FilterNode, { rows: number; at: number }>>;

@@ -2,6 +2,8 @@ import type { ModelMeta } from "../schema/model-meta.ts";
 import type { RecallMeasurement } from "./recall-probe.ts";
 import { measureRecall } from "./recall-probe.ts";
 import type { SearchClient } from "./run-search.ts";
+import type { VectorIndex } from "./vector-index.ts";
+import { VECTOR_INDEX } from "./vector-index.ts";
 
 /** Recall@10 targets when neither the store nor the search names one. */
 export const DEFAULT_RECALL_TARGET = { unfiltered: 0.95, filtered: 0.99 } as const;
@@ -59,13 +61,14 @@ export class RecallCalibration {
   /**
    * The table's calibration, measured first if it is missing or stale. `total` is the planner's
    * row estimate; `filterShare` the smallest share of rows under which a filtered search would
-   * walk the index.
+   * walk the index; `index` the HNSW index searches on the table walk (measured as they use it).
    */
   async get(
     client: SearchClient,
     model: ModelMeta,
     total: number,
     filterShare: number,
+    index: VectorIndex = VECTOR_INDEX,
   ): Promise<Calibration | undefined> {
     const key = model.table;
     const entry = this.#entries.get(key);
@@ -73,7 +76,7 @@ export class RecallCalibration {
     if (typeof client.$transaction !== "function") return entry?.calibration;
     let running = this.#running.get(key);
     if (!running) {
-      running = this.#measure(client, model, total, filterShare).finally(() => this.#running.delete(key));
+      running = this.#measure(client, model, total, filterShare, index).finally(() => this.#running.delete(key));
       this.#running.set(key, running);
     }
     return (await running).calibration;
@@ -84,11 +87,17 @@ export class RecallCalibration {
     return Math.abs(total - entry.rows) > CALIBRATION_ROW_CHANGE * Math.max(entry.rows, 1);
   }
 
-  async #measure(client: SearchClient, model: ModelMeta, total: number, filterShare: number): Promise<Entry> {
+  async #measure(
+    client: SearchClient,
+    model: ModelMeta,
+    total: number,
+    filterShare: number,
+    index: VectorIndex,
+  ): Promise<Entry> {
     const at = Date.now();
     let calibration: Calibration | undefined;
     try {
-      const measured = await measureRecall(client, model, total, filterShare);
+      const measured = await measureRecall(client, model, total, filterShare, index);
       calibration = measured && { ...measured, rows: total, at: new Date(at) };
     } catch {
       // Calibration only tunes ef_search: without it searches run at the defaults, and the

@@ -4,6 +4,8 @@ import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta } from "../schema/model-meta.ts";
 import type { SearchClient } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
+import type { VectorIndex } from "./vector-index.ts";
+import { candidateLimit, indexOrder, VECTOR_INDEX } from "./vector-index.ts";
 
 /** recall@K is what calibration measures and what the targets mean. */
 export const RECALL_K = 10;
@@ -62,6 +64,7 @@ export async function measureRecall(
   model: ModelMeta,
   total: number,
   filterShare: number,
+  index: VectorIndex = VECTOR_INDEX,
 ): Promise<RecallMeasurement | undefined> {
   const budget = Math.floor(PROBE_ROW_BUDGET / 2 / Math.max(total, 1));
   const count = Math.max(MIN_PROBE_QUERIES, Math.min(MAX_PROBE_QUERIES, budget));
@@ -71,7 +74,7 @@ export async function measureRecall(
     client,
     NEIGHBOUR_EF,
     false,
-    samples.map((s) => probeQuery(model, s.vector, "plain", null)),
+    samples.map((s) => probeQuery(model, s.vector, "plain", null, index, NEIGHBOUR_EF)),
   );
   const queries = samples.map((s, i) => {
     const others = near[i]!.filter((r) => r.id !== s.id);
@@ -82,10 +85,10 @@ export async function measureRecall(
   const curve = async (filtered: boolean): Promise<RecallPoint[]> => {
     const f = filtered ? share : null;
     const truth: string[][] = [];
-    for (const q of queries) truth.push(await ids(client, probeQuery(model, q, "exact", f)));
+    for (const q of queries) truth.push(await ids(client, probeQuery(model, q, "exact", f, index, null)));
     const points: RecallPoint[] = [];
     for (const ef of EF_LADDER) {
-      const batch = queries.map((q) => probeQuery(model, q, filtered ? "iterative" : "plain", f));
+      const batch = queries.map((q) => probeQuery(model, q, filtered ? "iterative" : "plain", f, index, ef));
       const answers = await inIndexTransaction(client, ef, filtered, batch);
       const recall = mean(
         answers.map((got, q) =>
@@ -146,12 +149,17 @@ async function sampleRows(client: SearchClient, model: ModelMeta, total: number,
   return rows;
 }
 
-/** The top K ids (and distances) for one probe vector: exactly, or through the index as a search does. */
+/**
+ * The top K ids (and distances) for one probe vector: exactly, or through the index as a search
+ * does (a halfvec index's candidates re-ranked by the exact distance, as searches do).
+ */
 function probeQuery(
   model: ModelMeta,
   probe: string,
   mode: "exact" | "plain" | "iterative",
   share: number | null,
+  index: VectorIndex,
+  ef: number | null,
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(probe, "vector");
@@ -167,8 +175,11 @@ function probeQuery(
     );
   }
   // One more than K: the neighbour probe drops the sampled row itself.
+  const k = RECALL_K + 1;
+  const order = indexOrder(index, "t", model.embeddingColumn, vector);
+  const candidates = params.param(candidateLimit(index, k, ef, mode === "iterative"));
   return params.finish(
-    `SELECT "id", "distance" FROM (${inner} ORDER BY ${emb} <=> ${vector} LIMIT ${params.param(RECALL_K + 1)}) AS "c" ORDER BY "distance", "id"`,
+    `SELECT "id", "distance" FROM (${inner} ORDER BY ${order} LIMIT ${candidates}) AS "c" ORDER BY "distance", "id" LIMIT ${params.param(k)}`,
   );
 }
 

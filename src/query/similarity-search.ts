@@ -11,6 +11,7 @@ import { num, resultFields, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
 import { indexVector, queryIndexRows } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
+import { indexOrder as indexKey, VECTOR_INDEX } from "./vector-index.ts";
 
 /** A vector search, independent of Prisma's model methods (the LlamaIndex adapter uses it too). */
 export interface SimilarityRequest {
@@ -103,9 +104,13 @@ function filteredRows(
   );
 }
 
-/** The HNSW index's order-by expression, carrying the plan's settings. */
+/**
+ * The HNSW index's order-by expression, carrying the plan's settings: the expression of the
+ * table's index (a halfvec index orders by the half-precision distance; each block of the
+ * stream is then re-sorted by the exact `"distance"`, which re-ranks its candidates).
+ */
 function indexOrder(model: ModelMeta, params: SqlParams, plan: SearchPlan, vector: string): string {
-  return `${qualified(ROOT_ALIAS, model.embeddingColumn)} <=> ${indexVector(params, plan, vector)}`;
+  return indexKey(plan.index ?? VECTOR_INDEX, ROOT_ALIAS, model.embeddingColumn, indexVector(params, plan, vector));
 }
 
 /**

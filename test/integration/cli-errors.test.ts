@@ -26,7 +26,7 @@ describe("prisma-hybrid-store: help, usage errors and exit codes", () => {
     const cases: [string[], string][] = [
       [
         ["frobnicate"],
-        "prisma-hybrid-store: unknown command 'frobnicate'; commands: demo, db, migrate, distribute, ingest, search, init, generate (see 'prisma-hybrid-store --help')",
+        "prisma-hybrid-store: unknown command 'frobnicate'; commands: demo, db, migrate, distribute, index, ingest, search, init, generate (see 'prisma-hybrid-store --help')",
       ],
       [
         ["search", "x", "--fast"],

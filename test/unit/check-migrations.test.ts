@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { checkMigrations } from "../../scripts/check-migrations.ts";
+import { indexMigrationSql } from "../../src/cli/index-migration.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const bundled = join(root, "prisma/migrations");
@@ -69,6 +70,14 @@ describe("check-migrations", () => {
         "  GENERATED ALWAYS AS (to_tsvector('simple', \"rawText\")) STORED;",
         'CREATE INDEX "Annotation_searchVector_idx" ON "Annotation" USING gin ("searchVector");',
       ].join("\n"),
+    });
+    assert.deepEqual(summary(dir), []);
+  });
+
+  test("accepts the migrations `prisma-hybrid-store index --halfvec` and `--vector` write", () => {
+    const dir = migrationsWith({
+      "20270101000000_halfvec_index": indexMigrationSql("halfvec"),
+      "20270102000000_vector_index": indexMigrationSql("vector"),
     });
     assert.deepEqual(summary(dir), []);
   });

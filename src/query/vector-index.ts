@@ -1,0 +1,109 @@
+import type { RawClient } from "../db/execute.ts";
+import { queryRows } from "../db/execute.ts";
+import { qualified, quoteTable } from "../db/sql.ts";
+import type { ModelMeta } from "../schema/model-meta.ts";
+
+/**
+ * The HNSW index a table's vector searches walk:
+ * - `vector`: on the embedding column itself (the migrations' index, 4 bytes per dimension);
+ * - `halfvec`: on the expression `(embedding::halfvec(N))` with `halfvec_cosine_ops`, 2 bytes
+ *   per dimension, so about half the index memory (docs/scaling.md). Candidates come from the
+ *   index in half-precision order and are re-ranked by the full-precision distance, so the
+ *   distances a search returns stay exact.
+ *
+ * @example
+ * ```ts
+ * const { plan } = await prisma.annotation.explainSearch({ query: "notice period" });
+ * plan.index; // { type: "halfvec", dimensions: 384 } after `prisma-hybrid-store index --halfvec`
+ * ```
+ */
+export type VectorIndex = { readonly type: "vector" } | { readonly type: "halfvec"; readonly dimensions: number };
+
+export const VECTOR_INDEX: VectorIndex = { type: "vector" };
+
+interface IndexRow {
+  readonly opclass: string;
+  readonly key: string;
+  readonly column: boolean;
+}
+
+/**
+ * Which HNSW index each table has, read from the catalog once per table and remembered (one
+ * query per table per store, none per search). A valid, non-partial cosine index on the column
+ * wins; otherwise a valid, non-partial `halfvec_cosine_ops` index on `(embedding::halfvec(N))`;
+ * otherwise `vector` (no index at all: the planner sorts, which is exact). A process keeps what
+ * it read: after adding or dropping an index, new clients (or a restart) pick it up; until then
+ * searches stay correct and only miss the new index.
+ */
+export class VectorIndexes {
+  readonly #kinds = new Map<string, Promise<VectorIndex>>();
+
+  kind(client: RawClient, model: ModelMeta): Promise<VectorIndex> {
+    const relation = quoteTable(model);
+    let found = this.#kinds.get(relation);
+    if (!found) {
+      found = readIndex(client, relation, model.embeddingColumn);
+      found.catch(() => this.#kinds.delete(relation)); // read again next time
+      this.#kinds.set(relation, found);
+    }
+    return found;
+  }
+}
+
+async function readIndex(client: RawClient, relation: string, column: string): Promise<VectorIndex> {
+  const rows = await queryRows<IndexRow>(client, {
+    sql: `SELECT opc.opcname::text AS "opclass", pg_get_indexdef(i.indexrelid, 1, false) AS "key", i.indkey[0] <> 0 AS "column"
+      FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+      JOIN pg_catalog.pg_am am ON am.oid = c.relam
+      JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[0]
+      WHERE i.indrelid = to_regclass($1) AND am.amname = 'hnsw' AND i.indisvalid AND i.indpred IS NULL`,
+    params: [relation],
+  });
+  return pickIndex(rows, column);
+}
+
+/** The index kind from the table's HNSW indexes (exported for unit tests). */
+export function pickIndex(rows: readonly IndexRow[], column: string): VectorIndex {
+  const plain = rows.some((r) => r.column && r.opclass === "vector_cosine_ops" && unquote(r.key) === column);
+  if (plain) return VECTOR_INDEX;
+  for (const r of rows) {
+    if (r.column || r.opclass !== "halfvec_cosine_ops") continue;
+    const dims = halfvecCastOf(r.key, column);
+    if (dims !== undefined) return { type: "halfvec", dimensions: dims };
+  }
+  return VECTOR_INDEX;
+}
+
+/** `((embedding)::halfvec(384))` or `("embedding")::halfvec(384)` as pg_get_indexdef prints it -> 384. */
+function halfvecCastOf(key: string, column: string): number | undefined {
+  const m = /^\(*(.+?)\)*::halfvec\((\d+)\)\)*$/.exec(key.trim());
+  if (!m) return undefined;
+  return unquote(m[1]!.replace(/^\(+|\)+$/g, "")) === column ? Number(m[2]) : undefined;
+}
+
+const unquote = (name: string): string =>
+  name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
+
+/**
+ * The ORDER BY key an HNSW plan sorts by, matching the index expression exactly (the planner
+ * uses an expression index only for the same expression): `alias.embedding <=> vector`, or
+ * `(alias.embedding::halfvec(N)) <=> vector::halfvec(N)`.
+ */
+export function indexOrder(index: VectorIndex, alias: string, column: string, vector: string): string {
+  const emb = qualified(alias, column);
+  if (index.type === "vector") return `${emb} <=> ${vector}`;
+  const cast = `::halfvec(${index.dimensions})`;
+  return `(${emb}${cast}) <=> (${vector})${cast}`;
+}
+
+/**
+ * Rows to take from a halfvec index before the exact re-rank: for a plain scan every candidate
+ * the graph search holds (ef_search of them; more costs nothing but heap reads and exact
+ * distances), for an iterative scan twice the rows asked (each extra one must also pass the
+ * filter, which makes the scan walk further). A vector index orders exactly: `limit`.
+ */
+export function candidateLimit(index: VectorIndex, limit: number, efSearch: number | null, iterative: boolean): number {
+  if (index.type === "vector" || efSearch === null) return limit;
+  return Math.max(limit, iterative ? 2 * limit : efSearch);
+}
