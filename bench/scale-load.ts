@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type pg from "pg";
-import { type Dataset, DIMS, documentCount, rowOf, vectorOf } from "./data.ts";
-import { BENCH_MODEL, CHUNK, dropIndexes, vectorText } from "./load.ts";
+import { type Dataset, DIMS, documentCount } from "./data.ts";
+import { annotationInsert, CHUNK, dropIndexes } from "./load.ts";
 
 export type IndexKind = "vector" | "halfvec";
 
@@ -51,23 +51,10 @@ export async function appendRows(
   const busy: (Promise<unknown> | undefined)[] = [undefined, undefined];
   for (let start = from, n = 0; start < to; start += CHUNK, n++) {
     const end = Math.min(start + CHUNK, to);
-    const params: unknown[] = [];
-    const tuples: string[] = [];
-    for (let i = start; i < end; i++) {
-      const row = rowOf(data, i);
-      const b = params.length;
-      tuples.push(
-        `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7}::jsonb,$${b + 8},$${b + 9},now())`,
-      );
-      params.push(row.id, row.documentId, row.rawText, row.label, row.page, row.position);
-      params.push(JSON.stringify(row.metadata), vectorText(vectorOf(data.vectors, i)), BENCH_MODEL);
-    }
+    const insert = annotationInsert(data, start, end);
     const k = n % 2;
     await busy[k];
-    busy[k] = clients[k]!.query(
-      `INSERT INTO "Annotation" (id, "documentId", "rawText", label, page, position, metadata, "embeddingPayload", "embeddingModel", "updatedAt") VALUES ${tuples.join(",")}`,
-      params,
-    );
+    busy[k] = clients[k]!.query(insert.text, insert.values);
     if (end % 100_000 === 0 || end === to) {
       const s = (performance.now() - t0) / 1000;
       log(`  loaded ${end}/${to} rows (${Math.round((end - from) / s)} rows/s)`);

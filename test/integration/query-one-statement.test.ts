@@ -20,7 +20,7 @@ import { bulkInsertAnnotations, gaussian, randomUnit, rng, vectorText } from "..
  * rather sort), which the test also uses to show the search leaves session values alone.
  */
 const ROWS = 2000;
-const QUERIES = 8;
+const QUERIES = 24;
 const marker = uniqueLabel("onestmt");
 const random = rng(20261202);
 const normal = gaussian(random);
