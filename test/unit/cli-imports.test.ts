@@ -17,6 +17,8 @@ const INTERNAL: Readonly<Record<string, string>> = {
   "schema/schema-blocks.ts: datasourceProvider, modelSignature, SchemaBlock, schemaBlocks":
     "`init` edits the user's schema.prisma text; a CLI concern the library's API has no use for",
   "schema/schema-blocks.ts: datasourceProvider": "`generate` writes a migration for the datasource's provider",
+  "schema/model-meta.ts: VECTOR_DIMENSIONS":
+    "`index --halfvec` writes the halfvec cast for the bundled migrations' vector(384) columns",
   "schema/hybrid-sql.ts: hybridSql, SqlPart": "`generate` writes the SQL of a migration",
   "schema/markings.ts: readMarkings, VectorMarking": "`generate` reads the markings of the user's schema file",
   "schema/migrated-objects.ts: readMigratedObjects": "`generate` compares with what is migrated",
