@@ -282,6 +282,11 @@ const cases: BadInput[] = [
     rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
   },
   {
+    name: "a cursor without an id: INVALID_ARGUMENT",
+    run: () => prisma.annotation.similaritySearch({ query: "rent", cursor: { page: 1 } } as never),
+    rejects: fails(InvalidArgumentError, "INVALID_ARGUMENT"),
+  },
+  {
     name: "select of an unknown field, with rows found: INVALID_ARGUMENT (was Prisma's validation error, and none without rows)",
     run: () =>
       prisma.annotation.similaritySearch({ query: "rent", where: { label }, select: { secret: true } as never }),
