@@ -15,7 +15,7 @@ export interface HnswIndex {
 /** The HNSW indexes of `relation` (quoted and schema-qualified, as `quoteTable` writes it). */
 export function readHnswIndexes(client: RawClient, relation: string): Promise<HnswIndex[]> {
   return queryRows<HnswIndex>(client, {
-    sql: `SELECT c.relname AS "name", pg_get_indexdef(i.indexrelid) AS "definition", (i.indisvalid AND i.indisready) AS "usable"
+    sql: `SELECT c.relname::text AS "name", pg_get_indexdef(i.indexrelid) AS "definition", (i.indisvalid AND i.indisready) AS "usable"
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
       JOIN pg_catalog.pg_am am ON am.oid = c.relam
       WHERE i.indrelid = to_regclass($1) AND am.amname = 'hnsw' ORDER BY c.relname`,

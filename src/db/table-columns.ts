@@ -30,7 +30,7 @@ export async function readColumns(
   table: { readonly table: string; readonly schema: string | undefined },
 ): Promise<ReadonlyMap<string, ColumnInfo>> {
   const rows = await client.$queryRawUnsafe<ColumnRow[]>(
-    `SELECT a.attname AS name, format_type(t.typarray, a.atttypmod) AS array_type,
+    `SELECT a.attname::text AS name, format_type(t.typarray, a.atttypmod) AS array_type,
             format_type(a.atttypid, NULL) AS type, a.atthasdef AS has_default, a.attgenerated <> '' AS generated
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
       WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND t.typarray <> 0`,

@@ -73,7 +73,7 @@ export function buildSimilarityQuery(
     // that passes the filter.
     return params.finish(
       `${filteredRows(schema, model, request, params, vector, " + 0")} ` +
-        `ORDER BY "distance", ${qualified(ROOT_ALIAS, model.idField.name)} ` +
+        `ORDER BY "distance", ${qualified(ROOT_ALIAS, model.idField.column)} ` +
         `LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
     );
   }
