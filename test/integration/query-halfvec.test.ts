@@ -7,9 +7,10 @@ import { TRUE } from "../../src/query/filter-nodes.ts";
 import type { SearchPlan } from "../../src/query/plan.ts";
 import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
 import { createPrisma, uniqueLabel, withPg } from "../helpers/db.ts";
+import { exactTopK, recallOf } from "../helpers/exact-oracle.ts";
 import { projectSchema } from "../helpers/query.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
-import { bulkInsertAnnotations, cosineDistance, vectorText } from "../helpers/vectors.ts";
+import { bulkInsertAnnotations, cosineDistance } from "../helpers/vectors.ts";
 
 /**
  * The halfvec index (issue #22, docs/scaling.md): after the migration `prisma-hybrid-store index
@@ -70,28 +71,6 @@ async function runMigration(pg: Pg, sql: string) {
   for (const statement of sql.split(";")) if (statement.replace(/--.*$/gm, "").trim()) await pg.query(statement);
 }
 
-/** PostgreSQL's exact answer, with index scans off: the oracle. */
-async function exact(pageBelow?: number): Promise<string[][]> {
-  return withPg(async (pg) => {
-    await pg.query("BEGIN");
-    await pg.query("SET LOCAL enable_indexscan = off");
-    const out: string[][] = [];
-    for (const q of queries) {
-      const { rows } = await pg.query<{ id: string }>(
-        `SELECT id FROM "Annotation" WHERE embedding IS NOT NULL${pageBelow === undefined ? "" : " AND page < $2"} ` +
-          `ORDER BY embedding <=> $1::vector, id LIMIT ${K}`,
-        pageBelow === undefined ? [vectorText(q)] : [vectorText(q), pageBelow],
-      );
-      out.push(rows.map((r) => r.id));
-    }
-    await pg.query("COMMIT");
-    return out;
-  });
-}
-
-const recallOf = (truth: string[][], got: string[][]) =>
-  truth.reduce((sum, t, q) => sum + got[q]!.filter((id) => t.includes(id)).length / t.length, 0) / truth.length;
-
 describe(`halfvec HNSW index with exact re-ranking (${ROWS} low-rank rows)`, () => {
   test("the store finds the halfvec index and the HNSW statement walks it", async () => {
     const store = base.$extends(hybridStore({ embedder, recall: false }));
@@ -104,7 +83,7 @@ describe(`halfvec HNSW index with exact re-ranking (${ROWS} low-rank rows)`, () 
   });
 
   test("unfiltered: recall@10 >= 0.95, exact distances, nearest first", async (t) => {
-    const truth = await exact();
+    const truth = await exactTopK(queries, K);
     const store = base.$extends(hybridStore({ embedder }));
     const got: string[][] = [];
     let plan: SearchPlan | undefined;
@@ -129,7 +108,7 @@ describe(`halfvec HNSW index with exact re-ranking (${ROWS} low-rank rows)`, () 
   });
 
   test("under a 10% filter (iterative scan): recall@10 >= 0.99", async (t) => {
-    const truth = await exact(100);
+    const truth = await exactTopK(queries, K, 100);
     const store = base.$extends(hybridStore({ embedder }));
     const got: string[][] = [];
     let plan: SearchPlan | undefined;

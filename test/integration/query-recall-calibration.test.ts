@@ -5,8 +5,9 @@ import { createSpace, type Family, generateDataset, generateQueries, vectorOf } 
 import { hybridStore } from "../../src/extension.ts";
 import { ESTIMATE_TTL_MS } from "../../src/query/row-estimates.ts";
 import { createPrisma, uniqueLabel, withPg } from "../helpers/db.ts";
+import { exactTopK, recallOf } from "../helpers/exact-oracle.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
-import { bulkInsertAnnotations, vectorText } from "../helpers/vectors.ts";
+import { bulkInsertAnnotations } from "../helpers/vectors.ts";
 
 /**
  * Recall calibration (issue #22): on clustered, low-rank and near-isotropic data (4,000 rows
@@ -72,35 +73,13 @@ async function restoreIndex() {
   });
 }
 
-/** PostgreSQL's exact answer, with index scans off: the oracle. */
-async function exact(queries: number[][], pageBelow?: number): Promise<string[][]> {
-  return withPg(async (pg) => {
-    await pg.query("BEGIN");
-    await pg.query("SET LOCAL enable_indexscan = off");
-    const out: string[][] = [];
-    for (const q of queries) {
-      const { rows } = await pg.query<{ id: string }>(
-        `SELECT id FROM "Annotation" WHERE embedding IS NOT NULL${pageBelow === undefined ? "" : " AND page < $2"} ` +
-          `ORDER BY embedding <=> $1::vector, id LIMIT ${K}`,
-        pageBelow === undefined ? [vectorText(q)] : [vectorText(q), pageBelow],
-      );
-      out.push(rows.map((r) => r.id));
-    }
-    await pg.query("COMMIT");
-    return out;
-  });
-}
-
-const recallOf = (truth: string[][], got: string[][]) =>
-  truth.reduce((sum, t, q) => sum + got[q]!.filter((id) => t.includes(id)).length / t.length, 0) / truth.length;
-
 for (const family of ["clustered", "lowrank", "isotropic"] as const) {
   describe(`recall calibration on ${family} data (${ROWS} rows, ef_construction 64)`, () => {
     let queries: number[][] = [];
 
     test("unfiltered: the calibrated plan meets 0.95 where the fixed default may not", async (t) => {
       ({ queries } = await load(family));
-      const truth = await exact(queries);
+      const truth = await exactTopK(queries, K);
       const fixed = base.$extends(hybridStore({ embedder, recall: false }));
       const calibrated = base.$extends(hybridStore({ embedder }));
       const fixedRows: string[][] = [];
@@ -124,7 +103,7 @@ for (const family of ["clustered", "lowrank", "isotropic"] as const) {
     });
 
     test("under a 10% filter, plan hnsw (iterative scan): the calibrated ef_search meets 0.99", async (t) => {
-      const truth = await exact(queries, 100);
+      const truth = await exactTopK(queries, K, 100);
       const store = base.$extends(hybridStore({ embedder }));
       const got: string[][] = [];
       let plan: Awaited<ReturnType<typeof store.annotation.explainSearch>>["plan"] | undefined;
