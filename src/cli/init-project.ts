@@ -1,9 +1,15 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { InvalidArgumentError, SchemaMismatchError } from "../index.ts";
-import { datasourceProvider, modelSignature, type SchemaBlock, schemaBlocks } from "../schema/schema-blocks.ts";
-import { schemaModels } from "../schema/schema-models.ts";
+import {
+  datasourceProvider,
+  InvalidArgumentError,
+  modelSignature,
+  type SchemaBlock,
+  SchemaMismatchError,
+  schemaBlocks,
+  schemaModels,
+} from "../index.ts";
 import {
   newSchemaText,
   type ProjectPrisma,
