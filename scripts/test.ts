@@ -15,6 +15,7 @@
 import { fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join, sep } from "node:path";
+import { pgliteTemplate } from "./pglite-template.ts";
 import { capture, listTests, run } from "./test-process.ts";
 import type { FileResult, RunnerMessage, WorkerMessage } from "./test-worker.ts";
 
@@ -178,6 +179,13 @@ async function runIntegration(): Promise<void> {
   console.log(
     `${files.length} file(s) on ${count} worker(s), each with ${target}; serially after: ${serial.join(", ") || "none"}`,
   );
+  if (!process.env.TEST_DATABASE_URL) {
+    try {
+      process.env.PHS_TEST_PGLITE_TEMPLATE = await pgliteTemplate();
+    } catch (error) {
+      console.error(`no migrated PGlite template (each worker migrates its own): ${error}`);
+    }
+  }
   const workers = Array.from({ length: count }, (_, i) => startWorker(i + 1));
   try {
     const drain = async (w: Worker) => {
