@@ -31,8 +31,8 @@ export const SERIAL: Readonly<Record<string, string>> = {
 
 /**
  * Seconds the slowest files took in CI (the server run, 2 workers beside the PGlite run,
- * 2026-12-02; files after query-recall-calibration's twelve were slowest in an earlier run and
- * are placed by rank). Workers take the longest file first (LPT scheduling), so that no worker
+ * 2026-12-02), down to cli-errors' 24; the files after it were among the slowest in an earlier
+ * run and have stand-ins below 24 in that run's order, not measurements. Workers take the longest file first (LPT scheduling), so that no worker
  * is left with a long file at the end; files not listed count {@link UNLISTED_SECONDS}.
  */
 const SECONDS: Readonly<Record<string, number>> = {
