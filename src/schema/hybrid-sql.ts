@@ -2,6 +2,8 @@ import type { VectorMarking } from "./markings.ts";
 import type { MigratedObjects } from "./migrated-objects.ts";
 import type { SchemaField } from "./schema-models.ts";
 
+/** The operator classes of an HNSW index that serves cosine distance (`<=>`), which every search orders by. */
+export const COSINE_OPCLASSES: readonly string[] = ["vector_cosine_ops", "halfvec_cosine_ops"];
 /** pgvector's HNSW graph settings; the bundled migrations measured these (docs/search.md). */
 export const HNSW_M = 16;
 export const HNSW_EF_CONSTRUCTION = 128;
@@ -90,12 +92,21 @@ function hasIndex(migrated: MigratedObjects, tableName: string, method: string, 
   return migrated.indexes.some((i) => i.table === tableName && i.method === method && i.columns[0] === column);
 }
 
+/**
+ * Whether a trigger function's body (as a migration writes it, or as the database keeps it) is
+ * the write path of this marking: it moves the payload column into the vector column. How a
+ * write path is recognised by `generate` and by checkDatabase alike, whatever its name (the
+ * bundled one is `Document_before_write`).
+ */
+export function movesPayload(m: VectorMarking, body: string): boolean {
+  return body.includes(`NEW.${q(m.payload.column)}`) && body.includes(`NEW.${q(m.column)}`);
+}
+
 /** The function of a trigger on the table that moves this payload column into this vector column. */
 function writePathFunction(m: VectorMarking, migrated: MigratedObjects): { name: string; body: string } | undefined {
-  const moves = (body: string) => body.includes(`NEW.${q(m.payload.column)}`) && body.includes(`NEW.${q(m.column)}`);
   for (const t of migrated.triggers) {
     const body = migrated.functions.get(t.fn) ?? "";
-    if (t.table === m.table && moves(body)) return { name: t.fn, body };
+    if (t.table === m.table && movesPayload(m, body)) return { name: t.fn, body };
   }
   return undefined;
 }
