@@ -65,16 +65,16 @@ export function hybridSql(markings: readonly VectorMarking[], migrated: Migrated
         sql: functionSql(m, existing.name, "CREATE OR REPLACE FUNCTION"),
       });
     }
-    if (m.fullText.length > 0 && !migrated.columns.has(`${m.table}.${SEARCH_VECTOR_COLUMN}`)) {
+    if (m.fullText.length > 0 && !hasColumn(migrated, m, SEARCH_VECTOR_COLUMN)) {
       parts.push({ comment: `${m.model}: full-text search over ${names(m.fullText)}.`, sql: fullTextSql(m) });
     }
-    if (m.fullText.length > 0 && !hasIndex(migrated, m.table, "gin", SEARCH_VECTOR_COLUMN)) {
+    if (m.fullText.length > 0 && !hasIndex(migrated, m, "gin", SEARCH_VECTOR_COLUMN)) {
       parts.push({
         comment: `${m.model}: GIN index of the full-text column.`,
         sql: `CREATE INDEX ${q(objectName(m, "gin"))} ON ${table(m)} USING gin (${q(SEARCH_VECTOR_COLUMN)});`,
       });
     }
-    if (!hasIndex(migrated, m.table, "hnsw", m.column)) {
+    if (!hasIndex(migrated, m, "hnsw", m.column)) {
       parts.push({
         comment: `${label}: approximate nearest neighbours by cosine distance (<=>).`,
         sql:
@@ -88,8 +88,23 @@ export function hybridSql(markings: readonly VectorMarking[], migrated: Migrated
 
 const names = (fields: readonly SchemaField[]) => fields.map((f) => f.name).join(", ");
 
-function hasIndex(migrated: MigratedObjects, tableName: string, method: string, column: string): boolean {
-  return migrated.indexes.some((i) => i.table === tableName && i.method === method && i.columns[0] === column);
+/**
+ * Whether a migrated object's table is the marking's. A name without a schema matches either
+ * way: Prisma writes tables of the default schema unqualified, `generate` qualifies `@@schema`.
+ */
+function onTable(m: VectorMarking, table: string, schema: string | undefined): boolean {
+  return table === m.table && (schema === undefined || m.dbSchema === undefined || schema === m.dbSchema);
+}
+
+function hasColumn(migrated: MigratedObjects, m: VectorMarking, column: string): boolean {
+  const bare = `${m.table}.${column}`;
+  return [...migrated.columns].some(
+    (k) => k === bare || (k.endsWith(`.${bare}`) && (m.dbSchema === undefined || k === `${m.dbSchema}.${bare}`)),
+  );
+}
+
+function hasIndex(migrated: MigratedObjects, m: VectorMarking, method: string, column: string): boolean {
+  return migrated.indexes.some((i) => onTable(m, i.table, i.schema) && i.method === method && i.columns[0] === column);
 }
 
 /**
@@ -106,7 +121,7 @@ export function movesPayload(m: VectorMarking, body: string): boolean {
 function writePathFunction(m: VectorMarking, migrated: MigratedObjects): { name: string; body: string } | undefined {
   for (const t of migrated.triggers) {
     const body = migrated.functions.get(t.fn) ?? "";
-    if (t.table === m.table && movesPayload(m, body)) return { name: t.fn, body };
+    if (onTable(m, t.table, t.schema) && movesPayload(m, body)) return { name: t.fn.split(".").at(-1)!, body };
   }
   return undefined;
 }
@@ -159,7 +174,10 @@ function functionBody(m: VectorMarking): string[] {
     "BEGIN",
     ...(m.hash ? [`  NEW.${q(m.hash.column)} := md5(${textExpression(m)})\\x3B`] : []),
     `  IF ${payload} IS NOT NULL THEN`,
-    `    ${vector} := ${payload}::vector(${m.dimensions})\\x3B`,
+    // No ::vector cast: PL/pgSQL converts the text through the column's own type and checks its
+    // dimensions, naming no type, so the trigger works whatever the caller's search_path (a
+    // model in another schema, pgvector in public).
+    `    ${vector} := ${payload}\\x3B`,
     `    ${payload} := NULL\\x3B`,
     `  ELSIF TG_OP = ''UPDATE'' AND (${changed})`,
     `        AND ${vector} IS NOT DISTINCT FROM OLD.${q(m.column)} THEN`,
