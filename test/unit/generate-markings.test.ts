@@ -15,6 +15,7 @@ import { InvalidSchemaError } from "../../src/errors.ts";
 import { hybridSql } from "../../src/schema/hybrid-sql.ts";
 import { readMarkings } from "../../src/schema/markings.ts";
 import { readMigratedObjects } from "../../src/schema/migrated-objects.ts";
+import { modelDbSchemas } from "../../src/schema/schema-models.ts";
 import { runCli } from "../helpers/cli.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -238,6 +239,24 @@ describe("generate", () => {
     assert.match(qualified, /"public"\."Product" ADD COLUMN/);
     writeFileSync(join(dir, "20270101000000_x", "migration.sql"), qualified);
     assert.deepEqual(hybridSql(readMarkings(PRODUCT).markings, readMigratedObjects(dir)), []);
+  });
+
+  test("modelDbSchemas: each model's @@schema, none for a model without one", () => {
+    const schema = readFileSync(join(root, "test/fixtures/multi-schema/schema.prisma"), "utf8");
+    assert.deepEqual(
+      [...modelDbSchemas(schema)],
+      [
+        ["Brand", "public"],
+        ["Item", "catalog"],
+      ],
+    );
+    assert.deepEqual(
+      [...modelDbSchemas(bundledSchema)],
+      [
+        ["Document", undefined],
+        ["Annotation", undefined],
+      ],
+    );
   });
 
   test("the multi-schema fixture: every table, function and trigger function named with its schema", () => {
