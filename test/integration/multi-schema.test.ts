@@ -100,11 +100,24 @@ describe("generate on models in two PostgreSQL schemas", () => {
     mkdirSync(join(withDrop, "29990101000000_diff"));
     writeFileSync(
       join(withDrop, "29990101000000_diff", "migration.sql"),
-      `-- DropIndex\nDROP INDEX "${cat}"."items_details_vector_hnsw_idx";\n`,
+      [
+        `DROP INDEX "${cat}"."items_details_vector_hnsw_idx";`,
+        `DROP TRIGGER "Brand_embedding_before_write" ON "${pub}"."Brand";`,
+        `ALTER TABLE "${cat}"."items" DROP COLUMN "searchVector";`,
+        "",
+      ].join("\n"),
     );
-    const problems = checkMigrations(withDrop);
-    assert.equal(problems.length, 1, JSON.stringify(problems));
-    assert.match(problems[0]!.message, /items_details_vector_hnsw_idx/);
+    const problems = checkMigrations(withDrop).map((p) => `${p.line} ${p.message}`);
+    for (const [line, what] of [
+      [1, /drops index "items_details_vector_hnsw_idx"/],
+      [2, /drops trigger "Brand_embedding_before_write"/],
+      [3, /drops column "items"."searchVector"/],
+    ] as const) {
+      assert.ok(
+        problems.some((p) => p.startsWith(`${line} `) && what.test(p)),
+        `${what}: ${problems.join("\n")}`,
+      );
+    }
     assert.equal(readdirSync(fixture.migrationsDir).filter((n) => /^\d{14}_/.test(n)).length, 2);
   });
 });
