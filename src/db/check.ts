@@ -132,6 +132,8 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   );
   if (tables === undefined) {
     warnings.push("This client carries no schema text, so no table was checked (only pgvector and the migrations).");
+  } else if (tables.length === 0) {
+    warnings.push("The client's schema marks no field with /// @embed(...), so no table was checked.");
   }
   if (!vector.installed) missing.unshift('extension "vector"');
   if (missing.length > 0) throw new MigrationsPendingError(database, missing);

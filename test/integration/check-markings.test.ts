@@ -182,6 +182,16 @@ describe("checkDatabase on a user's own models (test/fixtures/your-models)", () 
     );
   });
 
+  test("a schema without markings: nothing to check, and a warning says so", async () => {
+    const unmarked = clientWithSchema(fixture.schemaText.replaceAll("/// @embed", "/// embed"), schema);
+    try {
+      const { warnings } = await checkDatabase(unmarked);
+      assert.deepEqual(warnings, ["The client's schema marks no field with /// @embed(...), so no table was checked."]);
+    } finally {
+      await unmarked.$disconnect();
+    }
+  });
+
   test("a marking generate would refuse fails the check with the same issue", async () => {
     const bad = clientWithSchema(fixture.schemaText.replace("@embed(from: body)", "@embed(from: bdy)"), schema);
     try {
