@@ -1,4 +1,4 @@
-import { COSINE_OPCLASSES, movesPayload } from "../schema/hybrid-sql.ts";
+import { COSINE_OPCLASSES, movesPayload, watchesSources } from "../schema/hybrid-sql.ts";
 import type { ReadyTable } from "../schema/ready-objects.ts";
 import { quoteIdent } from "./sql.ts";
 
@@ -74,8 +74,13 @@ export async function missingObjects(
         missing.push(`column ${label}.${quoteIdent(column)} as ${type} (it is ${actual})`);
     }
     for (const m of table.writePaths) {
-      if (!mine.some((f) => f.kind === "trigger" && movesPayload(m, f.detail))) {
-        missing.push(`write-path trigger on ${label} (${quoteIdent(m.payload.column)} -> ${quoteIdent(m.column)})`);
+      const writePaths = mine.filter((f) => f.kind === "trigger" && movesPayload(m, f.detail));
+      const path = `${quoteIdent(m.payload.column)} -> ${quoteIdent(m.column)}`;
+      if (writePaths.length === 0) missing.push(`write-path trigger on ${label} (${path})`);
+      else if (!writePaths.some((f) => watchesSources(m, f.detail))) {
+        // The marking's sources changed and `generate`'s CREATE OR REPLACE FUNCTION is not deployed.
+        const sources = m.sources.map((s) => quoteIdent(s.column)).join(", ");
+        missing.push(`write-path trigger on ${label} (${path}) watching ${sources}`);
       }
     }
     for (const index of table.indexes) {

@@ -131,11 +131,20 @@ function writePathFunction(m: VectorMarking, migrated: MigratedObjects): { name:
  * its hash the same way (formatting aside: the bundled functions are written by hand).
  */
 function sameSources(m: VectorMarking, body: string): boolean {
+  const hash = m.hash ? body.includes(`NEW.${q(m.hash.column)} := md5(${textExpression(m)})`) : !body.includes("md5(");
+  return hash && watchesSources(m, body);
+}
+
+/**
+ * Whether a write-path function's body clears the vector on a change of exactly the marking's
+ * source columns. checkDatabase runs it on the body the database keeps, where the E'' quoting of
+ * the migration is gone (so the hash expression, which has quotes, is left to `generate`).
+ */
+export function watchesSources(m: VectorMarking, body: string): boolean {
   const watched = new Set([...body.matchAll(/IS DISTINCT FROM OLD\.("(?:[^"]|"")+")/g)].map((x) => x[1]));
   watched.delete(q(m.column));
   const sources = new Set(m.sources.map((x) => q(x.column)));
-  const hash = m.hash ? body.includes(`NEW.${q(m.hash.column)} := md5(${textExpression(m)})`) : !body.includes("md5(");
-  return hash && watched.size === sources.size && [...sources].every((x) => watched.has(x));
+  return watched.size === sources.size && [...sources].every((x) => watched.has(x));
 }
 
 /** The embedded text in SQL: the one source, or the non-NULL sources joined by a space. */

@@ -65,6 +65,26 @@ describe("checkDatabase on the bundled schema", () => {
     );
   });
 
+  test("a marking whose source changed, before generate's new function is deployed", async () => {
+    const edited = clientWithSchema(
+      (prisma as unknown as { _engineConfig: { inlineSchema: string } })._engineConfig.inlineSchema.replace(
+        "@embed(from: rawText, hash: contentHash)",
+        "@embed(from: label, hash: contentHash)",
+      ),
+    );
+    try {
+      await assert.rejects(checkDatabase(edited), (error: unknown) => {
+        assert.ok(error instanceof MigrationsPendingError, String(error));
+        assert.deepEqual(error.missing, [
+          'write-path trigger on "Annotation" ("embeddingPayload" -> "embedding") watching "label"',
+        ]);
+        return true;
+      });
+    } finally {
+      await edited.$disconnect();
+    }
+  });
+
   test("a marking's columns, the generated full-text column, the table", async () => {
     await expectMissing(
       prisma,
