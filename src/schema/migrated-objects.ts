@@ -55,6 +55,14 @@ const key = (qname: string): string => {
 };
 
 /**
+ * Whether two statements name the same schema, as far as text tells: a name without a schema
+ * may be in any (Prisma writes the default schema's tables unqualified, `generate` writes
+ * `@@schema` ones qualified).
+ */
+const sameSchema = (a: string | undefined, b: string | undefined): boolean =>
+  a === undefined || b === undefined || a === b;
+
+/**
  * Reads `<dir>/<migration>/migration.sql` in the order Prisma applies them. Statements are split
  * at every `;`, as Prisma's driver adapters split them (so a migration that works has no other).
  */
@@ -85,7 +93,7 @@ export function readMigratedObjects(dir: string): MigratedObjects {
       re(`^DROP TRIGGER (?:IF EXISTS )?(${ID}) ON (${QNAME})`),
       (m) => {
         const [trigger, table, schema] = [lastName(m[1]!), lastName(m[2]!), schemaOf(m[2]!)];
-        triggers = triggers.filter((t) => !(t.name === trigger && t.table === table && t.schema === schema));
+        triggers = triggers.filter((t) => !(t.name === trigger && t.table === table && sameSchema(t.schema, schema)));
       },
     ],
     [
@@ -113,7 +121,20 @@ export function readMigratedObjects(dir: string): MigratedObjects {
           columns.add(`${table}.${lastName(add[1]!)}`);
         }
         for (const drop of m[2]!.matchAll(new RegExp(`DROP (?:COLUMN )?(?:IF EXISTS )?(${ID})`, "gi"))) {
-          columns.delete(`${table}.${lastName(drop[1]!)}`);
+          const dropped = `${lastName(m[1]!)}.${lastName(drop[1]!)}`;
+          for (const c of columns) {
+            const [schema] = c.split(".").length > 2 ? c.split(".") : [undefined];
+            if ((c === dropped || c.endsWith(`.${dropped}`)) && sameSchema(schema, schemaOf(m[1]!))) columns.delete(c);
+          }
+          // PostgreSQL drops the column's indexes with it.
+          indexes = indexes.filter(
+            (i) =>
+              !(
+                i.table === lastName(m[1]!) &&
+                sameSchema(i.schema, schemaOf(m[1]!)) &&
+                i.columns.includes(lastName(drop[1]!))
+              ),
+          );
         }
       },
     ],

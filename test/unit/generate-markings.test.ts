@@ -239,6 +239,17 @@ describe("generate", () => {
     assert.match(qualified, /"public"\."Product" ADD COLUMN/);
     writeFileSync(join(dir, "20270101000000_x", "migration.sql"), qualified);
     assert.deepEqual(hybridSql(readMarkings(PRODUCT).markings, readMigratedObjects(dir)), []);
+    // A later Prisma diff drops the column unqualified (PostgreSQL drops its GIN index with it):
+    // generate adds both again.
+    mkdirSync(join(dir, "20270102000000_diff"));
+    writeFileSync(
+      join(dir, "20270102000000_diff", "migration.sql"),
+      'ALTER TABLE "Product" DROP COLUMN "searchVector";',
+    );
+    assert.deepEqual(
+      hybridSql(readMarkings(PRODUCT).markings, readMigratedObjects(dir)).map((p) => p.sql.split(" ADD ")[0]),
+      ['ALTER TABLE "Product"', 'CREATE INDEX "Product_searchVector_idx" ON "Product" USING gin ("searchVector");'],
+    );
   });
 
   test("modelDbSchemas: each model's @@schema, none for a model without one", () => {
