@@ -102,8 +102,9 @@ export function shardSettings(plan: SearchPlan, forceIndex: boolean): (readonly 
 
 /**
  * Runs `query` on a Citus table with {@link shardSettings} in place for it alone: a batch
- * transaction of one `DO` block of `SET LOCAL`s (one round trip for all of them) and the query;
- * inside a caller's interactive transaction the previous values are set back after.
+ * transaction of one `DO` block of `SET LOCAL`s (one round trip for all of them) and the query.
+ * Inside a caller's interactive transaction the planner settings are set back after it and the
+ * pgvector ones last until that transaction ends, as on one server.
  */
 export async function queryOnShards<T>(
   client: SearchClient,
@@ -162,7 +163,9 @@ async function queryWithSettings<T>(
       throw toHybridStoreError(cause, query);
     }
   }
-  const names = settings.map(([name]) => name);
+  // As on one server, where the statement's set_config() lasts until the caller's transaction
+  // ends, the pgvector settings stay; the planner settings are put back.
+  const names = settings.map(([name]) => name).filter((name) => !name.startsWith("hnsw."));
   const [before] = await queryRows<Record<string, string>>(client, {
     sql: `SELECT ${names.map((_, i) => `current_setting($${i + 1}) AS "${i}"`).join(", ")}`,
     params: names,
@@ -171,7 +174,8 @@ async function queryWithSettings<T>(
   try {
     return await queryRows<T>(client, query);
   } finally {
-    await queryRows(client, apply(names.map((name, i) => [name, before?.[String(i)] ?? ""] as const)));
+    if (names.length > 0)
+      await queryRows(client, apply(names.map((name, i) => [name, before?.[String(i)] ?? ""] as const)));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
 import { qualified, quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
+import { InvalidArgumentError } from "../errors.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
@@ -245,6 +246,14 @@ export async function runSimilaritySearch(
   let plan = await choosePlan(client, ctx, model, request.filter, choice);
   const settings = await settingsAt(client, ctx, model);
   const cursor = request.cursor;
+  if (cursor !== undefined && plan.kind !== "exact" && settings === "shards") {
+    throw new InvalidArgumentError(
+      "cursor: a cursor page of an HNSW plan is not supported on a Citus distributed table (finding the cursor's place " +
+        "in the index's stream needs a subquery in LIMIT, which Citus refuses over several shards); page with skip, " +
+        'or search with plan: "exact"',
+      [{ path: ["cursor"], message: "not supported on a Citus distributed table with an HNSW plan" }],
+    );
+  }
   if (cursor !== undefined) {
     const lookup = buildCursorQuery(ctx.schema, model, { ...request, cursor }, plan, settings);
     const [at] = await queryPlanned<RawRow>(client, lookup, plan, settings, true);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { CompiledQuery } from "../../src/db/execute.ts";
+import { InvalidArgumentError } from "../../src/errors.ts";
 import { hybridStore, withEmbedding } from "../../src/extension.ts";
 import { buildHybridQuery } from "../../src/query/hybrid-search.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
@@ -53,6 +54,7 @@ async function byHand(q: CompiledQuery, efSearch: number | null, forceIndex: boo
       if (forceIndex) {
         await c.query("SET LOCAL enable_sort = off");
         await c.query("SET LOCAL enable_seqscan = off");
+        await c.query("SET LOCAL jit = off");
       }
       const r = await c.query(q.sql, [...q.params]);
       return r.rows.map((row) => row.id as string);
@@ -114,7 +116,7 @@ describe("per-query settings on the shards", { skip }, () => {
     for (let i = 0; i < 4; i++) assert.deepEqual(await settingsSeen(prisma), DEFAULTS);
   });
 
-  test("inside a caller's transaction: the search's settings are put back after it", async () => {
+  test("inside a caller's transaction: ef_search lasts until it ends (as on one server), planner settings are put back", async () => {
     const vector = queries[0]!;
     const outside = await prisma.annotation.similaritySearch({
       query: vector,
@@ -130,7 +132,8 @@ describe("per-query settings on the shards", { skip }, () => {
       inside.map((r) => r.id),
       outside.map((r) => r.id),
     );
-    assert.deepEqual(seen, DEFAULTS);
+    assert.deepEqual(seen, { ...DEFAULTS, shards: [{ ...DEFAULTS.shards[0], ef: "10" }] });
+    assert.deepEqual(await settingsSeen(prisma), DEFAULTS);
   });
 
   // Not forced onto the index (as on one server), the shards may sort their few filtered rows
@@ -158,5 +161,28 @@ describe("per-query settings on the shards", { skip }, () => {
       }
     }
     assert.deepEqual(await settingsSeen(prisma), DEFAULTS);
+  });
+
+  test("a cursor on an HNSW plan is an INVALID_ARGUMENT on Citus, before any row is read", async () => {
+    const [first] = await prisma.annotation.similaritySearch({ query: queries[0]!, where: { label }, take: 1 });
+    await assert.rejects(
+      prisma.annotation.similaritySearch({
+        query: queries[0]!,
+        where: { label },
+        take: 5,
+        plan: "hnsw",
+        cursor: { id: first!.id },
+      }),
+      (err: unknown) =>
+        err instanceof InvalidArgumentError && err.code === "INVALID_ARGUMENT" && /Citus/.test(err.message),
+    );
+    const exact = await prisma.annotation.similaritySearch({
+      query: queries[0]!,
+      where: { label },
+      take: 5,
+      plan: "exact",
+      cursor: { id: first!.id },
+    });
+    assert.equal(exact.length, 5);
   });
 });
