@@ -8,8 +8,8 @@ import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
 import { choosePlan } from "./plan.ts";
 import type { RawRow } from "./rows.ts";
 import { num, numOrNull, selectFields } from "./rows.ts";
-import type { SearchClient } from "./run-search.ts";
-import { indexVector } from "./run-search.ts";
+import type { SearchClient, SettingsAt } from "./run-search.ts";
+import { indexVector, queryPlanned, settingsAt } from "./run-search.ts";
 import type { Fusion } from "./search-args.ts";
 import { SqlParams } from "./sql-builder.ts";
 import { tsQuery } from "./text-search.ts";
@@ -74,6 +74,7 @@ export function buildHybridQuery(
   model: ModelMeta,
   r: HybridRequest,
   plan: SearchPlan,
+  settings: SettingsAt = "statement",
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(vectorToSql(r.vector), "vector");
@@ -87,11 +88,14 @@ export function buildHybridQuery(
   const sv = qualified(ROOT_ALIAS, model.searchVectorColumn);
   const and = filter === "TRUE" ? "" : ` AND ${filter}`;
 
-  const vectorRows = `SELECT ${tid} AS ${id}, (${emb} <=> ${vector}) AS "distance" FROM ${table} WHERE ${emb} IS NOT NULL${and}`;
+  const vectorRows = (suffix: string) =>
+    `SELECT ${tid} AS ${id}, (${emb} <=> ${vector})${suffix} AS "distance" FROM ${table} WHERE ${emb} IS NOT NULL${and}`;
+  // The exact list orders by the distance plus zero, which no index provides (as the similarity
+  // search's exact plan): one flat ORDER BY ... LIMIT, which Citus pushes to every shard.
   const vectorList =
     plan.kind === "exact"
-      ? `SELECT * FROM (${vectorRows} OFFSET 0) AS "e" ORDER BY "distance", ${id} LIMIT ${n}`
-      : `${vectorRows} ORDER BY ${indexOrder(plan.index ?? VECTOR_INDEX, ROOT_ALIAS, model.embeddingColumn, indexVector(params, plan, vector))} LIMIT ${n}`;
+      ? `${vectorRows(" + 0")} ORDER BY "distance", ${tid} LIMIT ${n}`
+      : `${vectorRows("")} ORDER BY ${indexOrder(plan.index ?? VECTOR_INDEX, ROOT_ALIAS, model.embeddingColumn, indexVector(params, plan, vector, settings))} LIMIT ${n}`;
   const textList =
     `SELECT ${tid} AS ${id}, ts_rank_cd(${sv}, "q"."query") AS "score" FROM ${table}, "q" ` +
     `WHERE ${sv} @@ "q"."query"${and} ORDER BY "score" DESC, ${tid} LIMIT ${n}`;
@@ -134,8 +138,15 @@ export async function runHybridSearch(
   const n = candidatesFor(r);
   const request = { choice: r.plan ?? "auto", limit: n, efSearch: r.efSearch, recallTarget: r.recallTarget };
   let plan = await choosePlan(client, ctx, model, r.filter, request);
-  let raw = await queryRows<RawRow>(client, buildHybridQuery(ctx.schema, model, r, plan));
-  if (plan.kind !== "exact" && (await vectorCandidates(client, ctx, model, r, plan, raw)) < n) {
+  const settings = await settingsAt(client, ctx, model);
+  let raw = await queryPlanned<RawRow>(
+    client,
+    buildHybridQuery(ctx.schema, model, r, plan, settings),
+    plan,
+    settings,
+    false,
+  );
+  if (plan.kind !== "exact" && (await vectorCandidates(client, ctx, model, r, plan, settings, raw)) < n) {
     plan = {
       ...plan,
       kind: "exact",
@@ -170,10 +181,12 @@ async function vectorCandidates(
   model: ModelMeta,
   r: HybridRequest,
   plan: SearchPlan,
+  settings: SettingsAt,
   raw: RawRow[],
 ): Promise<number> {
   if (raw.length === 0 && (r.skip ?? 0) > 0) {
-    raw = await queryRows<RawRow>(client, buildHybridQuery(ctx.schema, model, { ...r, skip: 0, take: 1 }, plan));
+    const first = buildHybridQuery(ctx.schema, model, { ...r, skip: 0, take: 1 }, plan, settings);
+    raw = await queryPlanned<RawRow>(client, first, plan, settings, false);
   }
   return raw.length === 0 ? 0 : num(raw[0]!.vectorCandidates);
 }

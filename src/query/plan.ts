@@ -11,6 +11,7 @@ import { EF_LADDER, RECALL_K } from "./recall-probe.ts";
 import type { RowEstimates } from "./row-estimates.ts";
 import { ESTIMATE_TTL_MS } from "./row-estimates.ts";
 import type { SearchClient } from "./run-search.ts";
+import { settingsAt } from "./run-search.ts";
 import { MAX_EF_SEARCH } from "./search-args.ts";
 import type { VectorIndex } from "./vector-index.ts";
 import { VectorIndexes } from "./vector-index.ts";
@@ -142,7 +143,14 @@ export async function choosePlan(
   if (request.choice !== "auto") {
     if (!calibrate) return withIndex(decidePlan(request, filtered, undefined, { targets }));
     const total = await estimatedRows(client, ctx, model, TRUE);
-    const calibration = await ctx.recall?.get(client, model, total, probeShare(total), index);
+    const calibration = await ctx.recall?.get(
+      client,
+      model,
+      total,
+      probeShare(total),
+      index,
+      await settingsAt(client, ctx, model),
+    );
     return withIndex(decidePlan(request, filtered, undefined, { targets, calibration }));
   }
   const total = await estimatedRows(client, ctx, model, TRUE);
@@ -150,7 +158,8 @@ export async function choosePlan(
   const counts = { total, kept: Math.min(kept, total) };
   const plan = decidePlan(request, filtered, counts, { targets });
   if (!calibrate || plan.kind === "exact") return withIndex(plan);
-  const calibration = await ctx.recall?.get(client, model, total, probeShare(total), index);
+  const settings = await settingsAt(client, ctx, model);
+  const calibration = await ctx.recall?.get(client, model, total, probeShare(total), index, settings);
   return withIndex(decidePlan(request, filtered, counts, { targets, calibration }));
 }
 

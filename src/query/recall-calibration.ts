@@ -1,7 +1,7 @@
 import type { ModelMeta } from "../schema/model-meta.ts";
 import type { RecallMeasurement } from "./recall-probe.ts";
 import { measureRecall } from "./recall-probe.ts";
-import type { SearchClient } from "./run-search.ts";
+import type { SearchClient, SettingsAt } from "./run-search.ts";
 import type { VectorIndex } from "./vector-index.ts";
 import { VECTOR_INDEX } from "./vector-index.ts";
 
@@ -69,6 +69,7 @@ export class RecallCalibration {
     total: number,
     filterShare: number,
     index: VectorIndex = VECTOR_INDEX,
+    settings: SettingsAt = "statement",
   ): Promise<Calibration | undefined> {
     const key = model.table;
     const entry = this.#entries.get(key);
@@ -76,7 +77,9 @@ export class RecallCalibration {
     if (typeof client.$transaction !== "function") return entry?.calibration;
     let running = this.#running.get(key);
     if (!running) {
-      running = this.#measure(client, model, total, filterShare, index).finally(() => this.#running.delete(key));
+      running = this.#measure(client, model, total, filterShare, index, settings).finally(() =>
+        this.#running.delete(key),
+      );
       this.#running.set(key, running);
     }
     return (await running).calibration;
@@ -93,11 +96,12 @@ export class RecallCalibration {
     total: number,
     filterShare: number,
     index: VectorIndex,
+    settings: SettingsAt,
   ): Promise<Entry> {
     const at = Date.now();
     let calibration: Calibration | undefined;
     try {
-      const measured = await measureRecall(client, model, total, filterShare, index);
+      const measured = await measureRecall(client, model, total, filterShare, index, settings);
       calibration = measured && { ...measured, rows: total, at: new Date(at) };
     } catch {
       // Calibration only tunes ef_search: without it searches run at the defaults, and the

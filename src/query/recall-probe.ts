@@ -2,7 +2,8 @@ import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
 import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta } from "../schema/model-meta.ts";
-import type { SearchClient } from "./run-search.ts";
+import type { SearchClient, SettingsAt } from "./run-search.ts";
+import { settingsStatement } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
 import type { VectorIndex } from "./vector-index.ts";
 import { candidateLimit, indexOrder, VECTOR_INDEX } from "./vector-index.ts";
@@ -65,6 +66,7 @@ export async function measureRecall(
   total: number,
   filterShare: number,
   index: VectorIndex = VECTOR_INDEX,
+  settings: SettingsAt = "statement",
 ): Promise<RecallMeasurement | undefined> {
   const budget = Math.floor(PROBE_ROW_BUDGET / 2 / Math.max(total, 1));
   const count = Math.max(MIN_PROBE_QUERIES, Math.min(MAX_PROBE_QUERIES, budget));
@@ -72,6 +74,7 @@ export async function measureRecall(
   if (samples.length < MIN_PROBE_QUERIES) return undefined;
   const near = await inIndexTransaction(
     client,
+    settings,
     NEIGHBOUR_EF,
     false,
     samples.map((s) => probeQuery(model, s.vector, "plain", null, index, NEIGHBOUR_EF)),
@@ -89,7 +92,7 @@ export async function measureRecall(
     const points: RecallPoint[] = [];
     for (const ef of EF_LADDER) {
       const batch = queries.map((q) => probeQuery(model, q, filtered ? "iterative" : "plain", f, index, ef));
-      const answers = await inIndexTransaction(client, ef, filtered, batch);
+      const answers = await inIndexTransaction(client, settings, ef, filtered, batch);
       const recall = mean(
         answers.map((got, q) =>
           recallOf(
@@ -170,8 +173,11 @@ function probeQuery(
     `SELECT ${id}::text AS "id", ${emb} <=> ${vector} AS "distance" FROM ${quoteTable(model)} AS "t" ` +
     `WHERE ${emb} IS NOT NULL${filter}`;
   if (mode === "exact") {
+    // `+ 0`: no index orders by it, so the rows are sorted exactly, in one flat ORDER BY ... LIMIT
+    // that Citus pushes to every shard (a fenced subquery would bring every row to the coordinator).
     return params.finish(
-      `SELECT "id" FROM (${inner} OFFSET 0) AS "c" ORDER BY "distance", "id" LIMIT ${params.param(RECALL_K)}`,
+      `SELECT ${id}::text AS "id", (${emb} <=> ${vector}) + 0 AS "distance" FROM ${quoteTable(model)} AS "t" ` +
+        `WHERE ${emb} IS NOT NULL${filter} ORDER BY "distance", ${id} LIMIT ${params.param(RECALL_K)}`,
     );
   }
   // One more than K: the neighbour probe drops the sampled row itself.
@@ -185,19 +191,30 @@ function probeQuery(
 
 type Batch = (queries: PromiseLike<unknown>[]) => PromiseLike<unknown[]>;
 
-/** Runs index probes in one batch transaction under ef_search and planner settings that end with it. */
+/**
+ * Runs index probes in one batch transaction under ef_search and planner settings that end with
+ * it (on a Citus table as `SET LOCAL`s, which reach the shards that run the index scans).
+ */
 async function inIndexTransaction(
   client: SearchClient,
+  at: SettingsAt,
   ef: number,
   iterative: boolean,
   probes: readonly CompiledQuery[],
 ): Promise<Neighbour[][]> {
-  const settings =
-    `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', $2, true), ` +
-    `set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)`;
+  const settings = settingsStatement(
+    [
+      ...(at === "shards" ? [["citus.propagate_set_commands", "local"] as const] : []),
+      ["hnsw.ef_search", String(ef)],
+      ["hnsw.iterative_scan", iterative ? "relaxed_order" : "off"],
+      ["enable_sort", "off"],
+      ["enable_seqscan", "off"],
+    ],
+    at,
+  );
   const batch = client.$transaction as Batch;
   const results = await batch.call(client, [
-    client.$executeRawUnsafe(settings, String(ef), iterative ? "relaxed_order" : "off"),
+    client.$executeRawUnsafe(settings.sql, ...settings.params),
     ...probes.map((p) => client.$queryRawUnsafe<Neighbour[]>(p.sql, ...p.params)),
   ]);
   return results.slice(1) as Neighbour[][];

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { shardRowEstimate } from "../db/citus-estimates.ts";
-import { CitusTables } from "../db/citus-tables.ts";
+import { type CitusTableKind, CitusTables } from "../db/citus-tables.ts";
 import type { CompiledQuery, RawClient } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
 import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
@@ -38,6 +38,11 @@ export class RowEstimates {
     this.#ttlMs = ttlMs;
   }
 
+  /** How Citus places `model`'s table ("local" without Citus), read once per table. */
+  placement(client: RawClient, model: ModelMeta): Promise<CitusTableKind> {
+    return this.#citus.kind(client, quoteTable(model));
+  }
+
   /** Rows of `model` with a vector that pass `filter`, as the planner estimates them. */
   async rows(client: RawClient, schema: StoreSchema, model: ModelMeta, filter: FilterNode): Promise<number> {
     const query = estimateQuery(schema, model, filter);
@@ -47,7 +52,7 @@ export class RowEstimates {
     if (hit && now - hit.at < this.#ttlMs) return hit.rows;
     // On Citus the coordinator's estimate is a generic 100,000 rows: ask the shards.
     const relation = quoteTable(model);
-    const sharded = (await this.#citus.kind(client, relation)) !== "local";
+    const sharded = (await this.placement(client, model)) !== "local";
     const estimate =
       (sharded ? await shardRowEstimate(client, relation, query) : undefined) ?? (await estimateRows(client, query));
     const rows =

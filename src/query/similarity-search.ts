@@ -1,6 +1,7 @@
 import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
 import { qualified, quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
+import { InvalidArgumentError } from "../errors.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
@@ -8,8 +9,8 @@ import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
 import { choosePlan, PLAN_ROWS } from "./plan.ts";
 import type { RawRow } from "./rows.ts";
 import { num, resultFields, selectFields } from "./rows.ts";
-import type { SearchClient } from "./run-search.ts";
-import { indexVector, queryIndexRows } from "./run-search.ts";
+import type { SearchClient, SettingsAt } from "./run-search.ts";
+import { indexVector, queryPlanned, settingsAt } from "./run-search.ts";
 import { SqlParams } from "./sql-builder.ts";
 import { indexOrder as indexKey, VECTOR_INDEX } from "./vector-index.ts";
 
@@ -61,6 +62,7 @@ export function buildSimilarityQuery(
   model: ModelMeta,
   request: SimilarityRequest,
   plan: SearchPlan,
+  settings: SettingsAt = "statement",
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(vectorToSql(request.vector), "vector");
@@ -79,7 +81,7 @@ export function buildSimilarityQuery(
   }
   const inner = filteredRows(schema, model, request, params, vector);
   const blocks = Math.ceil((skip + request.take) / BLOCK_ROWS) * BLOCK_ROWS;
-  const stream = `${inner} ORDER BY ${indexOrder(model, params, plan, vector)} FETCH FIRST (${params.param(blocks)}) ROWS WITH TIES`;
+  const stream = `${inner} ORDER BY ${indexOrder(model, params, plan, vector, settings)} FETCH FIRST (${params.param(blocks)}) ROWS WITH TIES`;
   return params.finish(
     `SELECT ${outputColumns(model)} FROM (${streamList(stream, params)}) AS "c" ` +
       `ORDER BY "c"."$block", "c"."distance", ${id} LIMIT ${params.param(request.take)} OFFSET ${params.param(skip)}`,
@@ -109,8 +111,19 @@ function filteredRows(
  * table's index (a halfvec index orders by the half-precision distance; each block of the
  * stream is then re-sorted by the exact `"distance"`, which re-ranks its candidates).
  */
-function indexOrder(model: ModelMeta, params: SqlParams, plan: SearchPlan, vector: string): string {
-  return indexKey(plan.index ?? VECTOR_INDEX, ROOT_ALIAS, model.embeddingColumn, indexVector(params, plan, vector));
+function indexOrder(
+  model: ModelMeta,
+  params: SqlParams,
+  plan: SearchPlan,
+  vector: string,
+  settings: SettingsAt,
+): string {
+  return indexKey(
+    plan.index ?? VECTOR_INDEX,
+    ROOT_ALIAS,
+    model.embeddingColumn,
+    indexVector(params, plan, vector, settings),
+  );
 }
 
 /**
@@ -125,6 +138,7 @@ export function buildCursorQuery(
   model: ModelMeta,
   request: SimilarityRequest & { readonly cursor: string },
   plan: SearchPlan,
+  settings: SettingsAt = "statement",
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(vectorToSql(request.vector), "vector");
@@ -140,11 +154,11 @@ export function buildCursorQuery(
     );
   }
   const stream = filteredRows(schema, model, request, params, vector);
-  const lookup = `${stream} ORDER BY ${indexOrder(model, params, plan, vector)}`;
+  const lookup = `${stream} ORDER BY ${indexOrder(model, params, plan, vector, settings)}`;
   const prefix = filteredRows(schema, model, request, params, vector);
   const rows = params.param(BLOCK_ROWS);
   const upTo =
-    `${prefix} ORDER BY ${indexOrder(model, params, plan, vector)} ` +
+    `${prefix} ORDER BY ${indexOrder(model, params, plan, vector, settings)} ` +
     `FETCH FIRST ((SELECT ("$block" + 1) * ${rows} FROM "x")) ROWS WITH TIES`;
   return params.finish(
     `WITH "x" AS (SELECT "l"."$block", "l"."distance" FROM (${streamList(lookup, params)}) AS "l" WHERE ${id("l")} = ${cursor} LIMIT 1) ` +
@@ -230,19 +244,24 @@ export async function runSimilaritySearch(
     recallTarget: request.recallTarget,
   };
   let plan = await choosePlan(client, ctx, model, request.filter, choice);
+  const settings = await settingsAt(client, ctx, model);
   const cursor = request.cursor;
+  if (cursor !== undefined && plan.kind !== "exact" && settings === "shards") {
+    throw new InvalidArgumentError(
+      "cursor: a cursor page of an HNSW plan is not supported on a Citus distributed table (finding the cursor's place " +
+        "in the index's stream needs a subquery in LIMIT, which Citus refuses over several shards); page with skip, " +
+        'or search with plan: "exact"',
+      [{ path: ["cursor"], message: "not supported on a Citus distributed table with an HNSW plan" }],
+    );
+  }
   if (cursor !== undefined) {
-    const lookup = buildCursorQuery(ctx.schema, model, { ...request, cursor }, plan);
-    const [at] =
-      plan.kind === "exact" ? await queryRows<RawRow>(client, lookup) : await queryIndexRows<RawRow>(client, lookup);
+    const lookup = buildCursorQuery(ctx.schema, model, { ...request, cursor }, plan, settings);
+    const [at] = await queryPlanned<RawRow>(client, lookup, plan, settings, true);
     if (!at) return { rows: [], plan, fellBack: false };
     request = { ...request, cursor: undefined, skip: (request.skip ?? 0) + num(at.before) };
   }
-  const query = buildSimilarityQuery(ctx.schema, model, request, plan);
-  let raw =
-    plan.kind !== "exact" && !walksIndexUnforced(plan, request)
-      ? await queryIndexRows<RawRow>(client, query)
-      : await queryRows<RawRow>(client, query);
+  const query = buildSimilarityQuery(ctx.schema, model, request, plan, settings);
+  let raw = await queryPlanned<RawRow>(client, query, plan, settings, !walksIndexUnforced(plan, request));
   let fellBack = false;
   if (plan.kind !== "exact" && raw.length < request.take) {
     plan = {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { databaseUrl, uniqueLabel, withPg } from "../helpers/db.ts";
+import { databaseUrl, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { bulkInsertAnnotations, gaussian, randomUnit, rng, vectorText } from "../helpers/vectors.ts";
 
@@ -80,9 +80,14 @@ const session = async () =>
 
 /** The same search written by hand, its settings made by SET LOCAL in a transaction. */
 async function inTransaction(query: number[], ef: number, iterative: "off" | "relaxed_order", filtered: boolean) {
+  // On Citus only SET LOCAL reaches the shards (set_config() stays on the coordinator).
   const rows = await base.$transaction([
-    base.$executeRawUnsafe(`SELECT set_config('hnsw.ef_search', $1, true)`, String(ef)),
-    base.$executeRawUnsafe(`SELECT set_config('hnsw.iterative_scan', $1, true)`, iterative),
+    onCitus()
+      ? base.$executeRawUnsafe(`SET LOCAL hnsw.ef_search = ${Number(ef)}`)
+      : base.$executeRawUnsafe(`SELECT set_config('hnsw.ef_search', $1, true)`, String(ef)),
+    onCitus()
+      ? base.$executeRawUnsafe(`SET LOCAL hnsw.iterative_scan = ${iterative === "off" ? "off" : "relaxed_order"}`)
+      : base.$executeRawUnsafe(`SELECT set_config('hnsw.iterative_scan', $1, true)`, iterative),
     base.$queryRawUnsafe<{ id: string }[]>(
       `SELECT id FROM (SELECT id, embedding <=> $1::vector AS d FROM "Annotation" WHERE embedding IS NOT NULL` +
         `${filtered ? ` AND "rawText" LIKE '%' || $2` : ""} ORDER BY embedding <=> $1::vector LIMIT 10) c ORDER BY d, id`,

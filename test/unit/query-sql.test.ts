@@ -124,7 +124,11 @@ describe("hybrid search SQL", () => {
       /\(coalesce\(1\.0 \/ \(\$5::float8 \+ "f"."vectorRank"\), 0\) \+ coalesce\(1\.0 \/ \(\$5::float8 \+ "f"."textRank"\), 0\)\) AS "score"/,
     );
     assert.match(q.sql, /ORDER BY "score" DESC, "t0"."id" LIMIT \$6 OFFSET \$7$/);
-    assert.match(q.sql, /OFFSET 0\) AS "e" ORDER BY "distance", "id" LIMIT \$4/, "exact plan: fenced vector list");
+    assert.match(
+      q.sql,
+      /<=> \$1::vector\) \+ 0 AS "distance" FROM "Annotation" AS "t0" WHERE .{0,80} ORDER BY "distance", "t0"."id" LIMIT \$4\) AS "c"/,
+      "exact plan: one flat vector list, off the index",
+    );
   });
 
   test("weighted fusion; HNSW vector list", () => {
