@@ -10,7 +10,7 @@ import { readAdapterSchema } from "./schema/adapter-schema.ts";
 import { readClientMarkings } from "./schema/client-markings.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import { DEFAULT_EMBEDDER } from "./schema/markings.ts";
-import { buildStoreSchema, type ModelMeta, type StoreSchema } from "./schema/model-meta.ts";
+import { buildStoreSchema, type StoreSchema } from "./schema/model-meta.ts";
 
 /** What every layer of one store (a `hybridStore()` extension or a LlamaIndex store) shares. */
 export interface StoreContext {
@@ -115,11 +115,6 @@ export function createStoreContext(client: unknown, options: StoreContextOptions
     estimates: new RowEstimates(),
     recall: options.recall === false ? undefined : new RecallCalibration(options.recall ?? {}),
   };
-}
-
-/** The embedder of a model's marking (checked to exist when the context was built). */
-export function embedderOf(ctx: Pick<StoreContext, "embedder" | "embedders">, model: ModelMeta): Embedder {
-  return ctx.embedders?.get(model.embedder) ?? ctx.embedder;
 }
 
 function checkEmbedders(embedders: StoreContextOptions["embedders"]): void {

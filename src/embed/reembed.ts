@@ -1,10 +1,11 @@
 import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug-history.ts";
-import { embedderOf, type StoreContext } from "../context.ts";
+import type { StoreContext } from "../context.ts";
 import { execute, queryRows, type RawClient } from "../db/execute.ts";
 import { quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ModelMeta, type ModelName, modelOf } from "../schema/model-meta.ts";
 import { embedUnique } from "./embed-unique.ts";
+import { embedderOf } from "./embedder.ts";
 
 /** Options for `prisma.$reembed()`. */
 export interface ReembedOptions {

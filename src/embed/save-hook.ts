@@ -1,9 +1,10 @@
 import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug-history.ts";
-import { embedderOf, type StoreContext } from "../context.ts";
+import type { StoreContext } from "../context.ts";
 import { vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ModelMeta, modelOf } from "../schema/model-meta.ts";
 import { embedUnique } from "./embed-unique.ts";
+import { embedderOf } from "./embedder.ts";
 import { validateText } from "./text.ts";
 import { validateVector } from "./vector.ts";
 import { collectWriteData, type WriteData } from "./write-data.ts";

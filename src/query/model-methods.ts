@@ -1,5 +1,6 @@
 import { Prisma } from "@prisma/client/extension";
-import { embedderOf, type StoreContext } from "../context.ts";
+import type { StoreContext } from "../context.ts";
+import { embedderOf } from "../embed/embedder.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ModelMeta, modelOf } from "../schema/model-meta.ts";
 import { FilterCache } from "./filter-cache.ts";
