@@ -47,6 +47,7 @@ export function modelMethods(ctx: StoreContext) {
     }
     return cache.get(w, (x) => parseWhere(model, ctx.schema, x));
   };
+  const payloads = new Set([...ctx.schema.models.values()].map((m) => m.payloadField.name));
   const target = (self: unknown) => {
     const delegate = Prisma.getExtensionContext(self) as unknown as ModelContext;
     return { delegate, model: modelOf(ctx.schema, delegate.$name ?? "") };
@@ -69,7 +70,7 @@ export function modelMethods(ctx: StoreContext) {
       efSearch: args.efSearch,
       recallTarget: args.recallTarget,
     });
-    const rows = await withRelations(delegate, model, result.rows, args);
+    const rows = await withRelations(delegate, model, result.rows, args, payloads);
     return { rows, plan: { ...result.plan, fellBack: result.fellBack } };
   }
 
@@ -128,7 +129,7 @@ export function modelMethods(ctx: StoreContext) {
       const filter = where(model, a.where);
       const query = validateTextQuery(a.query);
       const rows = await runTextSearch(delegate.$parent, ctx, model, { query, filter, take: a.take, skip: a.skip });
-      return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & TextScores)[];
+      return (await withRelations(delegate, model, rows, a, payloads)) as (SearchRow<T, A> & TextScores)[];
     },
 
     /**
@@ -165,7 +166,7 @@ export function modelMethods(ctx: StoreContext) {
         efSearch: a.efSearch,
         recallTarget: a.recallTarget,
       });
-      return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & HybridScores)[];
+      return (await withRelations(delegate, model, rows, a, payloads)) as (SearchRow<T, A> & HybridScores)[];
     },
   };
 }
