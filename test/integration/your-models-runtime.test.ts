@@ -378,6 +378,14 @@ describe("searches on any marked model", () => {
       take: 2,
     });
     assert.deepEqual(Object.keys(selected[0]!).sort(), ["distance", "reviews", "similarity", "sku"]);
+    // Pages by cursor on an Int id are the pages by skip.
+    const page = { query: "birch", where: { id: { in: ids } }, plan: "exact" };
+    const all = await prisma.product.similaritySearch({ ...page, take: 12 });
+    const next = await prisma.product.similaritySearch({ ...page, take: 6, cursor: { id: all[5]!.id }, skip: 1 });
+    assert.deepEqual(
+      next.map((r) => r.id),
+      all.slice(6, 12).map((r) => r.id),
+    );
     const { plan } = await prisma.product.explainSearch({ query: "amber", where: { id: { in: ids } }, plan: "exact" });
     assert.equal(plan.kind, "exact");
   });
