@@ -64,7 +64,7 @@ export function modelMethods(ctx: StoreContext) {
       filter,
       take: args.take,
       skip: args.skip,
-      cursor: args.cursor?.id,
+      cursor: cursorId(model, args.cursor?.id),
       minSimilarity: args.minSimilarity,
       plan,
       efSearch: args.efSearch,
@@ -169,6 +169,20 @@ export function modelMethods(ctx: StoreContext) {
       return (await withRelations(delegate, model, rows, a, payloads)) as (SearchRow<T, A> & HybridScores)[];
     },
   };
+}
+
+/** The cursor's id as the model's id type: a string for String ids, an integer for Int/BigInt ones. */
+function cursorId(model: ModelMeta, id: string | number | undefined): string | number | undefined {
+  if (id === undefined) return undefined;
+  const numeric = model.idField.type === "Int" || model.idField.type === "BigInt";
+  const ok = numeric
+    ? typeof id === "number" || (model.idField.type === "BigInt" && /^-?\d+$/.test(id))
+    : typeof id === "string";
+  if (ok) return id;
+  const expected = numeric ? "an integer" : "a string";
+  throw new InvalidArgumentError(`cursor.id must be ${expected}, the type of ${model.name}.${model.idField.name}`, [
+    { path: ["cursor", "id"], message: `expected ${expected}, received ${typeof id}` },
+  ]);
 }
 
 function planChoice(exact: boolean | undefined, plan: PlanChoice): PlanChoice {
