@@ -68,10 +68,10 @@ export interface HybridStoreOptions {
   bulkLoad?: BulkLoadOptions | false;
 }
 
-/** Options for `prisma.$bulkLoad()`. */
-export interface BulkLoadScopeOptions {
+/** Options for `prisma.$bulkLoad()`; `M`, the client's model names (typed from the client). */
+export interface BulkLoadScopeOptions<M extends string = ModelName> {
   /** The marked models whose HNSW index waits for the end of the load. Default every one. */
-  models?: readonly ModelName[];
+  models?: readonly M[];
   /**
    * About how many rows the load writes: then the index is dropped only when the store's
    * `bulkLoad` thresholds say the load is large. Omitted: always dropped.
@@ -79,7 +79,24 @@ export interface BulkLoadScopeOptions {
   rows?: number;
 }
 
-/** The method `hybridStore()` adds to the client. */
+/**
+ * The model names of a Prisma client type, from its delegates (`product` -> `"Product"`): what
+ * `models` of `$reembed`/`$bulkLoad` may name (a name of a model without a marking still fails
+ * at run time). `string` for a type without delegates.
+ */
+export type ClientModelName<C> = OrString<
+  {
+    [K in keyof C]: K extends `$${string}`
+      ? never
+      : C[K] extends { findMany: (...args: never[]) => unknown }
+        ? Capitalize<K & string>
+        : never;
+  }[keyof C]
+>;
+/** A client type without delegates (a caller's own narrower interface): any name. */
+type OrString<N> = [N] extends [never] ? string : N;
+
+/** The methods `hybridStore()` adds to the client. */
 export interface HybridStoreClientMethods {
   /**
    * Embeds rows with no vector, or a vector from another model. Resumable.
@@ -89,7 +106,7 @@ export interface HybridStoreClientMethods {
    * await prisma.$reembed({ onProgress: (p) => console.log(p.model, p.done, "/", p.total) });
    * ```
    */
-  $reembed(options?: ReembedOptions): Promise<ReembedResult>;
+  $reembed<C>(this: C, options?: ReembedOptions<ClientModelName<C>>): Promise<ReembedResult>;
   /**
    * Runs `load` with the HNSW indexes dropped, then builds each once from its own definition
    * (also when `load` throws). For a stream of `createMany` batches too small to trigger it
@@ -102,7 +119,7 @@ export interface HybridStoreClientMethods {
    * });
    * ```
    */
-  $bulkLoad<T>(load: () => Promise<T>, options?: BulkLoadScopeOptions): Promise<T>;
+  $bulkLoad<C, T>(this: C, load: () => Promise<T>, options?: BulkLoadScopeOptions<ClientModelName<C>>): Promise<T>;
 }
 
 /** Prisma's extension-args shape: every method behind a thunk. */

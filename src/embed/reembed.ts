@@ -7,10 +7,10 @@ import { type ModelMeta, type ModelName, modelOf } from "../schema/model-meta.ts
 import { embedUnique } from "./embed-unique.ts";
 import { embedderOf } from "./embedder.ts";
 
-/** Options for `prisma.$reembed()`. */
-export interface ReembedOptions {
+/** Options for `prisma.$reembed()`; `M`, the client's model names (typed from the client). */
+export interface ReembedOptions<M extends string = ModelName> {
   /** Which marked models to backfill. Default every one. */
-  models?: readonly ModelName[];
+  models?: readonly M[];
   /** Rows per embedder call and UPDATE. Default 64. */
   batchSize?: number;
   /** Called after every batch. */

@@ -268,6 +268,10 @@ test("bulkLoad options and $bulkLoad arguments are checked", async () => {
   for (const bulkLoad of [{ minRows: -1 }, { share: Number.NaN }, { maintenanceWorkMem: "lots" }]) {
     assert.throws(() => hybridStore({ bulkLoad }), InvalidArgumentError);
   }
-  await assert.rejects(() => store.$bulkLoad(async () => 1, { models: ["Nope"] }), InvalidArgumentError);
+  await assert.rejects(
+    // @ts-expect-error: not a model
+    () => store.$bulkLoad(async () => 1, { models: ["Nope"] }),
+    InvalidArgumentError,
+  );
   await assert.rejects(() => store.$bulkLoad(async () => 1, { rows: 1.5 }), InvalidArgumentError);
 });

@@ -484,6 +484,8 @@ export async function main() {
   // @ts-expect-error: stars is a Review field, not a Product one
   await prisma.product.similaritySearch({ query: "lamp", where: { stars: 5 } });
   await prisma.$reembed({ models: ["Review"] });
+  // @ts-expect-error: the client has no model Nope
+  await prisma.$reembed({ models: ["Nope"] });
   return { price, similarity, name, sku, id };
 }
 `,
