@@ -106,7 +106,10 @@ export interface HybridStoreClientMethods {
    * await prisma.$reembed({ onProgress: (p) => console.log(p.model, p.done, "/", p.total) });
    * ```
    */
-  $reembed<C>(this: C, options?: ReembedOptions<ClientModelName<C>>): Promise<ReembedResult>;
+  $reembed<C, M extends ClientModelName<C> = ClientModelName<C>>(
+    this: C,
+    options?: ReembedOptions<M>,
+  ): Promise<ReembedResult<M>>;
   /**
    * Runs `load` with the HNSW indexes dropped, then builds each once from its own definition
    * (also when `load` throws). For a stream of `createMany` batches too small to trigger it

@@ -28,10 +28,10 @@ export interface ReembedProgress {
   readonly total: number;
 }
 
-/** What `$reembed` returns when it finishes (or stops on `signal`). */
-export interface ReembedResult {
-  /** Rows that got a vector, per model. */
-  readonly embedded: Record<ModelName, number>;
+/** What `$reembed` returns when it finishes (or stops on `signal`); `M`, the models it ran on. */
+export interface ReembedResult<M extends string = ModelName> {
+  /** Rows that got a vector, per model (0 for every model of the client when `models` is not given). */
+  readonly embedded: Record<M, number>;
 }
 
 /**
@@ -53,7 +53,9 @@ export async function reembed(
       { path: ["batchSize"], message: "expected an integer in [1, 10000]" },
     ]);
   }
-  const embedded: Record<ModelName, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  const embedded: Record<ModelName, number> = Object.fromEntries(
+    [...(options.models === undefined ? ctx.schema.tables.keys() : names)].map((n) => [n, 0]),
+  );
   for (const name of names) {
     const model = modelOf(ctx.schema, name);
     const embedder = embedderOf(ctx, model);
