@@ -106,10 +106,7 @@ export interface HybridStoreClientMethods {
    * await prisma.$reembed({ onProgress: (p) => console.log(p.model, p.done, "/", p.total) });
    * ```
    */
-  $reembed<C, M extends ClientModelName<C> = ClientModelName<C>>(
-    this: C,
-    options?: ReembedOptions<M>,
-  ): Promise<ReembedResult<M>>;
+  $reembed<C>(this: C, options?: ReembedOptions<ClientModelName<C>>): Promise<ReembedResult<ClientModelName<C>>>;
   /**
    * Runs `load` with the HNSW indexes dropped, then builds each once from its own definition
    * (also when `load` throws). For a stream of `createMany` batches too small to trigger it

@@ -3,7 +3,7 @@ import type { StoreContext } from "../context.ts";
 import { execute, queryRows, type RawClient } from "../db/execute.ts";
 import { quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { type ModelMeta, type ModelName, modelOf } from "../schema/model-meta.ts";
+import { type BundledModelName, type ModelMeta, type ModelName, modelOf } from "../schema/model-meta.ts";
 import { embedUnique } from "./embed-unique.ts";
 import { embedderOf } from "./embedder.ts";
 
@@ -28,9 +28,12 @@ export interface ReembedProgress {
   readonly total: number;
 }
 
-/** What `$reembed` returns when it finishes (or stops on `signal`); `M`, the models it ran on. */
-export interface ReembedResult<M extends string = ModelName> {
-  /** Rows that got a vector, per model (0 for every model of the client when `models` is not given). */
+/**
+ * What `$reembed` returns when it finishes (or stops on `signal`); `M`, the client's model names
+ * (by default the bundled ones).
+ */
+export interface ReembedResult<M extends string = BundledModelName> {
+  /** Rows that got a vector, per model of the client (0 for the models it did not run on). */
   readonly embedded: Record<M, number>;
 }
 
@@ -53,9 +56,7 @@ export async function reembed(
       { path: ["batchSize"], message: "expected an integer in [1, 10000]" },
     ]);
   }
-  const embedded: Record<ModelName, number> = Object.fromEntries(
-    [...(options.models === undefined ? ctx.schema.tables.keys() : names)].map((n) => [n, 0]),
-  );
+  const embedded: Record<ModelName, number> = Object.fromEntries([...ctx.schema.tables.keys()].map((n) => [n, 0]));
   for (const name of names) {
     const model = modelOf(ctx.schema, name);
     const embedder = embedderOf(ctx, model);
