@@ -9,12 +9,16 @@ import { RowEstimates } from "./query/row-estimates.ts";
 import { readAdapterSchema } from "./schema/adapter-schema.ts";
 import { readClientMarkings } from "./schema/client-markings.ts";
 import { readDataModel } from "./schema/data-model.ts";
-import { buildStoreSchema, MODEL_NAMES, type StoreSchema } from "./schema/model-meta.ts";
+import { DEFAULT_EMBEDDER } from "./schema/markings.ts";
+import { buildStoreSchema, type StoreSchema } from "./schema/model-meta.ts";
 
 /** What every layer of one store (a `hybridStore()` extension or a LlamaIndex store) shares. */
 export interface StoreContext {
   readonly schema: StoreSchema;
+  /** The default embedder (the `"default"` entry of `embedders`). */
   readonly embedder: Embedder;
+  /** Every embedder by the key markings name it with (`embedder: "review"`), `"default"` included. */
+  readonly embedders: ReadonlyMap<string, Embedder>;
   readonly cache: EmbeddingCache;
   /** Planner row estimates for the plan choice, reused for a few seconds. */
   readonly estimates: RowEstimates;
@@ -29,6 +33,10 @@ export interface StoreContext {
 /** The options every store takes, with one set of defaults (documented on `HybridStoreOptions`). */
 export interface StoreContextOptions {
   readonly embedder?: Embedder | undefined;
+  /** Further embedders by key, for markings that name one (`embedder: "review"`). */
+  readonly embedders?: Readonly<Record<string, Embedder>> | undefined;
+  /** Read the markings of these models only (the LlamaIndex store's); default every model. */
+  readonly models?: readonly string[] | undefined;
   readonly dmmf?: unknown;
   readonly cacheSize?: number | undefined;
   readonly cacheBytes?: number | undefined;
@@ -56,6 +64,7 @@ export function checkStoreContextOptions(options: StoreContextOptions): void {
     ]);
   }
   bulkLoadOptions(options.bulkLoad);
+  checkEmbedders(options.embedders);
   if (recall === undefined || recall === false) return;
   const { unfiltered, filtered, maxAgeMs } = recall;
   for (const [key, value] of Object.entries({ unfiltered, filtered })) {
@@ -79,14 +88,25 @@ export function checkStoreContextOptions(options: StoreContextOptions): void {
 export function createStoreContext(client: unknown, options: StoreContextOptions = {}): StoreContext {
   checkStoreContextOptions(options);
   const embedder = options.embedder ?? defaultEmbedder();
-  // Markings are checked against the embedder's dimensions: a bad one fails here (InvalidSchemaError).
-  const markings = readClientMarkings(client, MODEL_NAMES, embedder.dimensions);
-  const schema = buildStoreSchema(readDataModel(client, options.dmmf), readAdapterSchema(client), markings);
+  const embedders = new Map<string, Embedder>([
+    ...Object.entries(options.embedders ?? {}),
+    [DEFAULT_EMBEDDER, embedder],
+  ]);
+  // Markings are checked against the embedders' dimensions: a bad one fails here (InvalidSchemaError).
+  const dimensions = new Map([...embedders].map(([key, e]) => [key, e.dimensions]));
+  const read = readClientMarkings(client, options.models, dimensions);
+  const schema = buildStoreSchema(
+    readDataModel(client, options.dmmf),
+    readAdapterSchema(client),
+    read?.markings,
+    read?.models,
+  );
   const hnsw = new HnswState();
   const canLoad = typeof (client as Partial<TransactionClient> | null)?.$transaction === "function";
   return {
     schema,
     embedder,
+    embedders,
     hnsw,
     bulkLoad: canLoad
       ? new BulkLoad(client as TransactionClient, schema, hnsw, bulkLoadOptions(options.bulkLoad))
@@ -95,4 +115,26 @@ export function createStoreContext(client: unknown, options: StoreContextOptions
     estimates: new RowEstimates(),
     recall: options.recall === false ? undefined : new RecallCalibration(options.recall ?? {}),
   };
+}
+
+function checkEmbedders(embedders: StoreContextOptions["embedders"]): void {
+  if (embedders === undefined) return;
+  if (typeof embedders !== "object" || embedders === null || Array.isArray(embedders)) {
+    throw new InvalidArgumentError("embedders must be an object of embedders by key", [
+      { path: ["embedders"], message: "expected an object" },
+    ]);
+  }
+  for (const [key, e] of Object.entries(embedders)) {
+    if (key === DEFAULT_EMBEDDER) {
+      throw new InvalidArgumentError(`embedders.${key}: the default embedder is the \`embedder\` option`, [
+        { path: ["embedders", key], message: "use the embedder option" },
+      ]);
+    }
+    const ok = typeof e === "object" && e !== null && typeof e.embed === "function";
+    if (!ok || !(Number.isInteger(e.dimensions) && e.dimensions > 0) || typeof e.modelId !== "string") {
+      throw new InvalidArgumentError(`embedders.${key} must be an Embedder (embed, dimensions, modelId)`, [
+        { path: ["embedders", key], message: "expected an Embedder" },
+      ]);
+    }
+  }
 }

@@ -6,20 +6,29 @@ import { type RawClient, toHybridStoreError } from "./db/execute.ts";
 import { BulkCreate } from "./embed/bulk-create.ts";
 import type { BulkLoadOptions } from "./embed/bulk-load.ts";
 import type { Embedder } from "./embed/embedder.ts";
-import { type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
+import { checkModelNames, type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
 import { attachEmbeddings } from "./embed/save-hook.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { modelMethods } from "./query/model-methods.ts";
 import type { RecallOptions } from "./query/recall-calibration.ts";
-import { readRelations } from "./query/relations.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
-import { readDataModel } from "./schema/data-model.ts";
-import { MODEL_NAMES, type ModelName } from "./schema/model-meta.ts";
+import type { ModelName, StoreSchema } from "./schema/model-meta.ts";
 
 /** Options for {@link hybridStore}. */
 export interface HybridStoreOptions {
   /** The model that embeds texts on save and search queries. Default: all-MiniLM-L6-v2. */
   embedder?: Embedder;
+  /**
+   * Further embedders by key, for `/// @embed(..., embedder: "key")` markings: such a field is
+   * embedded, and searched, with its own embedder. Each one's dimensions must be its fields'
+   * `vector(N)` (checked at `$extends`).
+   *
+   * @example
+   * ```ts
+   * prisma.$extends(hybridStore({ embedders: { review: myReviewEmbedder } }));
+   * ```
+   */
+  embedders?: Readonly<Record<string, Embedder>>;
   /** `Prisma.dmmf`, for clients made by the `prisma-client-js` generator. Optional. */
   dmmf?: unknown;
   /** Texts whose vectors the process keeps for reuse (identical texts embed once). Default 1000. */
@@ -59,10 +68,10 @@ export interface HybridStoreOptions {
   bulkLoad?: BulkLoadOptions | false;
 }
 
-/** Options for `prisma.$bulkLoad()`. */
-export interface BulkLoadScopeOptions {
-  /** The tables whose HNSW index waits for the end of the load. Default both. */
-  models?: readonly ModelName[];
+/** Options for `prisma.$bulkLoad()`; `M`, the client's model names (typed from the client). */
+export interface BulkLoadScopeOptions<M extends string = ModelName> {
+  /** The marked models whose HNSW index waits for the end of the load. Default every one. */
+  models?: readonly M[];
   /**
    * About how many rows the load writes: then the index is dropped only when the store's
    * `bulkLoad` thresholds say the load is large. Omitted: always dropped.
@@ -70,7 +79,24 @@ export interface BulkLoadScopeOptions {
   rows?: number;
 }
 
-/** The method `hybridStore()` adds to the client. */
+/**
+ * The model names of a Prisma client type, from its delegates (`product` -> `"Product"`): what
+ * `models` of `$reembed`/`$bulkLoad` may name (a name of a model without a marking still fails
+ * at run time). `string` for a type without delegates.
+ */
+export type ClientModelName<C> = OrString<
+  {
+    [K in keyof C]: K extends `$${string}`
+      ? never
+      : C[K] extends { findMany: (...args: never[]) => unknown }
+        ? Capitalize<K & string>
+        : never;
+  }[keyof C]
+>;
+/** A client type without delegates (a caller's own narrower interface): any name. */
+type OrString<N> = [N] extends [never] ? string : N;
+
+/** The methods `hybridStore()` adds to the client. */
 export interface HybridStoreClientMethods {
   /**
    * Embeds rows with no vector, or a vector from another model. Resumable.
@@ -80,7 +106,7 @@ export interface HybridStoreClientMethods {
    * await prisma.$reembed({ onProgress: (p) => console.log(p.model, p.done, "/", p.total) });
    * ```
    */
-  $reembed(options?: ReembedOptions): Promise<ReembedResult>;
+  $reembed<C>(this: C, options?: ReembedOptions<ClientModelName<C>>): Promise<ReembedResult<ClientModelName<C>>>;
   /**
    * Runs `load` with the HNSW indexes dropped, then builds each once from its own definition
    * (also when `load` throws). For a stream of `createMany` batches too small to trigger it
@@ -93,7 +119,7 @@ export interface HybridStoreClientMethods {
    * });
    * ```
    */
-  $bulkLoad<T>(load: () => Promise<T>, options?: BulkLoadScopeOptions): Promise<T>;
+  $bulkLoad<C, T>(this: C, load: () => Promise<T>, options?: BulkLoadScopeOptions<ClientModelName<C>>): Promise<T>;
 }
 
 /** Prisma's extension-args shape: every method behind a thunk. */
@@ -110,7 +136,7 @@ export type HybridStoreExtension = (client: unknown) => {
   $extends: {
     extArgs: {
       result: Record<never, never>;
-      model: { document: StoreModelMethods; annotation: StoreModelMethods };
+      model: { $allModels: StoreModelMethods };
       query: Record<never, never>;
       client: Thunks<HybridStoreClientMethods>;
     };
@@ -118,8 +144,10 @@ export type HybridStoreExtension = (client: unknown) => {
 };
 
 /**
- * The Prisma client extension: embeds `Document.content` and `Annotation.rawText` on every write
- * (in the same statement, so in the same transaction) and adds search methods to both models.
+ * The Prisma client extension: on every model whose vector field carries an `/// @embed`
+ * marking (docs/your-models.md; the bundled `Document` and `Annotation` are marked so), embeds the
+ * marked text on every write (in the same statement, so in the same transaction) and adds the
+ * search methods. Calling a search method on an unmarked model throws SchemaMismatchError.
  *
  * @example
  * ```ts
@@ -135,52 +163,53 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
   checkStoreContextOptions(options);
   return Prisma.defineExtension((client) => {
     const ctx = createStoreContext(client, options);
-    const relations = readRelations(readDataModel(client, options.dmmf));
+    const { schema } = ctx;
     // Every Prisma client has $transaction, so the extension's context always has a BulkLoad.
     const bulkLoad = ctx.bulkLoad!;
     const defaults = options.fastCreateMany === false ? undefined : readClientDefaults(client);
-    const bulk = defaults && new BulkCreate(client as unknown as RawClient, ctx.schema, defaults);
+    const bulk = defaults && new BulkCreate(client as unknown as RawClient, schema, defaults);
     // The plain client's delegate reads a fast nested create back with Prisma's own result shaping.
     const documents = (client as unknown as { document: { findUniqueOrThrow(args: object): Promise<unknown> } })
       .document;
-    const hook =
-      (model: ModelName) =>
-      async <A>({ operation, args, query, __internalParams }: QueryHookParams<A>) => {
-        await attachEmbeddings(ctx, model, operation, args);
-        try {
-          if (model === "Document" && operation === "create" && bulk && isOutsideTransaction(__internalParams)) {
-            const written = await bulk.createNested(args, (id, shape) =>
-              documents.findUniqueOrThrow({ where: { id }, ...shape }),
-            );
-            if (written) return written.value;
-          }
-          if (CREATE_MANY.has(operation) && isOutsideTransaction(__internalParams)) {
-            return await bulkLoad.around([model], rowCount(args), async () => {
-              const count = operation === "createMany" && bulk ? await bulk.run(model, args) : undefined;
-              return count === undefined ? await query(args) : { count };
-            });
-          }
-          return await query(args);
-        } catch (error) {
-          // Prisma's own errors (unique constraint, not found) stay as they are; an unreachable
-          // database becomes the same typed error the searches throw, and a database error Prisma
-          // passes through unmapped (a DriverAdapterError, e.g. a text whose tsvector is over 1 MB)
-          // a QueryError.
-          const unavailable = connectionFailure(error);
-          if (unavailable) throw unavailable;
-          throw error instanceof Error && error.name === "DriverAdapterError" ? toHybridStoreError(error) : error;
+    const writes = modelsReaching(schema);
+    const hook = async <A>({ model, operation, args, query, __internalParams }: QueryHookParams<A>) => {
+      if (model === undefined || !writes.has(model)) return query(args);
+      await attachEmbeddings(ctx, model, operation, args);
+      const marked = schema.models.has(model);
+      try {
+        if (
+          model === "Document" &&
+          schema.hasBundledPair &&
+          operation === "create" &&
+          bulk &&
+          isOutsideTransaction(__internalParams)
+        ) {
+          const written = await bulk.createNested(args, (id, shape) =>
+            documents.findUniqueOrThrow({ where: { id }, ...shape }),
+          );
+          if (written) return written.value;
         }
-      };
+        if (marked && CREATE_MANY.has(operation) && isOutsideTransaction(__internalParams)) {
+          return await bulkLoad.around([model], rowCount(args), async () => {
+            const count = operation === "createMany" && bulk ? await bulk.run(model, args) : undefined;
+            return count === undefined ? await query(args) : { count };
+          });
+        }
+        return await query(args);
+      } catch (error) {
+        // Prisma's own errors (unique constraint, not found) stay as they are; an unreachable
+        // database becomes the same typed error the searches throw, and a database error Prisma
+        // passes through unmapped (a DriverAdapterError, e.g. a text whose tsvector is over 1 MB)
+        // a QueryError.
+        const unavailable = connectionFailure(error);
+        if (unavailable) throw unavailable;
+        throw error instanceof Error && error.name === "DriverAdapterError" ? toHybridStoreError(error) : error;
+      }
+    };
     return client.$extends({
       name: "prisma-hybrid-store",
-      query: {
-        document: { $allOperations: hook("Document") },
-        annotation: { $allOperations: hook("Annotation") },
-      },
-      model: {
-        document: modelMethods(ctx, "Document", relations),
-        annotation: modelMethods(ctx, "Annotation", relations),
-      },
+      query: { $allModels: { $allOperations: hook } },
+      model: { $allModels: modelMethods(ctx) },
       client: {
         /** Documented on {@link HybridStoreClientMethods}, the type users see. */
         $reembed(options?: ReembedOptions): Promise<ReembedResult> {
@@ -188,7 +217,7 @@ export function hybridStore(options: HybridStoreOptions = {}): HybridStoreExtens
         },
         /** Documented on {@link HybridStoreClientMethods}. */
         async $bulkLoad<T>(load: () => Promise<T>, options: BulkLoadScopeOptions = {}): Promise<T> {
-          const { models, rows } = validScope(options);
+          const { models, rows } = validScope(options, ctx.schema);
           if (typeof load !== "function") {
             throw new InvalidArgumentError("$bulkLoad takes a function", [
               { path: [], message: "expected a function" },
@@ -208,13 +237,28 @@ function rowCount(args: unknown): number {
   return Array.isArray(data) ? data.length : 1;
 }
 
-function validScope(options: BulkLoadScopeOptions): { models: readonly ModelName[]; rows: number | undefined } {
-  const { models = MODEL_NAMES, rows } = options;
-  if (!Array.isArray(models) || !models.every((m) => MODEL_NAMES.includes(m))) {
-    throw new InvalidArgumentError(`models must be an array of ${MODEL_NAMES.join(" or ")}`, [
-      { path: ["models"], message: `expected an array of ${MODEL_NAMES.join(" or ")}` },
-    ]);
+/** The models whose writes can reach a marked model's rows: marked ones and those related to one. */
+function modelsReaching(schema: StoreSchema): Set<string> {
+  const reach = new Set(schema.models.keys());
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [name, fields] of schema.relations) {
+      if (reach.has(name)) continue;
+      if ([...fields.values()].some((r) => reach.has(r.target))) {
+        reach.add(name);
+        grew = true;
+      }
+    }
   }
+  return reach;
+}
+
+function validScope(
+  options: BulkLoadScopeOptions,
+  schema: StoreSchema,
+): { models: readonly ModelName[]; rows: number | undefined } {
+  const { rows } = options;
+  const models = checkModelNames(options.models, [...schema.models.keys()]);
   if (rows !== undefined && !(Number.isSafeInteger(rows) && rows >= 0)) {
     throw new InvalidArgumentError("rows must be a whole number >= 0", [
       { path: ["rows"], message: "expected an integer >= 0" },
@@ -236,6 +280,8 @@ export function withEmbedding(vector: readonly number[] | Float32Array): Record<
 }
 
 interface QueryHookParams<A> {
+  /** Undefined for raw queries ($queryRaw), which no model hook sees. */
+  model?: string;
   operation: string;
   args: A;
   query: (args: A) => Promise<unknown>;

@@ -64,6 +64,7 @@ export {
 } from "./errors.ts";
 export {
   type BulkLoadScopeOptions,
+  type ClientModelName,
   type HybridStoreClientMethods,
   type HybridStoreExtension,
   type HybridStoreOptions,

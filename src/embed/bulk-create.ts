@@ -7,7 +7,7 @@ import { quoteIdent, quoteTable } from "../db/sql.ts";
 import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
 import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
-import type { ModelMeta, ModelName, ScalarField, StoreSchema } from "../schema/model-meta.ts";
+import { type ModelMeta, modelOf, type ScalarField, type StoreSchema } from "../schema/model-meta.ts";
 import { compileNestedCreate } from "./nested-create.ts";
 
 /**
@@ -24,7 +24,7 @@ import { compileNestedCreate } from "./nested-create.ts";
  * the database rejects) goes to Prisma's `createMany`, which then reports its own errors.
  */
 export class BulkCreate {
-  readonly #columns = new Map<ModelName, Promise<ReadonlyMap<string, ColumnInfo>>>();
+  readonly #columns = new Map<string, Promise<ReadonlyMap<string, ColumnInfo>>>();
   readonly #citus = new CitusTables();
 
   constructor(
@@ -34,14 +34,16 @@ export class BulkCreate {
   ) {}
 
   /** The number of rows written, or undefined when Prisma's `createMany` must write this one. */
-  async run(model: ModelName, args: unknown): Promise<number | undefined> {
-    const meta = this.schema[model];
+  async run(model: string, args: unknown): Promise<number | undefined> {
+    const meta = modelOf(this.schema, model);
+    const defaults = this.defaults.get(model);
+    if (!defaults) return undefined;
     const columns = await this.columns(model);
     if (!columns) return undefined;
     try {
       // Citus sends an INSERT ... SELECT through the coordinator: a VALUES list goes to the shards.
       const shape = (await this.#citus.kind(this.client, quoteTable(meta))) === "local" ? "unnest" : "values";
-      const query = compileBulkCreate(meta, this.defaults[model], columns, args, new Date(), shape);
+      const query = compileBulkCreate(meta, defaults, columns, args, new Date(), shape);
       if (!query) return undefined;
       return await this.client.$executeRawUnsafe(query.sql, ...query.params);
     } catch (error) {
@@ -79,10 +81,10 @@ export class BulkCreate {
     return { value: await readBack(nested.id, nested.shape) };
   }
 
-  private async columns(model: ModelName): Promise<ReadonlyMap<string, ColumnInfo> | undefined> {
+  private async columns(model: string): Promise<ReadonlyMap<string, ColumnInfo> | undefined> {
     let found = this.#columns.get(model);
     if (!found) {
-      found = readColumns(this.client, this.schema[model]);
+      found = readColumns(this.client, modelOf(this.schema, model));
       this.#columns.set(model, found);
     }
     try {

@@ -3,7 +3,7 @@ import { type CompiledQuery, queryRows, type RawClient, toHybridStoreError } fro
 import { type HnswIndex, type HnswState, readHnswIndexes } from "../db/hnsw-indexes.ts";
 import { quoteIdent, quoteTable } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import type { ModelName, StoreSchema } from "../schema/model-meta.ts";
+import { type ModelName, modelOf, type StoreSchema } from "../schema/model-meta.ts";
 
 /**
  * When a load drops a table's HNSW index and builds it once at the end, instead of inserting
@@ -78,7 +78,7 @@ export class BulkLoad {
   async around<T>(models: readonly ModelName[], rows: number | undefined, load: () => Promise<T>): Promise<T> {
     const taken: string[] = [];
     for (const model of models) {
-      const relation = quoteTable(this.schema[model]);
+      const relation = quoteTable(modelOf(this.schema, model));
       if (await this.take(relation, rows)) taken.push(relation);
     }
     let result: T;

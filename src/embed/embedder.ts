@@ -1,3 +1,5 @@
+import type { ModelMeta } from "../schema/model-meta.ts";
+
 /**
  * Anything that turns texts into vectors. Plug your own model in by implementing this.
  *
@@ -16,4 +18,12 @@ export interface Embedder {
   readonly dimensions: number;
   /** One vector per text, in order. Implementations batch internally. */
   embed(texts: readonly string[]): Promise<number[][]>;
+}
+
+/** The embedder of a model's marking, from a store's embedders by key (checked when the store was built). */
+export function embedderOf(
+  ctx: { readonly embedder: Embedder; readonly embedders?: ReadonlyMap<string, Embedder> },
+  model: Pick<ModelMeta, "embedder">,
+): Embedder {
+  return ctx.embedders?.get(model.embedder) ?? ctx.embedder;
 }

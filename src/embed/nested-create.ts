@@ -43,18 +43,21 @@ export function compileNestedCreate(
   if (!isPlainObject(annotations) || Object.keys(annotations).some((k) => k !== "create")) return undefined;
   const children = Array.isArray(annotations.create) ? annotations.create : [annotations.create];
   if (children.length === 0 || !children.every(isPlainObject)) return undefined;
+  const documentDefaults = defaults.get("Document");
+  const annotationDefaults = defaults.get("Annotation");
+  if (!documentDefaults || !annotationDefaults) return undefined;
   const meta = { parent: schema.Document, child: schema.Annotation, key: schema.documentForeignKey };
   // Prisma's input for a nested create has no foreign key; a caller's one is Prisma's error to report.
   if (children.some((c) => c[meta.key.name] !== undefined)) return undefined;
 
   const idField = meta.parent.idField.name;
   let id = document[idField];
-  if (id === undefined && defaults.Document.get(idField)?.kind === "uuid") id = randomUUID();
+  if (id === undefined && documentDefaults.get(idField)?.kind === "uuid") id = randomUUID();
   if (typeof id !== "string") return undefined;
 
   const parent = compileBulkCreate(
     meta.parent,
-    defaults.Document,
+    documentDefaults,
     columns.Document,
     { data: [{ ...document, [idField]: id }] },
     now,
@@ -63,7 +66,7 @@ export function compileNestedCreate(
   const rows = children.map((c) => ({ ...c, [meta.key.name]: id }));
   const child = compileBulkCreate(
     meta.child,
-    defaults.Annotation,
+    annotationDefaults,
     columns.Annotation,
     { data: rows },
     now,

@@ -3,13 +3,14 @@ import type { StoreContext } from "../context.ts";
 import { execute, queryRows, type RawClient } from "../db/execute.ts";
 import { quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { MODEL_NAMES, type ModelMeta, type ModelName } from "../schema/model-meta.ts";
+import { type BundledModelName, type ModelMeta, type ModelName, modelOf } from "../schema/model-meta.ts";
 import { embedUnique } from "./embed-unique.ts";
+import { embedderOf } from "./embedder.ts";
 
-/** Options for `prisma.$reembed()`. */
-export interface ReembedOptions {
-  /** Which models to backfill. Default both. */
-  models?: readonly ModelName[];
+/** Options for `prisma.$reembed()`; `M`, the client's model names (typed from the client). */
+export interface ReembedOptions<M extends string = ModelName> {
+  /** Which marked models to backfill. Default every one. */
+  models?: readonly M[];
   /** Rows per embedder call and UPDATE. Default 64. */
   batchSize?: number;
   /** Called after every batch. */
@@ -27,10 +28,13 @@ export interface ReembedProgress {
   readonly total: number;
 }
 
-/** What `$reembed` returns when it finishes (or stops on `signal`). */
-export interface ReembedResult {
-  /** Rows that got a vector, per model. */
-  readonly embedded: Record<ModelName, number>;
+/**
+ * What `$reembed` returns when it finishes (or stops on `signal`); `M`, the client's model names
+ * (by default the bundled ones).
+ */
+export interface ReembedResult<M extends string = BundledModelName> {
+  /** Rows that got a vector, per model of the client (0 for the models it did not run on). */
+  readonly embedded: Record<M, number>;
 }
 
 /**
@@ -45,20 +49,24 @@ export async function reembed(
   ctx: StoreContext,
   options: ReembedOptions = {},
 ): Promise<ReembedResult> {
-  checkOptions(options);
+  const names = checkOptions(options, [...ctx.schema.models.keys()]);
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new InvalidArgumentError("batchSize must be a whole number from 1 to 10000", [
       { path: ["batchSize"], message: "expected an integer in [1, 10000]" },
     ]);
   }
-  const embedded: Record<ModelName, number> = { Document: 0, Annotation: 0 };
-  for (const name of options.models ?? MODEL_NAMES) {
-    const model = ctx.schema[name];
-    const needs = `(${quoteIdent(model.embeddingColumn)} IS NULL OR ${quoteIdent(model.embeddingModelField.column)} IS DISTINCT FROM $1)`;
+  const embedded: Record<ModelName, number> = Object.fromEntries([...ctx.schema.tables.keys()].map((n) => [n, 0]));
+  for (const name of names) {
+    const model = modelOf(ctx.schema, name);
+    const embedder = embedderOf(ctx, model);
+    // Rows with text to embed (a row whose sources are all NULL has none).
+    const needs =
+      `(${quoteIdent(model.embeddingColumn)} IS NULL OR ${quoteIdent(model.embeddingModelField.column)} IS DISTINCT FROM $1) ` +
+      `AND ${sourceText(model)} IS NOT NULL`;
     const [count] = await queryRows<{ n: number }>(client, {
       sql: `SELECT count(*)::int AS n FROM ${quoteTable(model)} WHERE ${needs}`,
-      params: [ctx.embedder.modelId],
+      params: [embedder.modelId],
     });
     const total = count?.n ?? 0;
     const batches = async () => {
@@ -66,19 +74,21 @@ export async function reembed(
       while (!options.signal?.aborted) {
         const rows = await queryRows<{ id: string; text: string; hash: string }>(
           client,
-          selectBatch(model, needs, after, batchSize, ctx),
+          selectBatch(model, needs, after, batchSize, embedder.modelId),
         );
         if (rows.length === 0) break;
         after = rows[rows.length - 1]!.id;
         const vectors = await embedUnique(
           ctx,
           rows.map((r) => r.text),
+          model.embedder,
         );
-        const update = updateBatch(model, rows, vectors, ctx);
+        const update = updateBatch(model, rows, vectors, embedder.modelId);
         await releaseDebugHistoryIfDue();
         countSentChars(update.params[1]!.length);
-        embedded[name] += await execute(client, update);
-        options.onProgress?.({ model: name, done: embedded[name], total });
+        const done = (embedded[name] ?? 0) + (await execute(client, update));
+        embedded[name] = done;
+        options.onProgress?.({ model: name, done, total });
       }
     };
     // Each re-embedded row is a new row version for the HNSW graph: as costly as an insert.
@@ -87,17 +97,28 @@ export async function reembed(
   return { embedded };
 }
 
-function selectBatch(model: ModelMeta, needs: string, after: string, limit: number, ctx: StoreContext) {
+/**
+ * The embedded text in SQL: the one source, or the sources joined by a space with NULLs skipped
+ * (as the save hook and the generated trigger's hash join them); NULL when every source is NULL.
+ */
+function sourceText(model: ModelMeta, alias?: string): string {
+  const cols = model.textFields.map((f) => (alias ? `${alias}.${quoteIdent(f.column)}` : quoteIdent(f.column)));
+  if (cols.length === 1) return cols[0]!;
+  return `nullif(concat_ws(' ', ${cols.join(", ")}), '')`;
+}
+
+function selectBatch(model: ModelMeta, needs: string, after: string, limit: number, modelId: string) {
   const id = quoteIdent(model.idField.column);
+  const text = sourceText(model);
   return {
     sql:
-      `SELECT ${id}::text AS id, ${quoteIdent(model.textField.column)} AS text, md5(${quoteIdent(model.textField.column)}) AS hash ` +
+      `SELECT ${id}::text AS id, ${text} AS text, md5(${text}) AS hash ` +
       `FROM ${quoteTable(model)} WHERE ${needs} AND ${id}::text > $2 ORDER BY ${id}::text LIMIT $3`,
-    params: [ctx.embedder.modelId, after, limit],
+    params: [modelId, after, limit],
   };
 }
 
-function updateBatch(model: ModelMeta, rows: { id: string; hash: string }[], vectors: number[][], ctx: StoreContext) {
+function updateBatch(model: ModelMeta, rows: { id: string; hash: string }[], vectors: number[][], modelId: string) {
   const values = rows.map((r, i) => ({ id: r.id, hash: r.hash, payload: vectorToSql(vectors[i]!) }));
   const t = (c: string) => `t.${quoteIdent(c)}`;
   return {
@@ -105,15 +126,15 @@ function updateBatch(model: ModelMeta, rows: { id: string; hash: string }[], vec
       `UPDATE ${quoteTable(model)} AS t SET ${quoteIdent(model.payloadField.column)} = v.payload, ` +
       `${quoteIdent(model.embeddingModelField.column)} = $1 ` +
       `FROM jsonb_to_recordset($2::jsonb) AS v(id text, hash text, payload text) ` +
-      `WHERE ${t(model.idField.column)}::text = v.id AND md5(${t(model.textField.column)}) = v.hash`,
-    params: [ctx.embedder.modelId, JSON.stringify(values)] as const,
+      `WHERE ${t(model.idField.column)}::text = v.id AND md5(${sourceText(model, "t")}) = v.hash`,
+    params: [modelId, JSON.stringify(values)] as const,
   };
 }
 
 const OPTION_KEYS = new Set(["models", "batchSize", "onProgress", "signal"]);
 
 /** A typo (`batchsize`) or an unknown model would otherwise run with defaults or fail half-way. */
-function checkOptions(options: ReembedOptions): void {
+function checkOptions(options: ReembedOptions, marked: readonly string[]): readonly string[] {
   if (typeof options !== "object" || options === null) {
     throw new InvalidArgumentError("$reembed takes an options object", [{ path: [], message: "expected an object" }]);
   }
@@ -124,18 +145,28 @@ function checkOptions(options: ReembedOptions): void {
       unknown.map((k) => ({ path: [k], message: "unknown option" })),
     );
   }
-  const models: unknown = options.models;
-  if (models === undefined) return;
+  return checkModelNames(options.models, marked);
+}
+
+/**
+ * `models` of `$reembed` or `$bulkLoad`: an array of marked model names (default all of them).
+ *
+ * @throws InvalidArgumentError naming the first entry that is not a marked model.
+ */
+export function checkModelNames(models: unknown, marked: readonly string[]): readonly string[] {
+  const expected = `expected ${marked.map((m) => JSON.stringify(m)).join(" or ")} (the models with an @embed marking)`;
+  if (models === undefined) return marked;
   if (!Array.isArray(models)) {
     throw new InvalidArgumentError("models must be an array of model names", [
-      { path: ["models"], message: `expected an array of ${MODEL_NAMES.join(" or ")}` },
+      { path: ["models"], message: `expected an array of model names; ${expected}` },
     ]);
   }
   models.forEach((m: unknown, i) => {
-    if (!MODEL_NAMES.includes(m as ModelName)) {
-      throw new InvalidArgumentError(`models[${i}] is ${JSON.stringify(m)}; expected ${MODEL_NAMES.join(" or ")}`, [
-        { path: ["models", i], message: `expected ${MODEL_NAMES.join(" or ")}` },
+    if (typeof m !== "string" || !marked.includes(m)) {
+      throw new InvalidArgumentError(`models[${i}] is ${JSON.stringify(m)}; ${expected}`, [
+        { path: ["models", i], message: expected },
       ]);
     }
   });
+  return models as string[];
 }

@@ -2,8 +2,9 @@ import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug
 import type { StoreContext } from "../context.ts";
 import { vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import type { ModelName } from "../schema/model-meta.ts";
+import { type ModelMeta, modelOf } from "../schema/model-meta.ts";
 import { embedUnique } from "./embed-unique.ts";
+import { embedderOf } from "./embedder.ts";
 import { validateText } from "./text.ts";
 import { validateVector } from "./vector.ts";
 import { collectWriteData, type WriteData } from "./write-data.ts";
@@ -22,27 +23,31 @@ const WRITES = new Set([
 export const EMBEDDING_KEY = "embedding";
 
 interface Pending {
-  readonly model: ModelName;
+  readonly model: ModelMeta;
   readonly data: Record<string, unknown>;
   readonly text: string;
 }
 
 /**
- * Embeds the texts a write sets and puts each vector into the row's `embeddingPayload`, so the
+ * Embeds the texts a write sets and puts each vector into the row's payload field, so the
  * database trigger stores it in the same statement as the row (see the embedding_triggers
- * migration). Everything that can fail (validation, the model) runs before `query(args)`: a
+ * migration, or what `generate` writes), for every marked model the write reaches. A marking
+ * with several source fields embeds them joined by a space, NULLs skipped; an update that sets
+ * only some of them sends no vector (the others' text is not in the call), and the trigger
+ * clears the old one: `$reembed` fills it. Everything that can fail (validation, the model) runs before `query(args)`: a
  * failure means nothing was sent. It first lets go of the vectors earlier writes left in
  * Prisma's debug history (see prisma-debug-history.ts).
  */
-export async function attachEmbeddings(ctx: StoreContext, model: ModelName, operation: string, args: unknown) {
+export async function attachEmbeddings(ctx: StoreContext, model: string, operation: string, args: unknown) {
   if (!WRITES.has(operation)) return;
-  const rows = collectWriteData(model, operation, args);
+  const rows = collectWriteData(ctx.schema, model, operation, args);
+  if (rows.length === 0) return;
   // Before setVector fills any payload below, so only the caller's own values are seen.
   for (const row of rows) rejectCallerPayload(ctx, row);
   await releaseDebugHistoryIfDue();
   const pending: Pending[] = [];
-  for (const { model: rowModel, data, path } of rows) {
-    const meta = ctx.schema[rowModel];
+  for (const { model: rowModel, data, path, creates } of rows) {
+    const meta = modelOf(ctx.schema, rowModel);
     if (Object.hasOwn(data, EMBEDDING_KEY)) {
       const explicit = data[EMBEDDING_KEY];
       delete data[EMBEDDING_KEY];
@@ -52,30 +57,67 @@ export async function attachEmbeddings(ctx: StoreContext, model: ModelName, oper
         ]);
       }
       setVector(
-        ctx,
         data,
         meta.payloadField.name,
         meta.embeddingModelField.name,
-        validateVector(explicit, ctx.embedder.dimensions, `${path}.embedding`),
+        validateVector(explicit, embedderOf(ctx, meta).dimensions, `${path}.embedding`),
+        embedderOf(ctx, meta).modelId,
       );
       continue;
     }
-    const text = readText(data[meta.textField.name]);
+    const text = sourceText(meta, data, creates, path);
     if (text === undefined) continue;
-    validateText(text, `${path}.${meta.textField.name}`);
     countSentChars(text.length);
-    pending.push({ model: rowModel, data, text });
+    pending.push({ model: meta, data, text });
   }
   if (pending.length === 0) return;
 
-  const vectors = await embedUnique(
-    ctx,
-    pending.map((p) => p.text),
-  );
-  pending.forEach((p, i) => {
-    const meta = ctx.schema[p.model];
-    setVector(ctx, p.data, meta.payloadField.name, meta.embeddingModelField.name, vectors[i]!);
-  });
+  // One embedder call per embedder the write needs.
+  for (const key of new Set(pending.map((p) => p.model.embedder))) {
+    const mine = pending.filter((p) => p.model.embedder === key);
+    const vectors = await embedUnique(
+      ctx,
+      mine.map((p) => p.text),
+      key,
+    );
+    mine.forEach((p, i) => {
+      const meta = p.model;
+      setVector(
+        p.data,
+        meta.payloadField.name,
+        meta.embeddingModelField.name,
+        vectors[i]!,
+        embedderOf(ctx, meta).modelId,
+      );
+    });
+  }
+}
+
+/**
+ * The text a row's write embeds: its source fields joined by a space, NULLs skipped (as the
+ * trigger's hash and `$reembed` join them). Undefined when the write sets no source, when an
+ * update sets only some of several, or when every source is NULL.
+ */
+function sourceText(
+  meta: ModelMeta,
+  data: Record<string, unknown>,
+  creates: boolean,
+  path: string,
+): string | undefined {
+  const parts: string[] = [];
+  let given = 0;
+  for (const f of meta.textFields) {
+    const value = data[f.name];
+    if (value === undefined) continue;
+    given++;
+    const text = readText(value);
+    if (text === null) continue;
+    if (text === undefined) return undefined; // an operation Prisma will judge; nothing to embed
+    validateText(text, `${path}.${f.name}`);
+    parts.push(text);
+  }
+  if (given === 0 || (!creates && given < meta.textFields.length) || parts.length === 0) return undefined;
+  return parts.join(" ");
 }
 
 /**
@@ -84,7 +126,7 @@ export async function attachEmbeddings(ctx: StoreContext, model: ModelName, oper
  * with an opaque "Unknown error" instead of a message that points to `embedding`.
  */
 function rejectCallerPayload(ctx: StoreContext, { model, data, path }: WriteData): void {
-  const meta = ctx.schema[model];
+  const meta = modelOf(ctx.schema, model);
   const payload = meta.payloadField.name;
   if (data[payload] === undefined) return;
   throw new InvalidArgumentError(
@@ -94,18 +136,19 @@ function rejectCallerPayload(ctx: StoreContext, { model, data, path }: WriteData
   );
 }
 
-function setVector(ctx: StoreContext, data: Record<string, unknown>, payload: string, modelField: string, v: number[]) {
+function setVector(data: Record<string, unknown>, payload: string, modelField: string, v: number[], modelId: string) {
   const text = vectorToSql(v);
   countSentChars(text.length);
   data[payload] = text;
-  data[modelField] ??= ctx.embedder.modelId;
+  data[modelField] ??= modelId;
 }
 
-/** `content: "x"` or, in updates, `content: { set: "x" }`. */
-function readText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "object" && value !== null && typeof (value as { set?: unknown }).set === "string") {
-    return (value as { set: string }).set;
+/** `content: "x"` or, in updates, `content: { set: "x" }`; null for a NULL; undefined otherwise. */
+function readText(value: unknown): string | null | undefined {
+  if (typeof value === "string" || value === null) return value;
+  if (typeof value === "object" && (value as { set?: unknown }).set !== undefined) {
+    const set = (value as { set: unknown }).set;
+    return typeof set === "string" || set === null ? set : undefined;
   }
   return undefined;
 }

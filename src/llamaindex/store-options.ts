@@ -9,7 +9,7 @@ import { DimensionMismatchError, formatIssue, InvalidArgumentError } from "../er
 import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, compare, like } from "../query/filter-nodes.ts";
 import type { SearchClient } from "../query/run-search.ts";
-import { VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
+import { BUNDLED_MODELS, VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
 import { isEmbedder, MiniLmEmbedding } from "./minilm-embedding.ts";
 
 /**
@@ -112,7 +112,13 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
   }
 
   const { embedder, embedModel } = resolveEmbedding(options.embedder, options.embedModel);
-  const ctx = createStoreContext(client, { embedder, dmmf: options.dmmf, bulkLoad: options.bulkLoad });
+  // The store's tables are the bundled pair: other models' markings (and their embedders) are not its concern.
+  const ctx = createStoreContext(client, {
+    embedder,
+    dmmf: options.dmmf,
+    bulkLoad: options.bulkLoad,
+    models: BUNDLED_MODELS,
+  });
   const schema = ctx.schema;
   const scope = and(
     ...(documentId === undefined ? [] : [compare(schema.documentForeignKey, "=", documentId)]),

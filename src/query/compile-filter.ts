@@ -1,5 +1,5 @@
 import { dateToSql, qualified, quoteIdent, quoteTable } from "../db/sql.ts";
-import type { ModelMeta, ScalarField, StoreSchema } from "../schema/model-meta.ts";
+import type { ScalarField, StoreSchema, TableMeta } from "../schema/model-meta.ts";
 import { compileJson } from "./compile-json.ts";
 import type { FilterNode, LikeMatch, RelationNode, ScalarValue } from "./filter-nodes.ts";
 import { isColumnRef } from "./filter-nodes.ts";
@@ -12,7 +12,7 @@ export const ROOT_ALIAS = "t0";
 /** What {@link compileFilter} needs: the schema, the model in scope and the statement's parameters. */
 export interface CompileOptions {
   readonly schema: StoreSchema;
-  readonly model: ModelMeta;
+  readonly model: TableMeta;
   readonly params: SqlParams;
   /** Alias of `model`'s table in the statement; default {@link ROOT_ALIAS}. */
   readonly alias?: string;
@@ -20,7 +20,7 @@ export interface CompileOptions {
 
 interface Scope {
   readonly schema: StoreSchema;
-  readonly model: ModelMeta;
+  readonly model: TableMeta;
   readonly params: SqlParams;
   readonly alias: string;
   readonly depth: number;
@@ -100,14 +100,9 @@ function compile(node: FilterNode, s: Scope): string {
  * FALSE (`isNot`), and under NOT (see `Scope.negated`) as NOT EXISTS of the opposite.
  */
 function compileRelation(node: RelationNode, s: Scope): string {
-  const target = s.schema[node.target];
+  const target = s.schema.tables.get(node.target)!;
   const alias = `t${s.depth + 1}`;
-  const fk = s.schema.documentForeignKey;
-  // Annotation.documentId = Document.id, whichever side is in scope.
-  const join =
-    node.target === "Document"
-      ? `${qualified(alias, target.idField.column)} = ${qualified(s.alias, fk.column)}`
-      : `${qualified(alias, fk.column)} = ${qualified(s.alias, s.model.idField.column)}`;
+  const join = node.join.map((j) => `${qualified(alias, j.inner)} = ${qualified(s.alias, j.outer)}`).join(" AND ");
   const q = node.quantifier;
   const isNot = q === "isNot";
   const failing = q === "every" || (q === "is" && s.negated) || (isNot && !s.negated);

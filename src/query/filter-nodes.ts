@@ -1,4 +1,5 @@
-import type { ModelName, ScalarField } from "../schema/model-meta.ts";
+import type { ScalarField } from "../schema/model-meta.ts";
+import type { JoinColumns } from "../schema/relations.ts";
 
 /**
  * The one internal filter representation. `parseWhere` builds it from a Prisma-style `where`,
@@ -115,8 +116,10 @@ export interface JsonNode {
 }
 export interface RelationNode {
   readonly kind: "relation";
-  /** The related model; the join columns come from the schema (`documentForeignKey`). */
-  readonly target: ModelName;
+  /** The related model. */
+  readonly target: string;
+  /** The columns the related rows are joined on. */
+  readonly join: readonly JoinColumns[];
   readonly quantifier: Quantifier;
   readonly filter: FilterNode;
 }
@@ -192,9 +195,13 @@ export function json(
 }
 
 /**
- * A filter on related rows: `is`/`isNot` for `Annotation.document`, `some`/`every`/`none` for
- * `Document.annotations`.
+ * A filter on related rows: `is`/`isNot` for a to-one relation (`Annotation.document`),
+ * `some`/`every`/`none` for a to-many one (`Document.annotations`).
  */
-export function relation(target: ModelName, quantifier: Quantifier, filter: FilterNode): RelationNode {
-  return Object.freeze({ kind: "relation", target, quantifier, filter });
+export function relation(
+  target: { readonly target: string; readonly join: readonly JoinColumns[] },
+  quantifier: Quantifier,
+  filter: FilterNode,
+): RelationNode {
+  return Object.freeze({ kind: "relation", target: target.target, join: target.join, quantifier, filter });
 }

@@ -1,7 +1,8 @@
 import { Prisma } from "@prisma/client/extension";
 import type { StoreContext } from "../context.ts";
+import { embedderOf } from "../embed/embedder.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import type { ModelName } from "../schema/model-meta.ts";
+import { type ModelMeta, modelOf } from "../schema/model-meta.ts";
 import { FilterCache } from "./filter-cache.ts";
 import type { HybridScores } from "./hybrid-search.ts";
 import { runHybridSearch } from "./hybrid-search.ts";
@@ -9,7 +10,6 @@ import { parseWhere } from "./parse-where.ts";
 import type { PlanChoice, SearchPlan } from "./plan.ts";
 import { resolveQueryVector, validateQueryVector, validateTextQuery } from "./query-vector.ts";
 import { withRelations } from "./relation-rows.ts";
-import type { RelationMap } from "./relations.ts";
 import type { SearchClient } from "./run-search.ts";
 import { parseHybridArgs, parseSimilarityArgs, parseTextArgs } from "./search-args.ts";
 import type { HybridSearchArgs, SearchRow, SimilaritySearchArgs, TextSearchArgs } from "./search-types.ts";
@@ -21,6 +21,8 @@ import { runTextSearch } from "./text-search.ts";
 /** What `Prisma.getExtensionContext(this)` gives a model method: the delegate and its client. */
 export interface ModelContext {
   readonly $parent: SearchClient;
+  /** The model's name, as in the schema (`Product`). */
+  readonly $name?: string;
   findMany(args: object): PromiseLike<Record<string, unknown>[]>;
 }
 
@@ -31,32 +33,44 @@ export interface SearchPlanReport extends SearchPlan {
 }
 
 /**
- * The search methods added to `prisma.document` and `prisma.annotation`. Argument and result
+ * The search methods added to every model (`$allModels`); each finds its model by the delegate's
+ * name and throws SchemaMismatchError on a model without an `@embed` marking. Argument and result
  * types come from the caller's own generated client through `Prisma.Args`/`Prisma.Result`.
  */
-export function modelMethods(ctx: StoreContext, name: ModelName, relations: RelationMap) {
-  const model = ctx.schema[name];
-  const filters = new FilterCache();
-  const where = (w: unknown) => filters.get(w, (x) => parseWhere(model, ctx.schema, x, { relations }));
+export function modelMethods(ctx: StoreContext) {
+  const filters = new Map<string, FilterCache>();
+  const where = (model: ModelMeta, w: unknown) => {
+    let cache = filters.get(model.name);
+    if (!cache) {
+      cache = new FilterCache();
+      filters.set(model.name, cache);
+    }
+    return cache.get(w, (x) => parseWhere(model, ctx.schema, x));
+  };
+  const payloads = new Set([...ctx.schema.models.values()].map((m) => m.payloadField.name));
+  const target = (self: unknown) => {
+    const delegate = Prisma.getExtensionContext(self) as unknown as ModelContext;
+    return { delegate, model: modelOf(ctx.schema, delegate.$name ?? "") };
+  };
 
   async function similarity(self: unknown, input: unknown) {
+    const { delegate, model } = target(self);
     const args = parseSimilarityArgs(input);
-    const filter = where(args.where);
+    const filter = where(model, args.where);
     const plan = planChoice(args.exact, args.plan);
-    const vector = await resolveQueryVector(ctx, args.query);
-    const delegate = Prisma.getExtensionContext(self) as unknown as ModelContext;
+    const vector = await resolveQueryVector(ctx, args.query, "query", model.embedder);
     const result = await runSimilaritySearch(delegate.$parent, ctx, model, {
       vector,
       filter,
       take: args.take,
       skip: args.skip,
-      cursor: args.cursor?.id,
+      cursor: cursorId(model, args.cursor?.id),
       minSimilarity: args.minSimilarity,
       plan,
       efSearch: args.efSearch,
       recallTarget: args.recallTarget,
     });
-    const rows = await withRelations(delegate, model, result.rows, args);
+    const rows = await withRelations(delegate, model, result.rows, args, payloads);
     return { rows, plan: { ...result.plan, fellBack: result.fellBack } };
   }
 
@@ -110,12 +124,12 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
       this: T,
       args: Prisma.Exact<A, TextSearchArgs<T>>,
     ): Promise<(SearchRow<T, A> & TextScores)[]> {
+      const { delegate, model } = target(this);
       const a = parseTextArgs(args);
-      const filter = where(a.where);
+      const filter = where(model, a.where);
       const query = validateTextQuery(a.query);
-      const delegate = Prisma.getExtensionContext(this) as unknown as ModelContext;
       const rows = await runTextSearch(delegate.$parent, ctx, model, { query, filter, take: a.take, skip: a.skip });
-      return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & TextScores)[];
+      return (await withRelations(delegate, model, rows, a, payloads)) as (SearchRow<T, A> & TextScores)[];
     },
 
     /**
@@ -131,13 +145,15 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
       this: T,
       args: Prisma.Exact<A, HybridSearchArgs<T>>,
     ): Promise<(SearchRow<T, A> & HybridScores)[]> {
+      const { delegate, model } = target(this);
       const a = parseHybridArgs(args);
-      const filter = where(a.where);
+      const filter = where(model, a.where);
       const text = validateTextQuery(a.query);
       const plan = planChoice(a.exact, a.plan);
       const vector =
-        a.vector === undefined ? await resolveQueryVector(ctx, text) : validateQueryVector(ctx, a.vector, "vector");
-      const delegate = Prisma.getExtensionContext(this) as unknown as ModelContext;
+        a.vector === undefined
+          ? await resolveQueryVector(ctx, text, "query", model.embedder)
+          : validateQueryVector({ embedder: embedderOf(ctx, model) }, a.vector, "vector");
       const { rows } = await runHybridSearch(delegate.$parent, ctx, model, {
         text,
         vector,
@@ -150,9 +166,23 @@ export function modelMethods(ctx: StoreContext, name: ModelName, relations: Rela
         efSearch: a.efSearch,
         recallTarget: a.recallTarget,
       });
-      return (await withRelations(delegate, model, rows, a)) as (SearchRow<T, A> & HybridScores)[];
+      return (await withRelations(delegate, model, rows, a, payloads)) as (SearchRow<T, A> & HybridScores)[];
     },
   };
+}
+
+/** The cursor's id as the model's id type: a string for String ids, an integer for Int/BigInt ones. */
+function cursorId(model: ModelMeta, id: string | number | undefined): string | number | undefined {
+  if (id === undefined) return undefined;
+  const numeric = model.idField.type === "Int" || model.idField.type === "BigInt";
+  const ok = numeric
+    ? typeof id === "number" || (model.idField.type === "BigInt" && /^-?\d+$/.test(id))
+    : typeof id === "string";
+  if (ok) return id;
+  const expected = numeric ? "an integer" : "a string";
+  throw new InvalidArgumentError(`cursor.id must be ${expected}, the type of ${model.name}.${model.idField.name}`, [
+    { path: ["cursor", "id"], message: `expected ${expected}, received ${typeof id}` },
+  ]);
 }
 
 function planChoice(exact: boolean | undefined, plan: PlanChoice): PlanChoice {

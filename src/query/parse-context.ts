@@ -1,8 +1,8 @@
 import type { ValidationIssue } from "../errors.ts";
 import type { StoreSchema } from "../schema/model-meta.ts";
+import type { RelationMap } from "../schema/relations.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import { FALSE, TRUE } from "./filter-nodes.ts";
-import type { RelationMap } from "./relations.ts";
 
 /** Where a value sits in the caller's arguments: `["where", "page", "gte"]`. */
 export type Path = readonly (string | number)[];

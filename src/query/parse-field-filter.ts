@@ -1,5 +1,5 @@
 import { isPlainObject } from "../plain-object.ts";
-import type { ModelMeta, ScalarField, ScalarType } from "../schema/model-meta.ts";
+import type { ScalarField, ScalarType, TableMeta } from "../schema/model-meta.ts";
 import type { ColumnRef, CompareOp, FilterNode, LikeMatch, ScalarValue } from "./filter-nodes.ts";
 import { and, columnRef, compare, inList, isNull, like, not } from "./filter-nodes.ts";
 import type { ParseContext, Parsed, Path } from "./parse-context.ts";
@@ -27,14 +27,14 @@ const RANGE: Readonly<Record<string, CompareOp>> = { lt: "<", lte: "<=", gt: ">"
 /** Where one field filter is parsed: its model (for field references) and the field. */
 interface FieldScope {
   readonly ctx: ParseContext;
-  readonly model: ModelMeta;
+  readonly model: TableMeta;
   readonly field: ScalarField;
 }
 
 /** `field: value`, `field: null` or `field: { ...operators }` for a non-Json scalar field. */
 export function parseFieldValue(
   ctx: ParseContext,
-  model: ModelMeta,
+  model: TableMeta,
   field: ScalarField,
   value: unknown,
   path: Path,

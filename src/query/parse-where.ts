@@ -1,19 +1,18 @@
 import { InvalidFilterError } from "../errors.ts";
 import { isPlainObject } from "../plain-object.ts";
-import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import type { StoreSchema, TableMeta } from "../schema/model-meta.ts";
+import type { RelationField, RelationMap } from "../schema/relations.ts";
 import type { FilterNode, Quantifier } from "./filter-nodes.ts";
 import { and, not, or, relation, TRUE } from "./filter-nodes.ts";
 import type { ParseContext, Parsed, Path } from "./parse-context.ts";
 import { atRoot, countNode, EMPTY_AND, EMPTY_OR, NO_FILTER, nonEmpty, report, showKey } from "./parse-context.ts";
 import { parseFieldValue } from "./parse-field-filter.ts";
 import { parseJsonFilter } from "./parse-json-filter.ts";
-import type { RelationField, RelationMap } from "./relations.ts";
-import { DEFAULT_RELATIONS } from "./relations.ts";
 import { describeValue } from "./where-schema.ts";
 
 /** Options for {@link parseWhere}. */
 export interface ParseWhereOptions {
-  /** Relation field names; default those of prisma-hybrid-store's schema (`document`, `annotations`). */
+  /** Relation fields; default the schema's own (`schema.relations`). */
   relations?: RelationMap;
   /** Where the filter sits in the caller's arguments, for messages. Default `["where"]`. */
   path?: Path;
@@ -30,14 +29,14 @@ export interface ParseWhereOptions {
  * ```
  */
 export function parseWhere(
-  model: ModelMeta,
+  model: TableMeta,
   schema: StoreSchema,
   where: unknown,
   options: ParseWhereOptions = {},
 ): FilterNode {
   const ctx: ParseContext = {
     schema,
-    relations: options.relations ?? DEFAULT_RELATIONS,
+    relations: options.relations ?? schema.relations,
     issues: [],
     size: { nodes: 0, likes: 0 },
   };
@@ -52,7 +51,7 @@ export function parseWhere(
  */
 export const MAX_FILTER_PATH = 200;
 
-function parseObject(ctx: ParseContext, model: ModelMeta, where: unknown, path: Path, relationRoot = false): Parsed {
+function parseObject(ctx: ParseContext, model: TableMeta, where: unknown, path: Path, relationRoot = false): Parsed {
   if (path.length > MAX_FILTER_PATH) {
     return report(ctx, path.slice(0, 3), `nested deeper than ${MAX_FILTER_PATH} keys (or it contains itself)`);
   }
@@ -67,14 +66,14 @@ function parseObject(ctx: ParseContext, model: ModelMeta, where: unknown, path: 
       parts.push(parseLogical(ctx, model, key, value, at));
       continue;
     }
-    const rel = ctx.relations[model.name].get(key);
+    const rel = ctx.relations.get(model.name)?.get(key);
     if (rel) {
       parts.push(parseRelation(ctx, key, rel, value, at));
       continue;
     }
     const field = model.fields.get(key);
     if (!field) {
-      const known = [...model.fields.keys(), ...ctx.relations[model.name].keys(), "AND", "OR", "NOT"];
+      const known = [...model.fields.keys(), ...(ctx.relations.get(model.name)?.keys() ?? []), "AND", "OR", "NOT"];
       parts.push(report(ctx, at, `unknown field ${showKey(key)} on ${model.name} (fields: ${known.join(", ")})`));
       continue;
     }
@@ -104,7 +103,7 @@ function combine(key: "AND" | "OR" | "NOT", parts: readonly Parsed[]): Parsed {
 }
 
 /** AND and NOT take one where object or an array of them; OR only an array, as in Prisma. */
-function parseLogical(ctx: ParseContext, model: ModelMeta, key: "AND" | "OR" | "NOT", value: unknown, path: Path) {
+function parseLogical(ctx: ParseContext, model: TableMeta, key: "AND" | "OR" | "NOT", value: unknown, path: Path) {
   if (key === "OR" && !Array.isArray(value)) {
     return report(ctx, path, `OR takes an array of ${model.name} where objects, received ${describeValue(value)}`);
   }
@@ -122,14 +121,14 @@ const TO_MANY: readonly Quantifier[] = ["some", "every", "none"];
  * The filter inside a quantifier stands alone (an empty one is TRUE); `document: {}` is empty.
  */
 function parseRelation(ctx: ParseContext, name: string, rel: RelationField, value: unknown, path: Path): Parsed {
-  const target = ctx.schema[rel.target];
+  const target = ctx.schema.tables.get(rel.target)!;
   if (!isPlainObject(value))
     return report(ctx, path, `expected a relation filter object, received ${describeValue(value)}`);
   const keys = Object.keys(value).filter((k) => value[k] !== undefined);
   if (keys.length === 0) return NO_FILTER;
   const quantifiers = rel.toMany ? TO_MANY : TO_ONE;
   if (!rel.toMany && !keys.every((k) => quantifiers.includes(k as Quantifier))) {
-    return relation(rel.target, "is", atRoot(parseObject(ctx, target, value, path, true)));
+    return relation(rel, "is", atRoot(parseObject(ctx, target, value, path, true)));
   }
   const nodes = keys.map((k) => {
     if (!quantifiers.includes(k as Quantifier)) {
@@ -140,7 +139,7 @@ function parseRelation(ctx: ParseContext, name: string, rel: RelationField, valu
       );
     }
     const inner = atRoot(parseObject(ctx, target, value[k], [...path, k], true));
-    return relation(rel.target, k as Quantifier, inner);
+    return relation(rel, k as Quantifier, inner);
   });
   return and(...nodes);
 }

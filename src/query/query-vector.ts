@@ -3,6 +3,7 @@ import { embedUnique } from "../embed/embed-unique.ts";
 import { validateText } from "../embed/text.ts";
 import { validateVector } from "../embed/vector.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { DEFAULT_EMBEDDER } from "../schema/markings.ts";
 
 /** Checks a search text: not empty or blank, and text PostgreSQL can take. */
 export function validateQueryText(query: string, where = "query"): string {
@@ -51,11 +52,19 @@ export function validateQueryVector(ctx: Pick<StoreContext, "embedder">, vector:
   return v;
 }
 
-/** The vector to search with: a string is embedded (through the process cache), an array checked. */
-export async function resolveQueryVector(ctx: StoreContext, query: unknown, where = "query"): Promise<number[]> {
+/**
+ * The vector to search with: a string is embedded (through the process cache) by the embedder of
+ * key `embedderKey` (the searched field's), an array checked against its dimensions.
+ */
+export async function resolveQueryVector(
+  ctx: StoreContext,
+  query: unknown,
+  where = "query",
+  embedderKey = DEFAULT_EMBEDDER,
+): Promise<number[]> {
   if (typeof query === "string") {
-    const [vector] = await embedUnique(ctx, [validateQueryText(query, where)]);
+    const [vector] = await embedUnique(ctx, [validateQueryText(query, where)], embedderKey);
     return vector!;
   }
-  return validateQueryVector(ctx, query, where);
+  return validateQueryVector({ embedder: ctx.embedders.get(embedderKey) ?? ctx.embedder }, query, where);
 }

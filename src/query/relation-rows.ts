@@ -16,6 +16,8 @@ export async function withRelations<R extends RawRow>(
     readonly select?: Record<string, unknown> | undefined;
     readonly include?: Record<string, unknown> | undefined;
   },
+  /** The payload fields of every marked model: related rows of any of them may carry theirs. */
+  payloads: ReadonlySet<string> = new Set([model.payloadField.name]),
 ): Promise<RawRow[]> {
   const { select, include } = args;
   if (!select && !include) return [...rows];
@@ -37,7 +39,7 @@ export async function withRelations<R extends RawRow>(
     const shaped: RawRow = { ...found };
     if (select && !select[id]) delete shaped[id];
     if (!select) delete shaped[model.payloadField.name];
-    stripPayload(shaped, select ?? include, model.payloadField.name);
+    stripPayload(shaped, select ?? include, payloads);
     // The scores: every key of the search row that is not a field of the model.
     for (const [key, value] of Object.entries(row)) if (!model.fields.has(key)) shaped[key] = value;
     out.push(shaped);
@@ -48,9 +50,13 @@ export async function withRelations<R extends RawRow>(
 /**
  * Related rows fetched by `include` (or by a relation in `select` that includes its own
  * relations) carry the write-only payload field too, always NULL: drop it wherever the caller
- * did not select it by name. Both models name it alike (the schema check requires it).
+ * did not select it by name.
  */
-function stripPayload(row: Record<string, unknown>, shape: Record<string, unknown> | undefined, payload: string) {
+function stripPayload(
+  row: Record<string, unknown>,
+  shape: Record<string, unknown> | undefined,
+  payloads: ReadonlySet<string>,
+) {
   if (!shape) return;
   for (const [key, spec] of Object.entries(shape)) {
     if (!spec) continue;
@@ -59,8 +65,8 @@ function stripPayload(row: Record<string, unknown>, shape: Record<string, unknow
     const sub = (nested.select ?? nested.include) as Record<string, unknown> | undefined;
     const items = Array.isArray(related) ? related : related && typeof related === "object" ? [related] : [];
     for (const item of items as Record<string, unknown>[]) {
-      if (!nested.select) delete item[payload];
-      stripPayload(item, sub, payload);
+      if (!nested.select) for (const payload of payloads) delete item[payload];
+      stripPayload(item, sub, payloads);
     }
   }
 }

@@ -53,9 +53,9 @@ const vectorOptions = {
 const cursor = z
   .strictObject(
     {
-      id: z
-        .string({ error: (i) => `expected string, received ${receivedOf(i.input)}` })
-        .min(1, { error: "expected a row id" }),
+      id: z.union([z.string().min(1, { error: "expected a row id" }), z.number().int({ error: "expected a row id" })], {
+        error: (i) => `expected string or integer, received ${receivedOf(i.input)}`,
+      }),
     },
     { error: "expected { id }" },
   )

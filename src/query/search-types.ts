@@ -56,7 +56,7 @@ export interface SimilaritySearchArgs<T> extends SearchArgsBase<T>, VectorPlanAr
    * const next = await prisma.annotation.similaritySearch({ query, take: 10, cursor: { id: last.id }, skip: 1 });
    * ```
    */
-  cursor?: { id: string };
+  cursor?: { id: string | number };
 }
 
 /**

@@ -22,7 +22,7 @@ export interface SimilarityRequest {
   readonly take: number;
   readonly skip?: number;
   /** Start the page at this row of the list (Prisma's `cursor`); `skip` counts from it. */
-  readonly cursor?: string | undefined;
+  readonly cursor?: string | number | undefined;
   /** Drop rows whose similarity (1 - cosine distance) is below this. */
   readonly minSimilarity?: number | undefined;
   readonly plan?: PlanChoice;
@@ -136,13 +136,15 @@ function indexOrder(
 export function buildCursorQuery(
   schema: StoreSchema,
   model: ModelMeta,
-  request: SimilarityRequest & { readonly cursor: string },
+  request: SimilarityRequest & { readonly cursor: string | number },
   plan: SearchPlan,
   settings: SettingsAt = "statement",
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(vectorToSql(request.vector), "vector");
-  const cursor = params.param(request.cursor, "text");
+  // Typed as the id column, so the tie order by id is the column's own (numbers as numbers).
+  const idType = model.idField.type;
+  const cursor = params.param(request.cursor, idType === "Int" ? "int" : idType === "BigInt" ? "numeric" : "text");
   const id = (alias: string) => qualified(alias, model.idField.name);
   if (plan.kind === "exact") {
     const rows = filteredRows(schema, model, request, params, vector);

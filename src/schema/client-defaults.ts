@@ -1,5 +1,4 @@
 import { clientSchemaText } from "../compat/prisma-client.ts";
-import type { ModelName } from "./model-meta.ts";
 import { schemaBlocks, stripComment } from "./schema-blocks.ts";
 
 /**
@@ -16,27 +15,32 @@ export type ClientDefault =
   | { readonly kind: "database" }
   | { readonly kind: "unsupported" };
 
-export type ClientDefaults = Readonly<Record<ModelName, ReadonlyMap<string, ClientDefault>>>;
+/** The defaults of every model whose block reads as expected, by model name. */
+export type ClientDefaults = ReadonlyMap<string, ReadonlyMap<string, ClientDefault>>;
 
 const DATABASE_FUNCTIONS = new Set(["autoincrement", "dbgenerated", "sequence"]);
 
 /**
- * Reads the `@default`s and `@updatedAt`s of Document and Annotation from the schema text the
+ * Reads the `@default`s and `@updatedAt`s of every model from the schema text the
  * client carries for its query compiler (`inlineSchema`, Prisma 6.16+ and 7): the runtime data
  * model a client exposes says which fields exist, not how Prisma fills them. Undefined when the
- * client has no schema text or it does not parse as expected, and callers then leave writes to
- * Prisma.
+ * client has no schema text; a model whose block does not parse as expected is left out. Callers
+ * leave the writes of a model without defaults to Prisma.
  */
 export function readClientDefaults(client: unknown): ClientDefaults | undefined {
   const schema = clientSchemaText(client);
   if (schema === undefined) return undefined;
-  const document = modelDefaults(schema, "Document");
-  const annotation = modelDefaults(schema, "Annotation");
-  return document && annotation ? { Document: document, Annotation: annotation } : undefined;
+  const out = new Map<string, ReadonlyMap<string, ClientDefault>>();
+  for (const block of schemaBlocks(schema)) {
+    if (block.kind !== "model") continue;
+    const found = modelDefaults(schema, block.name);
+    if (found) out.set(block.name, found);
+  }
+  return out;
 }
 
 /** Exported for tests: the defaults of one `model Name { ... }` block of a schema. */
-export function modelDefaults(schema: string, model: ModelName): Map<string, ClientDefault> | undefined {
+export function modelDefaults(schema: string, model: string): Map<string, ClientDefault> | undefined {
   const block = schemaBlocks(schema).find((b) => b.kind === "model" && b.name === model);
   if (!block) return undefined;
   const lines = block.text.split("\n").map((l) => stripComment(l).trim());

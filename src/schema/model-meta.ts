@@ -1,10 +1,15 @@
 import { SchemaMismatchError } from "../errors.ts";
 import { SEARCH_VECTOR_COLUMN } from "./hybrid-sql.ts";
-import type { VectorMarking } from "./markings.ts";
+import { DEFAULT_EMBEDDER, type VectorMarking } from "./markings.ts";
+import { type RelationMap, readRelations } from "./relations.ts";
+import type { SchemaModel } from "./schema-models.ts";
 
-/** The two models the library embeds and searches: `$reembed({ models })` takes these names. */
-export type ModelName = "Document" | "Annotation";
-export const MODEL_NAMES: readonly ModelName[] = ["Document", "Annotation"];
+/** The name of a model with an `/// @embed` marking: `$reembed({ models })` takes these names. */
+export type ModelName = string;
+
+/** The two models of prisma-hybrid-store's own schema.prisma (the LlamaIndex store's tables). */
+export type BundledModelName = "Document" | "Annotation";
+export const BUNDLED_MODELS: readonly BundledModelName[] = ["Document", "Annotation"];
 
 /** Dimensions of the `embedding` columns the bundled migrations create (`vector(384)`). */
 export const VECTOR_DIMENSIONS = 384;
@@ -20,35 +25,54 @@ export interface ScalarField {
   readonly isList: boolean;
 }
 
-/** A model as the library sees it: table, filterable columns, and the columns it writes itself. */
-export interface ModelMeta {
-  readonly name: ModelName;
+/** Any model of the client: its table and filterable columns (what a relation filter reads). */
+export interface TableMeta {
+  readonly name: string;
   readonly table: string;
-  /** The table's PostgreSQL schema (the driver adapter's `schema` option); undefined: the search path. */
+  /** The table's PostgreSQL schema (`@@schema`, else the driver adapter's `schema` option); undefined: the search path. */
   readonly schema: string | undefined;
   readonly fields: ReadonlyMap<string, ScalarField>;
-  /** The text that is embedded and full-text indexed. */
-  readonly textField: ScalarField;
+  /** The `@id` field; undefined for a model without a single-field id. */
+  readonly idField: ScalarField | undefined;
+}
+
+/** A model the library embeds and searches: its marking's fields and columns. */
+export interface ModelMeta extends TableMeta {
   readonly idField: ScalarField;
+  /** The fields whose text is embedded, joined with a space (NULLs skipped). */
+  readonly textFields: readonly ScalarField[];
+  /** The first of `textFields`. */
+  readonly textField: ScalarField;
   readonly embeddingModelField: ScalarField;
   readonly payloadField: ScalarField;
-  readonly contentHashField: ScalarField;
-  /** Columns outside Prisma's schema language, created by the bundled migrations. */
+  readonly contentHashField: ScalarField | undefined;
+  /** Columns outside Prisma's schema language, created by the migrations (bundled or generated). */
   readonly embeddingColumn: string;
   readonly searchVectorColumn: string;
+  /** The embedder key of the marking (`"default"` unless it names one). */
+  readonly embedder: string;
 }
 
 export interface StoreSchema {
+  /** The embedded and searched models, by name. */
+  readonly models: ReadonlyMap<string, ModelMeta>;
+  /** Every model of the client, by name: the targets of relation filters. */
+  readonly tables: ReadonlyMap<string, TableMeta>;
+  /** The relation fields a filter or a nested write may follow. */
+  readonly relations: RelationMap;
+  /** The bundled models (for the LlamaIndex store); throw SchemaMismatchError when absent. */
   readonly Document: ModelMeta;
   readonly Annotation: ModelMeta;
-  /** Column of `Annotation.documentId`, the foreign key the relation filter joins on. */
+  /** Column of `Annotation.documentId`, the bundled pair's foreign key. */
   readonly documentForeignKey: ScalarField;
+  /** Whether the client has the bundled Document/Annotation pair, related by `annotations`/`documentId`. */
+  readonly hasBundledPair: boolean;
 }
 
-/** Fields the library reads or writes; a schema without them cannot work. */
-const REQUIRED = {
-  Document: { id: "id", text: "content", extra: [] as string[] },
-  Annotation: { id: "id", text: "rawText", extra: ["documentId"] },
+/** Fields the library reads or writes on an unmarked bundled model (a schema from before markings). */
+const BUNDLED = {
+  Document: { text: "content", extra: [] as string[] },
+  Annotation: { text: "rawText", extra: ["documentId"] },
 } as const;
 
 /** The shape of one model in Prisma's runtime data model or DMMF (the parts we read). */
@@ -58,6 +82,8 @@ export interface DataModelField {
   type: string;
   dbName?: string | null;
   isList?: boolean;
+  isId?: boolean;
+  relationName?: string | null;
 }
 export interface DataModel {
   models: Record<string, { dbName?: string | null; fields: readonly DataModelField[] } | undefined>;
@@ -67,33 +93,87 @@ const SCALARS = new Set(["String", "Int", "BigInt", "Float", "Decimal", "Boolean
 
 /**
  * Builds the library's view of the user's models, with their `@map`/`@@map` names, in `schema`
- * (see readAdapterSchema) when the client's tables are not on the search path. A model's
- * `/// @embed` marking (see readClientMarkings), when it has one, names its text, vector,
- * payload, model and hash fields; without one, the fields of the bundled schema are assumed.
+ * (see readAdapterSchema) when the client's tables are not on the search path. Every model with
+ * an `/// @embed` marking (see readClientMarkings) is embedded and searched. `Document` and
+ * `Annotation` without markings (a schema copied before markings existed) take the bundled
+ * field names; with no markings at all they are required, as in the bundled schema. `parsed`,
+ * the client's schema text read by schemaModels, gives ids and relation keys (the runtime data
+ * model has neither).
  */
 export function buildStoreSchema(
   dataModel: DataModel,
   schema?: string,
   markings?: readonly VectorMarking[],
+  parsed?: readonly SchemaModel[],
 ): StoreSchema {
-  const document = buildModel("Document", dataModel, schema, markings);
-  const annotation = buildModel("Annotation", dataModel, schema, markings);
-  return { Document: document, Annotation: annotation, documentForeignKey: field(annotation, "documentId") };
+  const tables = new Map<string, TableMeta>();
+  for (const [name, model] of Object.entries(dataModel.models)) {
+    if (model) tables.set(name, buildTable(name, model, schema, parsed));
+  }
+  const legacy = !markings || markings.length === 0;
+  if (legacy) for (const name of BUNDLED_MODELS) if (!tables.has(name)) missingModel(name);
+  const models = new Map<string, ModelMeta>();
+  for (const table of tables.values()) {
+    const marking = modelMarking(table.name, markings);
+    if (marking) models.set(table.name, fromMarking(table, marking));
+    else if (isBundled(table.name) && (legacy || hasBundledFields(table))) {
+      models.set(table.name, fromBundled(table, table.name));
+    }
+  }
+  const relations = readRelations(dataModel, tables, parsed);
+  const bundled = (name: BundledModelName): ModelMeta => models.get(name) ?? missingModel(name);
+  const documentKey = () => {
+    const annotation = bundled("Annotation");
+    return requireField(annotation.name, annotation.fields, "documentId");
+  };
+  const hasBundledPair =
+    models.has("Document") &&
+    models.get("Annotation")?.fields.has("documentId") === true &&
+    relations.get("Document")?.get("annotations")?.target === "Annotation";
+  if (legacy) documentKey();
+  return {
+    models,
+    tables,
+    relations,
+    get Document() {
+      return bundled("Document");
+    },
+    get Annotation() {
+      return bundled("Annotation");
+    },
+    get documentForeignKey() {
+      return documentKey();
+    },
+    hasBundledPair,
+  };
 }
 
-function buildModel(
-  name: ModelName,
-  dataModel: DataModel,
+/** The model, if it is marked (or a bundled one); a typed error naming what to do otherwise. */
+export function modelOf(schema: StoreSchema, name: string): ModelMeta {
+  const model = schema.models.get(name);
+  if (model) return model;
+  throw new SchemaMismatchError(
+    schema.tables.has(name)
+      ? `Model "${name}" has no /// @embed marking: mark its vector field (docs/your-models.md) and regenerate the client.`
+      : `The Prisma client has no model "${name}".`,
+  );
+}
+
+const isBundled = (name: string): name is BundledModelName => BUNDLED_MODELS.includes(name as BundledModelName);
+
+function missingModel(name: string): never {
+  throw new SchemaMismatchError(
+    `The Prisma client has no model "${name}". Add the models from prisma-hybrid-store's ` +
+      "schema.prisma to your schema (or run `npx prisma-hybrid-store init`) and regenerate the client.",
+  );
+}
+
+function buildTable(
+  name: string,
+  model: { dbName?: string | null; fields: readonly DataModelField[] },
   schema: string | undefined,
-  markings: readonly VectorMarking[] | undefined,
-): ModelMeta {
-  const model = dataModel.models[name];
-  if (!model) {
-    throw new SchemaMismatchError(
-      `The Prisma client has no model "${name}". Add the models from prisma-hybrid-store's ` +
-        "schema.prisma to your schema (or run `npx prisma-hybrid-store init`) and regenerate the client.",
-    );
-  }
+  parsed: readonly SchemaModel[] | undefined,
+): TableMeta {
   const fields = new Map<string, ScalarField>();
   for (const f of model.fields) {
     if (f.kind !== "scalar" && f.kind !== "enum") continue;
@@ -101,43 +181,79 @@ function buildModel(
     const type = (f.kind === "enum" ? "Enum" : f.type) as ScalarType;
     fields.set(f.name, { name: f.name, column: f.dbName ?? f.name, type, isList: f.isList ?? false });
   }
-  const spec = REQUIRED[name];
-  const marking = modelMarking(name, markings);
-  const meta: ModelMeta = {
+  const text = parsed?.find((m) => m.name === name);
+  // The DMMF says isId; the runtime data model does not, the schema text does (`@id`).
+  const idName =
+    model.fields.find((f) => f.isId)?.name ??
+    text?.fields.find((f) => /(^|\s)@id\b/.test(f.attributes))?.name ??
+    (fields.has("id") ? "id" : undefined);
+  return {
     name,
     table: model.dbName ?? name,
-    schema,
+    schema: text?.dbSchema ?? schema,
     fields,
-    textField: requireField(name, fields, marking?.sources[0]?.name ?? spec.text),
-    idField: requireField(name, fields, spec.id),
-    embeddingModelField: requireField(name, fields, marking?.modelField.name ?? "embeddingModel"),
-    payloadField: requireField(name, fields, marking?.payload.name ?? "embeddingPayload"),
-    contentHashField: requireField(name, fields, marking?.hash?.name ?? "contentHash"),
-    embeddingColumn: marking?.column ?? "embedding",
-    searchVectorColumn: SEARCH_VECTOR_COLUMN,
+    idField: idName === undefined ? undefined : fields.get(idName),
   };
-  for (const extra of spec.extra) requireField(name, fields, extra);
-  return meta;
 }
 
-/** The model's one marking; what the extension cannot serve yet is refused by name. */
-function modelMarking(name: ModelName, markings: readonly VectorMarking[] | undefined): VectorMarking | undefined {
+function hasBundledFields(table: TableMeta): boolean {
+  const spec = BUNDLED[table.name as BundledModelName];
+  return [spec.text, "embeddingModel", "embeddingPayload", ...spec.extra].every((f) => table.fields.has(f));
+}
+
+function fromBundled(table: TableMeta, name: BundledModelName): ModelMeta {
+  const spec = BUNDLED[name];
+  for (const extra of spec.extra) requireField(name, table.fields, extra);
+  const text = requireField(name, table.fields, spec.text);
+  return {
+    ...table,
+    idField: requireField(name, table.fields, "id"),
+    textFields: [text],
+    textField: text,
+    embeddingModelField: requireField(name, table.fields, "embeddingModel"),
+    payloadField: requireField(name, table.fields, "embeddingPayload"),
+    contentHashField: requireField(name, table.fields, "contentHash"),
+    embeddingColumn: "embedding",
+    searchVectorColumn: SEARCH_VECTOR_COLUMN,
+    embedder: DEFAULT_EMBEDDER,
+  };
+}
+
+function fromMarking(table: TableMeta, marking: VectorMarking): ModelMeta {
+  const name = table.name;
+  if (!table.idField) {
+    throw new SchemaMismatchError(
+      `Model "${name}" is marked with @embed but has no single-field @id; the extension finds rows by one id field.`,
+    );
+  }
+  const textFields = marking.sources.map((s) => requireField(name, table.fields, s.name));
+  return {
+    ...table,
+    idField: table.idField,
+    schema: marking.dbSchema ?? table.schema,
+    textFields,
+    textField: textFields[0]!,
+    embeddingModelField: requireField(name, table.fields, marking.modelField.name),
+    payloadField: requireField(name, table.fields, marking.payload.name),
+    contentHashField: marking.hash && requireField(name, table.fields, marking.hash.name),
+    embeddingColumn: marking.column,
+    searchVectorColumn: SEARCH_VECTOR_COLUMN,
+    embedder: marking.embedder,
+  };
+}
+
+/** The model's one marking; several vector fields on one model are refused by name. */
+function modelMarking(name: string, markings: readonly VectorMarking[] | undefined): VectorMarking | undefined {
   const mine = markings?.filter((m) => m.model === name) ?? [];
-  const [marking] = mine;
   if (mine.length > 1) {
     throw new SchemaMismatchError(
-      `Model "${name}" marks ${mine.length} vector fields with @embed; the extension searches one per model today.`,
+      `Model "${name}" marks ${mine.length} vector fields with @embed; the extension embeds and searches one per model today.`,
     );
   }
-  if (marking && marking.sources.length !== 1) {
-    throw new SchemaMismatchError(
-      `${name}.${marking.field} embeds ${marking.sources.length} fields; the extension embeds one field per model today.`,
-    );
-  }
-  return marking;
+  return mine[0];
 }
 
-function requireField(model: ModelName, fields: Map<string, ScalarField>, name: string): ScalarField {
+function requireField(model: string, fields: ReadonlyMap<string, ScalarField>, name: string): ScalarField {
   const f = fields.get(name);
   if (!f) {
     throw new SchemaMismatchError(
@@ -149,7 +265,7 @@ function requireField(model: ModelName, fields: Map<string, ScalarField>, name: 
 }
 
 /** A field the library knows exists (checked in buildStoreSchema). */
-export function field(model: ModelMeta, name: string): ScalarField {
+export function field(model: TableMeta, name: string): ScalarField {
   const f = model.fields.get(name);
   if (!f) throw new SchemaMismatchError(`Model "${model.name}" has no field "${name}".`);
   return f;

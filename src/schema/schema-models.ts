@@ -9,7 +9,7 @@ export interface SchemaField {
   readonly column: string;
   readonly optional: boolean;
   readonly list: boolean;
-  /** What follows the type: the field's attributes (`@id @default(now())`), trimmed. */
+  /** What follows the type: the field's attributes (`@id @default(now())`, `@relation(...)`), trimmed. */
   readonly attributes: string;
   /** The `///` doc comment lines just above the field, without the slashes. */
   readonly docs: readonly string[];

@@ -5,7 +5,7 @@ import { compileFilter } from "../../src/query/compile-filter.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
 import { SqlParams } from "../../src/query/sql-builder.ts";
 import { readDataModel } from "../../src/schema/data-model.ts";
-import type { DataModel, ModelName, StoreSchema } from "../../src/schema/model-meta.ts";
+import type { BundledModelName, DataModel, StoreSchema } from "../../src/schema/model-meta.ts";
 import { buildStoreSchema } from "../../src/schema/model-meta.ts";
 
 /** The project's own schema, read from the generated client (no connection is made). */
@@ -31,7 +31,7 @@ export function mappedSchema(): StoreSchema {
 }
 
 /** parseWhere + compileFilter on a fresh parameter list. */
-export function compileWhere(schema: StoreSchema, model: ModelName, where: unknown): CompiledQuery {
+export function compileWhere(schema: StoreSchema, model: BundledModelName, where: unknown): CompiledQuery {
   const params = new SqlParams();
   const sql = compileFilter(parseWhere(schema[model], schema, where), { schema, model: schema[model], params });
   return params.finish(sql);

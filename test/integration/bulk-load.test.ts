@@ -221,7 +221,7 @@ describe("$reembed, ingest and LlamaIndex add load the same way", {
     statements.length = 0;
     const loader = base.$extends(hybridStore({ embedder: tinyEmbedder(), bulkLoad: { minRows: 100, share: 0 } }));
     const result = await loader.$reembed({ models: ["Annotation"] });
-    assert.ok(result.embedded.Annotation >= 120);
+    assert.ok((result.embedded.Annotation ?? 0) >= 120);
     assert.equal(drops().length, 1);
     assert.deepEqual(await hnswIndexes("Annotation"), before);
     const missing = await withPg((pg) =>

@@ -3,12 +3,12 @@ import { describe, test } from "node:test";
 import { compileFilter } from "../../src/query/compile-filter.ts";
 import { and, compare, inList, json, not, or, relation, TRUE } from "../../src/query/filter-nodes.ts";
 import { SqlParams } from "../../src/query/sql-builder.ts";
-import type { ModelName } from "../../src/schema/model-meta.ts";
+import type { BundledModelName } from "../../src/schema/model-meta.ts";
 import { field } from "../../src/schema/model-meta.ts";
 import { compileWhere, mappedSchema, projectSchema } from "../helpers/query.ts";
 
 const schema = projectSchema();
-const check = (model: ModelName, where: unknown, sql: string, params: unknown[]) =>
+const check = (model: BundledModelName, where: unknown, sql: string, params: unknown[]) =>
   assert.deepEqual(compileWhere(schema, model, where), { sql, params });
 const A = "Annotation";
 const D = "Document";
@@ -240,7 +240,11 @@ describe("compileFilter: nodes built directly (as the LlamaIndex adapter does)",
     const metadata = field(schema.Annotation, "metadata");
     const node = and(
       json(metadata, ["author"], "equals", "ann"),
-      relation("Document", "is", compare(field(schema.Document, "label"), "=", "contract")),
+      relation(
+        schema.relations.get("Annotation")!.get("document")!,
+        "is",
+        compare(field(schema.Document, "label"), "=", "contract"),
+      ),
     );
     const sql = compileFilter(node, { schema, model: schema.Annotation, params });
     assert.equal(

@@ -4,15 +4,15 @@ import { InvalidFilterError } from "../../src/errors.ts";
 import { Prisma } from "../../src/generated/prisma/client.ts";
 import { FILTER_LIMITS } from "../../src/query/parse-context.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
-import type { ModelName } from "../../src/schema/model-meta.ts";
+import type { BundledModelName } from "../../src/schema/model-meta.ts";
 import { compileWhere, projectSchema } from "../helpers/query.ts";
 
 // Each case is a difference from Prisma 6.19's findMany that the where fuzzer (test/fuzz) found;
 // the SQL here is the shape that gives findMany's rows (the fuzzer checks the rows themselves).
 const schema = projectSchema();
-const check = (model: ModelName, where: unknown, sql: string, params: unknown[]) =>
+const check = (model: BundledModelName, where: unknown, sql: string, params: unknown[]) =>
   assert.deepEqual(compileWhere(schema, model, where), { sql, params });
-const refuses = (model: ModelName, where: unknown, message: RegExp) =>
+const refuses = (model: BundledModelName, where: unknown, message: RegExp) =>
   assert.throws(
     () => parseWhere(schema[model], schema, where),
     (e: unknown) => {

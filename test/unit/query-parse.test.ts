@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { HybridStoreError, InvalidFilterError, type ValidationIssue } from "../../src/errors.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
-import type { ModelName } from "../../src/schema/model-meta.ts";
+import type { BundledModelName } from "../../src/schema/model-meta.ts";
 import { projectSchema } from "../helpers/query.ts";
 
 const schema = projectSchema();
 
-function issuesOf(model: ModelName, where: unknown): readonly ValidationIssue[] {
+function issuesOf(model: BundledModelName, where: unknown): readonly ValidationIssue[] {
   try {
     parseWhere(schema[model], schema, where);
   } catch (err) {
@@ -20,7 +20,7 @@ function issuesOf(model: ModelName, where: unknown): readonly ValidationIssue[] 
 }
 
 /** Exactly one issue, at `path`, whose message matches. */
-function rejects(model: ModelName, where: unknown, path: string, message: RegExp) {
+function rejects(model: BundledModelName, where: unknown, path: string, message: RegExp) {
   const issues = issuesOf(model, where);
   assert.equal(issues.length, 1, JSON.stringify(issues));
   assert.equal(issues[0]!.path.join("."), path);
