@@ -3,6 +3,7 @@ import { readAdapterSchema } from "../schema/adapter-schema.ts";
 import { connectionFailure } from "./connect.ts";
 import type { RawClient } from "./execute.ts";
 import { toHybridStoreError } from "./execute.ts";
+import { DEFAULT_MAINTENANCE_WORK_MEM, repairAllPending } from "./hnsw-rebuild.ts";
 import { quoteTable } from "./sql.ts";
 
 /** What {@link checkDatabase} found on a database that is ready for this library. */
@@ -15,6 +16,12 @@ export interface DatabaseReport {
   readonly pgvectorVersion: string;
   /** Migrations recorded as applied in `_prisma_migrations` (empty when there is no such table). */
   readonly appliedMigrations: readonly string[];
+  /**
+   * Tables whose HNSW indexes a bulk load had dropped and could not build again (its process
+   * died): `checkDatabase` built them from the definitions the load left (docs/concepts.md,
+   * "Bulk loads"). Usually empty.
+   */
+  readonly rebuiltIndexes: readonly string[];
   /** Things that work but should be fixed, e.g. a missing vector index (searches then scan). */
   readonly warnings: readonly string[];
 }
@@ -139,6 +146,7 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   }
   if (failed) throw new MigrationFailedError(failed.name);
 
+  const rebuiltIndexes = await repairAllPending(client, { maintenanceWorkMem: DEFAULT_MAINTENANCE_WORK_MEM });
   const { missing, warnings } = await missingObjects(client, schema);
   if (!vector.installed) missing.unshift('extension "vector"');
   if (missing.length > 0) throw new MigrationsPendingError(database, missing);
@@ -146,6 +154,7 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   return {
     ...server,
     pgvectorVersion: vector.installed!,
+    rebuiltIndexes,
     appliedMigrations: migrations.filter((m) => m.finished && !m.rolledBack).map((m) => m.name),
     warnings,
   };
