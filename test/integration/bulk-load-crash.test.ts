@@ -13,7 +13,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { checkDatabase } from "../../src/db/check.ts";
 import { hybridStore, withEmbedding } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { databaseUrl, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
+import { databaseUrl, hnswIndexes, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { crashRows } from "../helpers/vectors.ts";
 
@@ -31,18 +31,6 @@ function client() {
   return { prisma, statements };
 }
 const { prisma: base } = client();
-
-async function hnswIndexes(table: string) {
-  return withPg(async (pg) => {
-    const r = await pg.query(
-      `SELECT pg_get_indexdef(i.indexrelid) AS def, i.indisvalid AND i.indisready AS usable
-         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
-        WHERE i.indrelid = to_regclass($1) AND am.amname = 'hnsw' ORDER BY 1`,
-      [`"${table}"`],
-    );
-    return r.rows as { def: string; usable: boolean }[];
-  });
-}
 
 const tableComment = () =>
   withPg(async (pg) => (await pg.query(`SELECT obj_description('"Annotation"'::regclass, 'pg_class') AS c`)).rows[0].c);
