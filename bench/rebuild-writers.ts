@@ -5,7 +5,7 @@
  * server's maintenance_work_mem), while another connection inserts one row at a time and times
  * each insert. Native PostgreSQL only (PGlite always builds plainly).
  *
- * Usage: node --import tsx bench/rebuild-writers.ts <postgres-url> [rows=100000]
+ * Usage: node --import tsx bench/rebuild-writers.ts <postgres-url> [rows=100000] [plain,concurrently]
  */
 import { randomUUID } from "node:crypto";
 import { buildPending, dropForLoad } from "../src/db/hnsw-rebuild.ts";
@@ -14,18 +14,19 @@ import { createSpace, generateDataset } from "./data.ts";
 import { annotationInsert, CHUNK, insertDocuments, withPg } from "./load.ts";
 import { loadNow } from "./report.ts";
 
-const [url, rowsArg] = process.argv.slice(2);
+const [url, rowsArg, modesArg = "plain,concurrently"] = process.argv.slice(2);
 if (!url) throw new Error("usage: bench/rebuild-writers.ts <postgres-url> [rows]");
 const rows = Number(rowsArg ?? 100_000);
-const data = generateDataset(createSpace(), rows + 10_000);
+const WRITER_ROWS = 10_000;
+const data = generateDataset(createSpace(), rows + WRITER_ROWS);
 const relation = '"Annotation"';
 const prisma = basePrisma(url, 4);
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))] ?? 0;
 
-for (const concurrently of [false, true]) {
+for (const concurrently of modesArg.split(",").map((m) => m === "concurrently")) {
   await withPg(url, async (c) => {
     await c.query(`TRUNCATE "Annotation", "Document"`);
-    await insertDocuments(c, Math.ceil((rows + 10_000) / 20));
+    await insertDocuments(c, Math.ceil((rows + WRITER_ROWS) / 20));
   });
   const owner = randomUUID();
   if ((await dropForLoad(prisma, relation, owner, 600_000)) !== "owner") throw new Error("no index to drop");
@@ -38,8 +39,9 @@ for (const concurrently of [false, true]) {
   const latencies: number[] = [];
   let building = true;
   const writer = withPg(url, async (c) => {
-    for (let i = rows; building; i++) {
-      const q = annotationInsert(data, i, i + 1);
+    for (let i = 0; building; i++) {
+      const q = annotationInsert(data, rows + (i % WRITER_ROWS), rows + (i % WRITER_ROWS) + 1);
+      q.values[0] = randomUUID(); // the writer may run past its rows: each insert a new id
       const t = performance.now();
       await c.query(q.text, q.values);
       latencies.push(performance.now() - t);
