@@ -31,7 +31,7 @@ export async function connectStore(options: {
   if (database.description !== "DATABASE_URL") options.announce(`Using ${database.description}.`);
   const prisma = createStoreClient(database.url, options.embedder);
   const close = async () => {
-    await prisma.$disconnect();
+    await settledWithin(prisma.$disconnect(), DISCONNECT_WAIT_MS);
     await database.release();
   };
   try {
@@ -47,4 +47,23 @@ export async function connectStore(options: {
     throw connectionFailure(error) ?? error;
   }
   return { prisma, database, close };
+}
+
+/**
+ * After the server went away mid-command, adapter-pg's pool never settles `$disconnect()`
+ * (Prisma 6.19): awaited as is, Node found nothing left to run and exited 13 before the command
+ * could say why. The wait is bounded so the error is still reported (exit 1).
+ */
+const DISCONNECT_WAIT_MS = 3_000;
+
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([promise.then(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -273,13 +273,7 @@ describe("(b) the database server stops in the middle of an ingest", { skip: ser
     }
   });
 
-  test("the interrupted ingest says why: exit 1 and one line naming the database", {
-    todo:
-      target() === "server"
-        ? "src/cli/connect.ts: close() awaits prisma.$disconnect(), which never settles after a server crash " +
-          "(Prisma 6.19 + adapter-pg); the CLI reports the error only after closing, so Node exits 13 with no message"
-        : false,
-  }, () => {
+  test("the interrupted ingest says why: exit 1 and one line naming the database", () => {
     assert.ok(interrupted, "the first test ran the interrupted ingest");
     assert.equal(interrupted.code, 1, `exit code (stderr: ${interrupted.stderr})`);
     assert.equal(errorLines(interrupted).length, 1, interrupted.stderr);
