@@ -12,6 +12,7 @@ import {
   repairPending,
   type TransactionClient,
 } from "../db/hnsw-rebuild.ts";
+import { readMark } from "../db/hnsw-pending.ts";
 import type { HnswState } from "../db/hnsw-state.ts";
 import { quoteTable } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
@@ -124,6 +125,8 @@ export class BulkLoad {
    */
   async repair(relation: string): Promise<boolean> {
     if (!this.options || this.#held.has(relation)) return false;
+    // One read outside a transaction first: a table without an index and without a marker is the common case.
+    if (!(await readMark(this.client, relation)).stale) return false;
     const built = await repairPending(this.client, relation, this.#owner, await this.buildOptions());
     if (built) this.state.forget(relation);
     return built;
