@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CitusTables } from "../db/citus-tables.ts";
 import { queryRows, type RawClient } from "../db/execute.ts";
+import { readMark } from "../db/hnsw-pending.ts";
 import {
   type BuildOptions,
   beat,
@@ -12,7 +13,6 @@ import {
   repairPending,
   type TransactionClient,
 } from "../db/hnsw-rebuild.ts";
-import { readMark } from "../db/hnsw-pending.ts";
 import type { HnswState } from "../db/hnsw-state.ts";
 import { quoteTable } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
