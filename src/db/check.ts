@@ -93,7 +93,9 @@ const INDEX_SUFFIXES = ["_embedding_hnsw_idx", "_searchVector_idx", "_metadata_i
  * problem as a typed error whose message says what to do:
  * {@link DatabaseUnavailableError} (cannot connect), {@link ExtensionMissingError} (no pgvector
  * on the server, or the role may not create it), {@link MigrationFailedError},
- * {@link MigrationsPendingError}.
+ * {@link MigrationsPendingError}. It also builds, from the definitions left in the table's
+ * comment, any HNSW index a bulk load dropped and never built again because its process died
+ * (listed in `rebuiltIndexes`; such a build can take minutes on a large table).
  *
  * @example
  * ```ts
