@@ -211,7 +211,8 @@ export async function canBuildConcurrently(client: RawClient): Promise<boolean> 
 export async function repairAllPending(client: RawClient, options: { maintenanceWorkMem: string }): Promise<string[]> {
   if (typeof (client as Partial<TransactionClient>).$transaction !== "function") return [];
   const tx = client as TransactionClient;
-  const build = { ...options, concurrently: await canBuildConcurrently(client) };
+  // Plain, as bulk loads by default: the table gets its index back soonest.
+  const build = { ...options, concurrently: false };
   const owner = randomUUID();
   const built: string[] = [];
   for (const relation of await pendingTables(client)) {

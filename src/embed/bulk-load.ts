@@ -35,9 +35,12 @@ export interface BulkLoadOptions {
   /** `maintenance_work_mem` for a plain build, when the server's is lower. Default "512MB". */
   maintenanceWorkMem?: string;
   /**
-   * Build with `CREATE INDEX CONCURRENTLY` on a PostgreSQL server, so writers need not wait for
-   * the build (it then runs at the server's own `maintenance_work_mem`). PGlite always builds
-   * plainly (one backend: nothing runs beside a build anyway). Default true.
+   * Build with `CREATE INDEX CONCURRENTLY` on a PostgreSQL server, so other writers need not
+   * wait for the build. It runs at the server's own `maintenance_work_mem` (Prisma's pool gives
+   * no session to raise it in) and reads the table twice: 100k rows took about 3x as long as the
+   * plain build in one measurement (docs/concepts.md), so it is for tables that take writes
+   * during a load. PGlite always builds plainly (one backend: nothing runs beside a build
+   * anyway). Default false.
    */
   concurrently?: boolean;
   /**
@@ -51,7 +54,7 @@ export const DEFAULT_BULK_LOAD = {
   minRows: 10_000,
   share: 0.25,
   maintenanceWorkMem: DEFAULT_MAINTENANCE_WORK_MEM,
-  concurrently: true,
+  concurrently: false,
   staleAfterMs: 30_000,
 } as const;
 

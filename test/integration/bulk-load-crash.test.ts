@@ -3,6 +3,8 @@
  * build leaves the definitions in the table's comment, and the next store search, `checkDatabase`
  * or the next bulk load builds exactly the same index again; two stores (two pools, two owners,
  * as two processes) loading one table at once drop and build it once, with every row in it.
+ * The loads here build CONCURRENTLY (a PostgreSQL server does; PGlite builds plainly), the
+ * repairs by search and checkDatabase plainly, so both builds are covered.
  */
 import assert from "node:assert/strict";
 import { type ChildProcessByStdio, spawn } from "node:child_process";
@@ -120,7 +122,7 @@ describe("a bulk load that dies loses no index", { skip: onCitus() && "Citus kee
       // 3. The next bulk load takes the dead load's drop over and builds at its end.
       await crashedLoad(documentId, label, 3, 40);
       const { prisma: other, statements } = client();
-      const loader = other.$extends(hybridStore({ embedder: tinyEmbedder(), bulkLoad: { minRows: 1, share: 0 } }));
+      const loader = other.$extends(hybridStore({ embedder: tinyEmbedder(), bulkLoad: { minRows: 1, share: 0, concurrently: true } }));
       await new Promise((r) => setTimeout(r, 1_500)); // the child's staleAfterMs (1 s) has passed
       const extra = crashRows(4, 20).map((r) => ({ documentId, label, rawText: r.text, ...withEmbedding(r.vector) }));
       await loader.$bulkLoad(() => loader.annotation.createMany({ data: extra }));
@@ -147,7 +149,7 @@ describe("a bulk load that dies loses no index", { skip: onCitus() && "Citus kee
     const { id: documentId } = await base.document.create({ data: { content: "parent", label } });
     const a = client();
     const b = client();
-    const options = { embedder: tinyEmbedder(), bulkLoad: { minRows: 1, share: 0 } };
+    const options = { embedder: tinyEmbedder(), bulkLoad: { minRows: 1, share: 0, concurrently: true } };
     const stores = [a.prisma.$extends(hybridStore(options)), b.prisma.$extends(hybridStore(options))];
     // Each load starts writing only once both have passed their drop (or join): two drops of
     // one table can then only come from the library, not from one load ending before the other began.
