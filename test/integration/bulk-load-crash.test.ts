@@ -122,7 +122,9 @@ describe("a bulk load that dies loses no index", { skip: onCitus() && "Citus kee
       // 3. The next bulk load takes the dead load's drop over and builds at its end.
       await crashedLoad(documentId, label, 3, 40);
       const { prisma: other, statements } = client();
-      const loader = other.$extends(hybridStore({ embedder: tinyEmbedder(), bulkLoad: { minRows: 1, share: 0, concurrently: true } }));
+      const loader = other.$extends(
+        hybridStore({ embedder: tinyEmbedder(), bulkLoad: { minRows: 1, share: 0, concurrently: true } }),
+      );
       await new Promise((r) => setTimeout(r, 1_500)); // the child's staleAfterMs (1 s) has passed
       const extra = crashRows(4, 20).map((r) => ({ documentId, label, rawText: r.text, ...withEmbedding(r.vector) }));
       await loader.$bulkLoad(() => loader.annotation.createMany({ data: extra }));
