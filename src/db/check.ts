@@ -1,5 +1,9 @@
-import { ExtensionMissingError, HybridStoreError, SchemaMismatchError } from "../errors.ts";
+import { clientSchemaText } from "../compat/prisma-client.ts";
+import { ExtensionMissingError, HybridStoreError, InvalidSchemaError, SchemaMismatchError } from "../errors.ts";
 import { readAdapterSchema } from "../schema/adapter-schema.ts";
+import { readMarkings } from "../schema/markings.ts";
+import { type ReadyTable, readyTables } from "../schema/ready-objects.ts";
+import { missingObjects } from "./check-objects.ts";
 import { connectionFailure } from "./connect.ts";
 import type { RawClient } from "./execute.ts";
 import { toHybridStoreError } from "./execute.ts";
@@ -26,15 +30,22 @@ export interface DatabaseReport {
   readonly warnings: readonly string[];
 }
 
-/** The migrations (this library's, in prisma/migrations) have not been applied, or not all. */
+/**
+ * The database lacks objects the schema's `@embed` markings need: migrations not applied, or
+ * not yet written for a newly marked field.
+ */
 export class MigrationsPendingError extends SchemaMismatchError {
-  /** What is missing, e.g. `table "Document"`, `column "Annotation"."searchVector"`. */
+  /**
+   * What is missing, e.g. `table "Document"`, `column "products"."searchVector"`,
+   * `write-path trigger on "catalog"."items" ("vectorPayload" -> "details_vector")`.
+   */
   readonly missing: readonly string[];
 
   constructor(database: string, missing: readonly string[]) {
     super(
-      `The database "${database}" lacks what this library's migrations create (${missing.join(", ")}). ` +
-        "Apply them: `npx prisma migrate deploy`, with the migrations of prisma-hybrid-store in prisma/migrations.",
+      `The database "${database}" lacks what the @embed markings of the schema need (${missing.join(", ")}). ` +
+        "Run `npx prisma-hybrid-store generate` (it writes a migration for marked fields your migrations do not " +
+        "cover yet, nothing otherwise), then `npx prisma migrate deploy`.",
     );
     this.missing = missing;
   }
@@ -55,47 +66,22 @@ export class MigrationFailedError extends HybridStoreError {
   }
 }
 
-/** Columns the library reads or writes, and what creates the ones Prisma's schema cannot. */
-const REQUIRED: Record<string, { columns: string[]; trigger: string }> = {
-  Document: {
-    columns: [
-      "id",
-      "content",
-      "metadata",
-      "embedding",
-      "embeddingModel",
-      "embeddingPayload",
-      "contentHash",
-      "searchVector",
-    ],
-    trigger: "Document_before_write",
-  },
-  Annotation: {
-    columns: [
-      "id",
-      "documentId",
-      "rawText",
-      "metadata",
-      "embedding",
-      "embeddingModel",
-      "embeddingPayload",
-      "contentHash",
-      "searchVector",
-    ],
-    trigger: "Annotation_before_write",
-  },
-};
-const INDEX_SUFFIXES = ["_embedding_hnsw_idx", "_searchVector_idx", "_metadata_idx"];
-
 /**
  * Checks that a database is ready for this library: the server answers, pgvector is available on
- * it and installed in this database, and the migrations have been applied. Throws the first
+ * it and installed in this database, no migration failed part-way, and every model the client's
+ * schema marks with `/// @embed(...)` has what that marking needs: its table (in the model's
+ * `@@schema`, else the adapter's schema) with the schema's columns and the generated
+ * `searchVector`, and for each marked field the write-path trigger moving the payload into the
+ * vector. The names are the ones `prisma-hybrid-store generate` writes; a trigger or index that
+ * does the same job under another name (the bundled migrations') counts. A missing HNSW or GIN
+ * index, or an HNSW index without a cosine operator class, is only a warning. Throws the first
  * problem as a typed error whose message says what to do:
  * {@link DatabaseUnavailableError} (cannot connect), {@link ExtensionMissingError} (no pgvector
  * on the server, or the role may not create it), {@link MigrationFailedError},
- * {@link MigrationsPendingError}. It also builds, from the definitions left in the table's
- * comment, any HNSW index a bulk load dropped and never built again because its process died
- * (listed in `rebuiltIndexes`; such a build can take minutes on a large table).
+ * {@link MigrationsPendingError}, {@link InvalidSchemaError} (a marking `generate` would refuse).
+ * It also builds, from the definitions left in the table's comment, any HNSW index a bulk load
+ * dropped and never built again because its process died (listed in `rebuiltIndexes`; such a
+ * build can take minutes on a large table).
  *
  * @example
  * ```ts
@@ -149,7 +135,17 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   if (failed) throw new MigrationFailedError(failed.name);
 
   const rebuiltIndexes = await repairAllPending(client, { maintenanceWorkMem: DEFAULT_MAINTENANCE_WORK_MEM });
-  const { missing, warnings } = await missingObjects(client, schema);
+  const tables = markedTables(client);
+  const { missing, warnings } = await missingObjects(
+    (sql, ...params) => rows(client, sql, ...params),
+    tables ?? [],
+    schema,
+  );
+  if (tables === undefined) {
+    warnings.push("This client carries no schema text, so no table was checked (only pgvector and the migrations).");
+  } else if (tables.length === 0) {
+    warnings.push("The client's schema marks no field with /// @embed(...), so no table was checked.");
+  }
   if (!vector.installed) missing.unshift('extension "vector"');
   if (missing.length > 0) throw new MigrationsPendingError(database, missing);
 
@@ -177,55 +173,18 @@ async function migrationHistory(client: RawClient, schema: string | undefined) {
   );
 }
 
-async function missingObjects(
-  client: RawClient,
-  schema: string | undefined,
-): Promise<{ missing: string[]; warnings: string[] }> {
-  // ::text on every `name` column: @prisma/adapter-pg 6.x cannot read the `name` type (P2010).
-  const tables = Object.keys(REQUIRED);
-  const inSchema =
-    schema === undefined
-      ? "pg_table_is_visible(c.oid)"
-      : "c.relnamespace = (select n.oid from pg_namespace n where n.nspname = $2)";
-  const found = await rows<{ table: string; kind: string; name: string }>(
-    client,
-    `select c.relname::text as "table", 'column' as kind, a.attname::text as name
-       from pg_attribute a join pg_class c on c.oid = a.attrelid
-      where c.relname = any($1::text[]) and c.relkind in ('r', 'p') and ${inSchema}
-        and a.attnum > 0 and not a.attisdropped
-     union all
-     select c.relname::text, 'trigger', t.tgname::text
-       from pg_trigger t join pg_class c on c.oid = t.tgrelid
-      where c.relname = any($1::text[]) and ${inSchema} and not t.tgisinternal
-     union all
-     select c.relname::text, 'index', i.relname::text
-       from pg_index x join pg_class c on c.oid = x.indrelid join pg_class i on i.oid = x.indexrelid
-      where c.relname = any($1::text[]) and ${inSchema}`,
-    tables,
-    ...(schema === undefined ? [] : [schema]),
-  );
-  const has = (table: string, kind: string, name: string) =>
-    found.some((f) => f.table === table && f.kind === kind && f.name === name);
-  const missing: string[] = [];
-  const warnings: string[] = [];
-  for (const [table, { columns, trigger }] of Object.entries(REQUIRED)) {
-    if (!found.some((f) => f.table === table)) {
-      missing.push(`table "${table}"`);
-      continue;
-    }
-    for (const column of columns) if (!has(table, "column", column)) missing.push(`column "${table}"."${column}"`);
-    if (!has(table, "trigger", trigger)) missing.push(`trigger "${trigger}"`);
-    for (const suffix of INDEX_SUFFIXES) {
-      const index = `${table}${suffix}`;
-      if (!has(table, "index", index)) {
-        warnings.push(
-          `Index "${index}" is missing: searches on "${table}" scan the whole table. Recreate it as in the ` +
-            "search_indexes migration (a migration generated by `prisma migrate diff` may have dropped it).",
-        );
-      }
-    }
-  }
-  return { missing, warnings };
+/**
+ * The marked models of the client's schema text with what each needs, or undefined for a client
+ * without one. Embedder keys are not checked here: this reads the database, it embeds nothing.
+ *
+ * @throws InvalidSchemaError for a marking `generate` would refuse.
+ */
+function markedTables(client: RawClient): ReadyTable[] | undefined {
+  const text = clientSchemaText(client);
+  if (text === undefined) return undefined;
+  const { markings, issues } = readMarkings(text, new Map(), { anyEmbedder: true });
+  if (issues.length > 0) throw new InvalidSchemaError(issues);
+  return readyTables(text, markings);
 }
 
 async function rows<T>(client: RawClient, sql: string, ...params: unknown[]): Promise<T[]> {

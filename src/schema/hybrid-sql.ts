@@ -2,6 +2,8 @@ import type { VectorMarking } from "./markings.ts";
 import type { MigratedObjects } from "./migrated-objects.ts";
 import type { SchemaField } from "./schema-models.ts";
 
+/** The operator classes of an HNSW index that serves cosine distance (`<=>`), which every search orders by. */
+export const COSINE_OPCLASSES: readonly string[] = ["vector_cosine_ops", "halfvec_cosine_ops"];
 /** pgvector's HNSW graph settings; the bundled migrations measured these (docs/search.md). */
 export const HNSW_M = 16;
 export const HNSW_EF_CONSTRUCTION = 128;
@@ -63,16 +65,16 @@ export function hybridSql(markings: readonly VectorMarking[], migrated: Migrated
         sql: functionSql(m, existing.name, "CREATE OR REPLACE FUNCTION"),
       });
     }
-    if (m.fullText.length > 0 && !migrated.columns.has(`${m.table}.${SEARCH_VECTOR_COLUMN}`)) {
+    if (m.fullText.length > 0 && !hasColumn(migrated, m, SEARCH_VECTOR_COLUMN)) {
       parts.push({ comment: `${m.model}: full-text search over ${names(m.fullText)}.`, sql: fullTextSql(m) });
     }
-    if (m.fullText.length > 0 && !hasIndex(migrated, m.table, "gin", SEARCH_VECTOR_COLUMN)) {
+    if (m.fullText.length > 0 && !hasIndex(migrated, m, "gin", SEARCH_VECTOR_COLUMN)) {
       parts.push({
         comment: `${m.model}: GIN index of the full-text column.`,
         sql: `CREATE INDEX ${q(objectName(m, "gin"))} ON ${table(m)} USING gin (${q(SEARCH_VECTOR_COLUMN)});`,
       });
     }
-    if (!hasIndex(migrated, m.table, "hnsw", m.column)) {
+    if (!hasIndex(migrated, m, "hnsw", m.column)) {
       parts.push({
         comment: `${label}: approximate nearest neighbours by cosine distance (<=>).`,
         sql:
@@ -86,16 +88,40 @@ export function hybridSql(markings: readonly VectorMarking[], migrated: Migrated
 
 const names = (fields: readonly SchemaField[]) => fields.map((f) => f.name).join(", ");
 
-function hasIndex(migrated: MigratedObjects, tableName: string, method: string, column: string): boolean {
-  return migrated.indexes.some((i) => i.table === tableName && i.method === method && i.columns[0] === column);
+/**
+ * Whether a migrated object's table is the marking's. A name without a schema matches either
+ * way: Prisma writes tables of the default schema unqualified, `generate` qualifies `@@schema`.
+ */
+function onTable(m: VectorMarking, table: string, schema: string | undefined): boolean {
+  return table === m.table && (schema === undefined || m.dbSchema === undefined || schema === m.dbSchema);
+}
+
+function hasColumn(migrated: MigratedObjects, m: VectorMarking, column: string): boolean {
+  const bare = `${m.table}.${column}`;
+  return [...migrated.columns].some(
+    (k) => k === bare || (k.endsWith(`.${bare}`) && (m.dbSchema === undefined || k === `${m.dbSchema}.${bare}`)),
+  );
+}
+
+function hasIndex(migrated: MigratedObjects, m: VectorMarking, method: string, column: string): boolean {
+  return migrated.indexes.some((i) => onTable(m, i.table, i.schema) && i.method === method && i.columns[0] === column);
+}
+
+/**
+ * Whether a trigger function's body (as a migration writes it, or as the database keeps it) is
+ * the write path of this marking: it moves the payload column into the vector column. How a
+ * write path is recognised by `generate` and by checkDatabase alike, whatever its name (the
+ * bundled one is `Document_before_write`).
+ */
+export function movesPayload(m: VectorMarking, body: string): boolean {
+  return body.includes(`NEW.${q(m.payload.column)}`) && body.includes(`NEW.${q(m.column)}`);
 }
 
 /** The function of a trigger on the table that moves this payload column into this vector column. */
 function writePathFunction(m: VectorMarking, migrated: MigratedObjects): { name: string; body: string } | undefined {
-  const moves = (body: string) => body.includes(`NEW.${q(m.payload.column)}`) && body.includes(`NEW.${q(m.column)}`);
   for (const t of migrated.triggers) {
     const body = migrated.functions.get(t.fn) ?? "";
-    if (t.table === m.table && moves(body)) return { name: t.fn, body };
+    if (onTable(m, t.table, t.schema) && movesPayload(m, body)) return { name: t.fn.split(".").at(-1)!, body };
   }
   return undefined;
 }
@@ -105,11 +131,20 @@ function writePathFunction(m: VectorMarking, migrated: MigratedObjects): { name:
  * its hash the same way (formatting aside: the bundled functions are written by hand).
  */
 function sameSources(m: VectorMarking, body: string): boolean {
+  const hash = m.hash ? body.includes(`NEW.${q(m.hash.column)} := md5(${textExpression(m)})`) : !body.includes("md5(");
+  return hash && watchesSources(m, body);
+}
+
+/**
+ * Whether a write-path function's body clears the vector on a change of exactly the marking's
+ * source columns. checkDatabase runs it on the body the database keeps, where the E'' quoting of
+ * the migration is gone (so the hash expression, which has quotes, is left to `generate`).
+ */
+export function watchesSources(m: VectorMarking, body: string): boolean {
   const watched = new Set([...body.matchAll(/IS DISTINCT FROM OLD\.("(?:[^"]|"")+")/g)].map((x) => x[1]));
   watched.delete(q(m.column));
   const sources = new Set(m.sources.map((x) => q(x.column)));
-  const hash = m.hash ? body.includes(`NEW.${q(m.hash.column)} := md5(${textExpression(m)})`) : !body.includes("md5(");
-  return hash && watched.size === sources.size && [...sources].every((x) => watched.has(x));
+  return watched.size === sources.size && [...sources].every((x) => watched.has(x));
 }
 
 /** The embedded text in SQL: the one source, or the non-NULL sources joined by a space. */
@@ -148,7 +183,10 @@ function functionBody(m: VectorMarking): string[] {
     "BEGIN",
     ...(m.hash ? [`  NEW.${q(m.hash.column)} := md5(${textExpression(m)})\\x3B`] : []),
     `  IF ${payload} IS NOT NULL THEN`,
-    `    ${vector} := ${payload}::vector(${m.dimensions})\\x3B`,
+    // No ::vector cast: PL/pgSQL converts the text through the column's own type and checks its
+    // dimensions, naming no type, so the trigger works whatever the caller's search_path (a
+    // model in another schema, pgvector in public).
+    `    ${vector} := ${payload}\\x3B`,
     `    ${payload} := NULL\\x3B`,
     `  ELSIF TG_OP = ''UPDATE'' AND (${changed})`,
     `        AND ${vector} IS NOT DISTINCT FROM OLD.${q(m.column)} THEN`,

@@ -44,7 +44,8 @@ const KEYS = new Set(["from", "fullText", "embedder", "payload", "model", "hash"
 /**
  * Reads and checks every `@embed(...)` marking of a schema (of `options.models` only, when
  * given), with the dimensions of embedder keys besides the default's in `extraEmbedders` (a
- * `default` entry there replaces the default's 384). Nothing is guessed: a source that
+ * `default` entry there replaces the default's 384; `options.anyEmbedder` takes every key at the
+ * field's own dimensions, for readers such as checkDatabase that never embed). Nothing is guessed: a source that
  * is not a String field of the model, a vector whose dimensions differ from its embedder's, a
  * missing companion field, each is an issue, and a schema with issues yields no markings.
  *
@@ -63,7 +64,7 @@ const KEYS = new Set(["from", "fullText", "embedder", "payload", "model", "hash"
 export function readMarkings(
   schema: string,
   extraEmbedders: ReadonlyMap<string, number> = new Map(),
-  options: { models?: readonly string[] } = {},
+  options: { models?: readonly string[]; anyEmbedder?: boolean } = {},
 ): Markings {
   const embedders = new Map([...DEFAULT_EMBEDDERS, ...extraEmbedders]);
   const markings: VectorMarking[] = [];
@@ -78,7 +79,7 @@ export function readMarkings(
         fail("has more than one @embed marking; keep one");
         continue;
       }
-      const marking = readMarking(model, field, docs[0]!.trim(), embedders, fail);
+      const marking = readMarking(model, field, docs[0]!.trim(), options.anyEmbedder ? "any" : embedders, fail);
       if (marking) markings.push(marking);
     }
   }
@@ -97,7 +98,7 @@ function readMarking(
   model: SchemaModel,
   field: SchemaField,
   doc: string,
-  embedders: ReadonlyMap<string, number>,
+  embedders: ReadonlyMap<string, number> | "any",
   fail: (message: string) => void,
 ): VectorMarking | undefined {
   const dimensions = vectorDimensions(field.type);
@@ -137,7 +138,7 @@ function readMarking(
   const fullTextNames = args.get("fullText");
   const fullText = fullTextNames === undefined ? sources : stringFields("fullText", fullTextNames);
   const embedder = args.get("embedder")?.[0] ?? DEFAULT_EMBEDDER;
-  const embedderDimensions = embedders.get(embedder);
+  const embedderDimensions = embedders === "any" ? dimensions : embedders.get(embedder);
   if (embedderDimensions === undefined) {
     problem(
       `@embed(embedder: "${embedder}"): unknown embedder; declare its dimensions (generate --embedder ${embedder}=N)`,

@@ -5,6 +5,8 @@ import { join } from "node:path";
 export interface MigratedIndex {
   readonly name: string;
   readonly table: string;
+  /** The table's schema when the statement names one (`"catalog"."items"`), else undefined. */
+  readonly schema: string | undefined;
   readonly method: string;
   readonly columns: readonly string[];
 }
@@ -16,10 +18,16 @@ export interface MigratedIndex {
  */
 export interface MigratedObjects {
   readonly vectorExtension: boolean;
-  /** Function name -> its statement text. */
+  /** Function name (`schema.name` when the statement names a schema) -> its statement text. */
   readonly functions: ReadonlyMap<string, string>;
-  readonly triggers: readonly { readonly name: string; readonly table: string; readonly fn: string }[];
-  /** `table.column` of every column added with ALTER TABLE ... ADD COLUMN. */
+  readonly triggers: readonly {
+    readonly name: string;
+    readonly table: string;
+    readonly schema: string | undefined;
+    /** As `functions` keys it. */
+    readonly fn: string;
+  }[];
+  /** `table.column` (`schema.table.column` when qualified) of every column added with ALTER TABLE ... ADD COLUMN. */
   readonly columns: ReadonlySet<string>;
   readonly indexes: readonly MigratedIndex[];
 }
@@ -34,13 +42,33 @@ function lastName(qname: string): string {
   return last.startsWith('"') ? last.slice(1, -1).replaceAll('""', '"') : last.toLowerCase();
 }
 
+/** The schema part of a qualified name, unquoted: `"catalog"."items"` -> `catalog`; none -> undefined. */
+function schemaOf(qname: string): string | undefined {
+  const parts = [...qname.matchAll(new RegExp(ID, "g"))].map((m) => m[0]);
+  return parts.length > 1 ? lastName(parts.at(-2)!) : undefined;
+}
+
+/** `schema.name` for a qualified name, `name` otherwise: how functions and columns are keyed. */
+const key = (qname: string): string => {
+  const schema = schemaOf(qname);
+  return schema === undefined ? lastName(qname) : `${schema}.${lastName(qname)}`;
+};
+
+/**
+ * Whether two statements name the same schema, as far as text tells: a name without a schema
+ * may be in any (Prisma writes the default schema's tables unqualified, `generate` writes
+ * `@@schema` ones qualified).
+ */
+const sameSchema = (a: string | undefined, b: string | undefined): boolean =>
+  a === undefined || b === undefined || a === b;
+
 /**
  * Reads `<dir>/<migration>/migration.sql` in the order Prisma applies them. Statements are split
  * at every `;`, as Prisma's driver adapters split them (so a migration that works has no other).
  */
 export function readMigratedObjects(dir: string): MigratedObjects {
   const functions = new Map<string, string>();
-  let triggers: { name: string; table: string; fn: string }[] = [];
+  let triggers: { name: string; table: string; schema: string | undefined; fn: string }[] = [];
   const columns = new Set<string>();
   let indexes: MigratedIndex[] = [];
   let vectorExtension = false;
@@ -55,17 +83,17 @@ export function readMigratedObjects(dir: string): MigratedObjects {
   const rules: [RegExp, (m: RegExpExecArray) => void][] = [
     [re(`^CREATE EXTENSION (?:IF NOT EXISTS )?"?vector"?`), () => (vectorExtension = true)],
     [re(`^DROP EXTENSION (?:IF EXISTS )?"?vector"?`), () => (vectorExtension = false)],
-    [re(`^CREATE (?:OR REPLACE )?FUNCTION (${QNAME})`), (m) => functions.set(lastName(m[1]!), m.input)],
-    [re(`^DROP FUNCTION (?:IF EXISTS )?(${QNAME})`), (m) => functions.delete(lastName(m[1]!))],
+    [re(`^CREATE (?:OR REPLACE )?FUNCTION (${QNAME})`), (m) => functions.set(key(m[1]!), m.input)],
+    [re(`^DROP FUNCTION (?:IF EXISTS )?(${QNAME})`), (m) => functions.delete(key(m[1]!))],
     [
       re(`^CREATE TRIGGER (${ID}) .*? ON (${QNAME}) .*EXECUTE (?:FUNCTION|PROCEDURE) (${QNAME})`),
-      (m) => triggers.push({ name: lastName(m[1]!), table: lastName(m[2]!), fn: lastName(m[3]!) }),
+      (m) => triggers.push({ name: lastName(m[1]!), table: lastName(m[2]!), schema: schemaOf(m[2]!), fn: key(m[3]!) }),
     ],
     [
       re(`^DROP TRIGGER (?:IF EXISTS )?(${ID}) ON (${QNAME})`),
       (m) => {
-        const [trigger, table] = [lastName(m[1]!), lastName(m[2]!)];
-        triggers = triggers.filter((t) => !(t.name === trigger && t.table === table));
+        const [trigger, table, schema] = [lastName(m[1]!), lastName(m[2]!), schemaOf(m[2]!)];
+        triggers = triggers.filter((t) => !(t.name === trigger && t.table === table && sameSchema(t.schema, schema)));
       },
     ],
     [
@@ -75,7 +103,7 @@ export function readMigratedObjects(dir: string): MigratedObjects {
       (m) => {
         const cols = [...m[4]!.matchAll(new RegExp(`(?:^|,)\\s*(${ID})`, "g"))].map((c) => lastName(c[1]!));
         const method = (m[3] ?? "btree").toLowerCase();
-        indexes.push({ name: lastName(m[1]!), table: lastName(m[2]!), method, columns: cols });
+        indexes.push({ name: lastName(m[1]!), table: lastName(m[2]!), schema: schemaOf(m[2]!), method, columns: cols });
       },
     ],
     [
@@ -88,12 +116,25 @@ export function readMigratedObjects(dir: string): MigratedObjects {
     [
       re(`^ALTER TABLE (?:ONLY )?(?:IF EXISTS )?(${QNAME}) (.*)$`),
       (m) => {
-        const table = lastName(m[1]!);
+        const table = key(m[1]!);
         for (const add of m[2]!.matchAll(new RegExp(`ADD (?:COLUMN )?(?:IF NOT EXISTS )?(${ID})`, "gi"))) {
           columns.add(`${table}.${lastName(add[1]!)}`);
         }
         for (const drop of m[2]!.matchAll(new RegExp(`DROP (?:COLUMN )?(?:IF EXISTS )?(${ID})`, "gi"))) {
-          columns.delete(`${table}.${lastName(drop[1]!)}`);
+          const dropped = `${lastName(m[1]!)}.${lastName(drop[1]!)}`;
+          for (const c of columns) {
+            const [schema] = c.split(".").length > 2 ? c.split(".") : [undefined];
+            if ((c === dropped || c.endsWith(`.${dropped}`)) && sameSchema(schema, schemaOf(m[1]!))) columns.delete(c);
+          }
+          // PostgreSQL drops the column's indexes with it.
+          indexes = indexes.filter(
+            (i) =>
+              !(
+                i.table === lastName(m[1]!) &&
+                sameSchema(i.schema, schemaOf(m[1]!)) &&
+                i.columns.includes(lastName(drop[1]!))
+              ),
+          );
         }
       },
     ],

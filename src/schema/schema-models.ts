@@ -85,3 +85,12 @@ export function vectorDimensions(type: string): number | null | undefined {
   if (!m) return undefined;
   return m[1] === undefined ? null : Number(m[1]);
 }
+
+/**
+ * Each model's `@@schema` (undefined for a model without one), for the runtime to qualify the
+ * tables of models in other PostgreSQL schemas, related models included (they may be unmarked).
+ * An explicit `@@schema` wins over the driver adapter's `schema` option, as in Prisma itself.
+ */
+export function modelDbSchemas(schema: string): ReadonlyMap<string, string | undefined> {
+  return new Map(schemaModels(schema).map((m) => [m.name, m.dbSchema]));
+}

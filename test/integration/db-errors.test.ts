@@ -157,7 +157,11 @@ describe("checkDatabase", () => {
       return checkDatabase(tx).catch((error: unknown) => error);
     });
     assert.ok(missingTrigger instanceof MigrationsPendingError, String(missingTrigger));
-    assert.deepEqual(missingTrigger.missing, ['column "Document"."searchVector"', 'trigger "Annotation_before_write"']);
+    assert.deepEqual(missingTrigger.missing, [
+      'column "Document"."searchVector"',
+      'write-path trigger on "Annotation" ("embeddingPayload" -> "embedding")',
+    ]);
+    assert.match(missingTrigger.message, /npx prisma-hybrid-store generate.*then `npx prisma migrate deploy`/);
 
     const report = await inRolledBackTransaction(prisma, async (tx) => {
       await tx.$executeRawUnsafe(`DROP INDEX "Annotation_embedding_hnsw_idx"`);
@@ -166,7 +170,7 @@ describe("checkDatabase", () => {
     assert.equal(report.warnings.length, 1);
     assert.match(
       report.warnings[0]!,
-      /Index "Annotation_embedding_hnsw_idx" is missing: searches on "Annotation" scan/,
+      /Index "Annotation_embedding_hnsw_idx" is missing: similarity searches on "Annotation" scan/,
     );
     assert.deepEqual((await checkDatabase(prisma)).warnings, [], "rolled back");
   });

@@ -128,7 +128,7 @@ describe("a client whose adapter names a schema", () => {
     await withPg((pg) => pg.query(`drop trigger "Annotation_before_write" on "${tenant}"."Annotation"`));
     await assert.rejects(checkDatabase(tenantBase), (error: unknown) => {
       assert.ok(error instanceof MigrationsPendingError, String(error));
-      assert.deepEqual(error.missing, ['trigger "Annotation_before_write"']);
+      assert.deepEqual(error.missing, ['write-path trigger on "Annotation" ("embeddingPayload" -> "embedding")']);
       return true;
     });
     await checkDatabase(publicBase); // public still has it

@@ -15,6 +15,7 @@ import { InvalidSchemaError } from "../../src/errors.ts";
 import { hybridSql } from "../../src/schema/hybrid-sql.ts";
 import { readMarkings } from "../../src/schema/markings.ts";
 import { readMigratedObjects } from "../../src/schema/migrated-objects.ts";
+import { modelDbSchemas } from "../../src/schema/schema-models.ts";
 import { runCli } from "../helpers/cli.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -184,6 +185,104 @@ describe("generate", () => {
     assert.match(sql, /EXECUTE FUNCTION "inventory"\."phs_product_embedding_before_write"\(\)/);
     assert.match(sql, /CREATE INDEX "Product_embedding_hnsw_idx" ON "inventory"\."Product" USING hnsw/);
     assert.match(sql, /ALTER TABLE "inventory"\."Product" ADD COLUMN "searchVector"/);
+  });
+
+  test("@@schema: the same table name in two schemas gets its own objects in each, once", async () => {
+    const model = (name: string, schema: string) =>
+      [
+        `model ${name} {`,
+        "  id               Int    @id",
+        "  description      String",
+        "  /// @embed(from: description)",
+        '  embedding        Unsupported("vector(384)")?',
+        "  embeddingModel   String?",
+        "  embeddingPayload String?",
+        '  @@map("Product")',
+        `  @@schema("${schema}")`,
+        "}",
+      ].join("\n");
+    const twice = `${PRODUCT.split("model Product")[0]}\n${model("ProductA", "a")}\n${model("ProductB", "b")}\n`;
+    const { markings, issues } = readMarkings(twice);
+    assert.deepEqual(issues, []);
+    assert.deepEqual(
+      markings.map((m) => `${m.dbSchema}.${m.table}`),
+      ["a.Product", "b.Product"],
+    );
+    // "a" migrated first; then "b" is marked: its objects are not "a"'s, though the names are alike.
+    const dir = mkdtempSync(join(temp, "two-schemas-"));
+    const head = PRODUCT.split("model Product")[0];
+    writeFileSync(join(dir, "schema.prisma"), `${head}\n${model("ProductA", "a")}\n`);
+    const first = await generateMigration({ schema: join(dir, "schema.prisma") });
+    assert.match(readFileSync(first.file!, "utf8"), /"a"\."Product"/);
+    writeFileSync(join(dir, "schema.prisma"), twice);
+    const second = await generateMigration({ schema: join(dir, "schema.prisma") });
+    const sql = readFileSync(second.file!, "utf8");
+    assert.doesNotMatch(sql, /"a"\./);
+    assert.match(sql, /CREATE FUNCTION "b"\."phs_product_embedding_before_write"/);
+    assert.match(sql, /ON "b"\."Product" USING hnsw/);
+    assert.match(sql, /ON "b"\."Product" USING gin/);
+    assert.match(sql, /ALTER TABLE "b"\."Product" ADD COLUMN "searchVector"/);
+    const third = await generateMigration({ schema: join(dir, "schema.prisma") });
+    assert.deepEqual(third.parts, []);
+  });
+
+  test("a table of the default schema counts as migrated whether a migration qualifies it or not", () => {
+    const dir = mkdtempSync(join(temp, "qualified-"));
+    const parts = hybridSql(readMarkings(PRODUCT).markings, readMigratedObjects(join(temp, "none")));
+    mkdirSync(join(dir, "20270101000000_x"));
+    // As a hand-written migration might: every name qualified with "public".
+    const qualified = parts
+      .map((p) => p.sql)
+      .join("\n")
+      .replaceAll('ON "Product"', 'ON "public"."Product"')
+      .replaceAll('ALTER TABLE "Product"', 'ALTER TABLE "public"."Product"');
+    assert.match(qualified, /"public"\."Product" ADD COLUMN/);
+    writeFileSync(join(dir, "20270101000000_x", "migration.sql"), qualified);
+    assert.deepEqual(hybridSql(readMarkings(PRODUCT).markings, readMigratedObjects(dir)), []);
+    // A later Prisma diff drops the column unqualified (PostgreSQL drops its GIN index with it):
+    // generate adds both again.
+    mkdirSync(join(dir, "20270102000000_diff"));
+    writeFileSync(
+      join(dir, "20270102000000_diff", "migration.sql"),
+      'ALTER TABLE "Product" DROP COLUMN "searchVector";',
+    );
+    assert.deepEqual(
+      hybridSql(readMarkings(PRODUCT).markings, readMigratedObjects(dir)).map((p) => p.sql.split(" ADD ")[0]),
+      ['ALTER TABLE "Product"', 'CREATE INDEX "Product_searchVector_idx" ON "Product" USING gin ("searchVector");'],
+    );
+  });
+
+  test("modelDbSchemas: each model's @@schema, none for a model without one", () => {
+    const schema = readFileSync(join(root, "test/fixtures/multi-schema/schema.prisma"), "utf8");
+    assert.deepEqual(
+      [...modelDbSchemas(schema)],
+      [
+        ["Brand", "public"],
+        ["Item", "catalog"],
+      ],
+    );
+    assert.deepEqual(
+      [...modelDbSchemas(bundledSchema)],
+      [
+        ["Document", undefined],
+        ["Annotation", undefined],
+      ],
+    );
+  });
+
+  test("the multi-schema fixture: every table, function and trigger function named with its schema", () => {
+    const schema = readFileSync(join(root, "test/fixtures/multi-schema/schema.prisma"), "utf8");
+    const migrated = readMigratedObjects(join(root, "test/fixtures/multi-schema/migrations"));
+    const sql = hybridSql(readMarkings(schema).markings, migrated)
+      .map((p) => p.sql)
+      .join("\n");
+    const tables = [...sql.matchAll(/(?:ON|ALTER TABLE|FUNCTION) ("[^"]+"(?:\."[^"]+")?)/g)].map((m) => m[1]!);
+    assert.ok(tables.length >= 10, tables.join(" "));
+    assert.deepEqual(
+      tables.filter((t) => !/^"(public|catalog)"\./.test(t)),
+      [],
+    );
+    assert.doesNotMatch(sql, /::vector/, "the write path names no type: any search_path finds it");
   });
 
   test("a schema folder: migrations next to the file with the datasource", async () => {

@@ -1,0 +1,88 @@
+/**
+ * A schema fixture (test/fixtures/<name>: schema.prisma and its Prisma migrations) migrated as
+ * a user would: the tables from its own migrations, then what `generate` writes for its
+ * markings. PostgreSQL schema names can be renamed on the way, so each run has its own.
+ */
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { type GenerateResult, generateMigration } from "../../src/cli/generate-migration.ts";
+import { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { databaseUrl, withPg } from "./db.ts";
+
+export interface MigratedFixture {
+  /** The copied fixture, schema names renamed. */
+  readonly dir: string;
+  readonly schemaText: string;
+  readonly migrationsDir: string;
+  readonly generated: GenerateResult;
+  /** Drops the schemas it made and the copy. */
+  cleanUp(): Promise<void>;
+}
+
+/**
+ * Copies `test/fixtures/<name>`, replaces every `"<from>"` by `"<to>"` in its schema and
+ * migrations (`rename`), runs `generate`, and applies every migration in order, each with
+ * `searchPath` first on the search path (where unqualified tables go), then public (pgvector).
+ */
+export async function migrateFixture(options: {
+  readonly name: string;
+  readonly searchPath: string;
+  readonly rename?: Readonly<Record<string, string>>;
+  readonly embedders?: ReadonlyMap<string, number>;
+}): Promise<MigratedFixture> {
+  const dir = mkdtempSync(join(tmpdir(), `phs-${options.name}-`));
+  cpSync(fileURLToPath(new URL(`../fixtures/${options.name}`, import.meta.url)), dir, { recursive: true });
+  const rename = (text: string) =>
+    Object.entries(options.rename ?? {}).reduce((t, [from, to]) => t.replaceAll(`"${from}"`, `"${to}"`), text);
+  const migrationsDir = join(dir, "migrations");
+  const migrations = () =>
+    readdirSync(migrationsDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(migrationsDir, e.name, "migration.sql"))
+      .sort();
+  for (const file of [join(dir, "schema.prisma"), ...migrations()]) {
+    writeFileSync(file, rename(readFileSync(file, "utf8")));
+  }
+  const generated = await generateMigration({ schema: join(dir, "schema.prisma"), embedders: options.embedders });
+  assert.ok(generated.file, "generate wrote a migration");
+  const schemas = [options.searchPath, ...Object.values(options.rename ?? {})];
+  await withPg(async (c) => {
+    await c.query(`create schema if not exists "${options.searchPath}"`);
+    for (const file of migrations()) {
+      await c.query("begin");
+      await c.query(`set local search_path to "${options.searchPath}", public`);
+      await c.query(readFileSync(file, "utf8"));
+      await c.query("commit");
+    }
+  });
+  return {
+    dir,
+    schemaText: readFileSync(join(dir, "schema.prisma"), "utf8"),
+    migrationsDir,
+    generated,
+    async cleanUp() {
+      await withPg(async (c) => {
+        for (const s of new Set(schemas)) if (s !== "public") await c.query(`drop schema if exists "${s}" cascade`);
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A Prisma client whose schema text (what checkDatabase and the extension read the markings
+ * from) is `schemaText`, with the adapter's schema option `schema` when given. Its generated
+ * models stay the bundled ones: only raw SQL goes through it.
+ */
+export function clientWithSchema(schemaText: string, schema?: string): PrismaClient {
+  const adapter = new PrismaPg({ connectionString: databaseUrl(), max: 2 }, schema ? { schema } : undefined);
+  const client = new PrismaClient({ adapter });
+  const config = (client as unknown as { _engineConfig: { inlineSchema: string } })._engineConfig;
+  assert.equal(typeof config.inlineSchema, "string", "the client carries its schema text");
+  config.inlineSchema = schemaText;
+  return client;
+}
