@@ -5,14 +5,16 @@
  * rows, settings or triggers.
  *
  * - Default: an embedded PGlite server in this process (one per worker: PGlite runs on one
- *   thread, so workers sharing one would queue behind each other).
+ *   thread, so workers sharing one would queue behind each other), started from a copy of the
+ *   migrated template the runner passes in PHS_TEST_PGLITE_TEMPLATE (scripts/pglite-template.ts),
+ *   or else created and migrated here.
  * - With TEST_DATABASE_URL: a scratch database on that server, dropped at the end.
  *
  * Messages in: `{ file }` runs a file, `{ stop: true }` cleans up and exits. Messages out:
  * `{ ready: true }` once the database is migrated (or `{ failed }`), then one {@link FileResult}
  * per file.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmbeddedDatabase } from "../src/db/embedded.ts";
@@ -32,15 +34,19 @@ export type RunnerMessage = { file: string } | { stop: true };
 const send = (m: WorkerMessage) => process.send?.(m);
 const serverUrl = process.env.TEST_DATABASE_URL;
 
-async function openDatabase(): Promise<{ url: string; close: () => Promise<void> }> {
+const template = serverUrl ? undefined : process.env.PHS_TEST_PGLITE_TEMPLATE;
+
+async function openDatabase(): Promise<{ url: string; migrated: boolean; close: () => Promise<void> }> {
   if (serverUrl) {
     const scratch = await createScratchDatabase(serverUrl);
-    return { url: scratch.url, close: scratch.drop };
+    return { url: scratch.url, migrated: false, close: scratch.drop };
   }
   const dir = mkdtempSync(join(tmpdir(), "phs-test-"));
+  if (template) cpSync(template, join(dir, "pgdata"), { recursive: true });
   const db = await startEmbeddedDatabase({ dataDir: join(dir, "pgdata"), maxConnections: 8, handleSignals: false });
   return {
     url: db.url,
+    migrated: !!template,
     close: async () => {
       await db.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -52,8 +58,10 @@ let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
 try {
   db = await openDatabase();
   const env = { ...process.env, DATABASE_URL: db.url, PHS_TEST_TARGET: serverUrl ? "server" : "pglite" };
-  const migrate = await capture("npx", ["prisma", "migrate", "deploy"], env);
-  if (migrate.code !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.output}`);
+  if (!db.migrated) {
+    const migrate = await capture("npx", ["prisma", "migrate", "deploy"], env);
+    if (migrate.code !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.output}`);
+  }
   process.on("message", async (m: RunnerMessage) => {
     if ("stop" in m) {
       await db?.close();

@@ -7,19 +7,22 @@
  *   with its own database: an embedded PGlite server per worker by default, or with
  *   TEST_DATABASE_URL a scratch database per worker on that server (any PostgreSQL with
  *   pgvector). Each worker takes the next file when it is done with one, the slowest first.
- * - {@link SERIAL} files run after the others, alone.
+ * - On a server, {@link SERIAL} files run after the others, alone.
  *
  * Migrations are applied with the real `prisma migrate deploy`. Extra arguments select test
  * files by substring: `npm test -- query`; a filter that selects no file fails the run.
  */
 import { fork } from "node:child_process";
-import { join } from "node:path";
+import { availableParallelism } from "node:os";
+import { join, sep } from "node:path";
+import { pgliteTemplate } from "./pglite-template.ts";
 import { capture, listTests, run } from "./test-process.ts";
 import type { FileResult, RunnerMessage, WorkerMessage } from "./test-worker.ts";
 
 /**
- * Files that may not run beside others, and why. They run last, one at a time, once every other
- * worker has stopped (so they have the server to themselves).
+ * Files that may not run beside others on a PostgreSQL server (TEST_DATABASE_URL), and why. They
+ * run last, one at a time, once every other worker has stopped (so they have the server to
+ * themselves). On PGlite every worker has its own server and these files crash one of their own.
  */
 export const SERIAL: Readonly<Record<string, string>> = {
   "server-crash.test.ts": "crashes and restarts the server: every other worker's connections would break",
@@ -27,28 +30,33 @@ export const SERIAL: Readonly<Record<string, string>> = {
 };
 
 /**
- * The slowest files (measured 2026-12-02, both targets, 3 workers each, load average ~30: 2-16
- * minutes each), started first so that no worker is left with a long file at the end. Files not
- * listed follow in directory and name order.
+ * Seconds the slowest files took in CI (the server run, 2 workers beside the PGlite run,
+ * 2026-12-02), down to cli-errors' 24; the files after it were among the slowest in an earlier
+ * run and have stand-ins below 24 in that run's order, not measurements. Workers take the longest file first (LPT scheduling), so that no worker
+ * is left with a long file at the end; files not listed count {@link UNLISTED_SECONDS}.
  */
-const SLOWEST_FIRST = [
-  "test/integration/cli-ingest.test.ts",
-  "test/reliability/bad-inputs-cli.test.ts",
-  "test/integration/where-fuzz.test.ts",
-  "test/integration/query-recall-calibration.test.ts",
-  "test/compat/types.test.ts",
-  "test/integration/cli-search.test.ts",
-  "test/integration/cli-init.test.ts",
-  "test/integration/cli-errors.test.ts",
-  "test/integration/cli-docs-samples.test.ts",
-  "test/integration/cli-db.test.ts",
-  "test/integration/embedded-db.test.ts",
-  "test/integration/db-errors.test.ts",
-  "test/integration/cli-db-signals.test.ts",
-  "test/compat/prisma7.test.ts",
-  "test/integration/cli-demo.test.ts",
-  "test/integration/llamaindex-churn.test.ts",
-];
+const SECONDS: Readonly<Record<string, number>> = {
+  "test/integration/query-recall-calibration.test.ts": 79,
+  "test/reliability/bad-inputs-cli.test.ts": 77,
+  "test/integration/cli-ingest.test.ts": 61,
+  "test/integration/query-halfvec.test.ts": 45,
+  "test/integration/llamaindex-churn.test.ts": 45,
+  "test/integration/query-paging.test.ts": 43,
+  "test/compat/types.test.ts": 42,
+  "test/reliability/faults.test.ts": 34,
+  "test/integration/embedded-db.test.ts": 34,
+  "test/integration/cli-init.test.ts": 30,
+  "test/integration/cli-search.test.ts": 26,
+  "test/integration/cli-errors.test.ts": 24,
+  "test/integration/where-fuzz.test.ts": 23,
+  "test/integration/cli-docs-samples.test.ts": 22,
+  "test/integration/cli-db.test.ts": 21,
+  "test/integration/db-errors.test.ts": 20,
+  "test/integration/cli-db-signals.test.ts": 19,
+  "test/compat/prisma7.test.ts": 18,
+  "test/integration/cli-demo.test.ts": 17,
+};
+const UNLISTED_SECONDS = 10;
 
 const started = performance.now();
 const filters = process.argv.slice(2);
@@ -72,7 +80,14 @@ async function runUnit(): Promise<void> {
   delete env.DATABASE_URL;
   const t = performance.now();
   // Kept and printed at the end, so that it does not interleave with the integration files'.
-  const r = await capture(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...unitFiles], env);
+  // node --test runs availableParallelism() - 1 files at once: one on a 2-core machine, where
+  // much of a unit file's time is its own process starting.
+  const concurrency = `--test-concurrency=${Math.max(2, availableParallelism())}`;
+  const r = await capture(
+    process.execPath,
+    ["--import", "tsx", "--test", concurrency, "--test-reporter=spec", ...unitFiles],
+    env,
+  );
   report(
     {
       file: `test/unit (${unitFiles.length} files, concurrently)`,
@@ -93,11 +108,8 @@ async function compatSetup(): Promise<void> {
   files = files.filter((f) => !f.startsWith(join("test", "compat")));
 }
 
-const isSerial = (f: string) => Object.hasOwn(SERIAL, f.split("/").at(-1) ?? "");
-const rank = (f: string) => {
-  const i = SLOWEST_FIRST.indexOf(f);
-  return i < 0 ? SLOWEST_FIRST.length : i;
-};
+const isSerial = (f: string) => !!process.env.TEST_DATABASE_URL && Object.hasOwn(SERIAL, f.split("/").at(-1) ?? "");
+const seconds = (f: string) => SECONDS[f.split(sep).join("/")] ?? UNLISTED_SECONDS;
 
 interface Worker {
   readonly id: number;
@@ -158,7 +170,7 @@ function report(r: FileResult, worker: number): void {
 
 async function runIntegration(): Promise<void> {
   if (files.length === 0) return;
-  const queue = files.filter((f) => !isSerial(f)).sort((a, b) => rank(a) - rank(b));
+  const queue = files.filter((f) => !isSerial(f)).sort((a, b) => seconds(b) - seconds(a));
   const serial = files.filter(isSerial);
   const count = Math.max(1, Math.min(Number(process.env.PHS_TEST_WORKERS ?? 3), queue.length));
   const target = process.env.TEST_DATABASE_URL
@@ -167,6 +179,13 @@ async function runIntegration(): Promise<void> {
   console.log(
     `${files.length} file(s) on ${count} worker(s), each with ${target}; serially after: ${serial.join(", ") || "none"}`,
   );
+  if (!process.env.TEST_DATABASE_URL) {
+    try {
+      process.env.PHS_TEST_PGLITE_TEMPLATE = await pgliteTemplate();
+    } catch (error) {
+      console.error(`no migrated PGlite template (each worker migrates its own): ${error}`);
+    }
+  }
   const workers = Array.from({ length: count }, (_, i) => startWorker(i + 1));
   try {
     const drain = async (w: Worker) => {

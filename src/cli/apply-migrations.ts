@@ -2,9 +2,13 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
-import { describeMigrationFailure } from "../db/check.ts";
-import { connectionFailure } from "../db/connect.ts";
-import { DatabaseUnavailableError, ExtensionMissingError, HybridStoreError } from "../index.ts";
+import {
+  connectionFailure,
+  DatabaseUnavailableError,
+  describeMigrationFailure,
+  ExtensionMissingError,
+  HybridStoreError,
+} from "../index.ts";
 import { packagePaths } from "./package-paths.ts";
 
 /** What a deploy did. */

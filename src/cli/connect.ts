@@ -1,6 +1,6 @@
-import { connectionFailure } from "../db/connect.ts";
 import {
   checkDatabase,
+  connectionFailure,
   MigrationsPendingError,
   type MiniLmEmbedder,
   type RawClient,

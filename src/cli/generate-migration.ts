@@ -1,11 +1,16 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { InvalidArgumentError, InvalidSchemaError } from "../index.ts";
-import { hybridSql, type SqlPart } from "../schema/hybrid-sql.ts";
-import { readMarkings, type VectorMarking } from "../schema/markings.ts";
-import { readMigratedObjects } from "../schema/migrated-objects.ts";
-import { datasourceProvider } from "../schema/schema-blocks.ts";
+import {
+  datasourceProvider,
+  hybridSql,
+  InvalidArgumentError,
+  InvalidSchemaError,
+  readMarkings,
+  readMigratedObjects,
+  type SqlPart,
+  type VectorMarking,
+} from "../index.ts";
 import { prismaFiles } from "./init-project.ts";
 
 export interface GenerateOptions {

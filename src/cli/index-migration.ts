@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
+import { schemaModels, vectorDimensions } from "../index.ts";
+import { packagePaths } from "./package-paths.ts";
 
 /** The HNSW index kinds a migration can switch the tables to (see src/query/vector-index.ts). */
 export type IndexMigrationKind = "halfvec" | "vector";
@@ -14,10 +16,15 @@ const TABLES = ["Document", "Annotation"] as const;
  * (m 16, ef_construction 128). No `;` in the comments: Prisma's adapter splits at every one.
  */
 export function indexMigrationSql(kind: IndexMigrationKind): string {
-  const key =
-    kind === "halfvec"
-      ? `(("embedding"::halfvec(${VECTOR_DIMENSIONS})) halfvec_cosine_ops)`
-      : `("embedding" vector_cosine_ops)`;
+  const models = schemaModels(readFileSync(packagePaths.schema, "utf8"));
+  /** The HNSW key of a table; for halfvec, with its `embedding` column's dimensions in the bundled schema. */
+  const key = (table: string) => {
+    if (kind === "vector") return `("embedding" vector_cosine_ops)`;
+    const type = models.find((m) => m.table === table)?.fields.find((f) => f.column === "embedding")?.type;
+    const dimensions = type === undefined ? undefined : vectorDimensions(type);
+    if (typeof dimensions !== "number") throw new Error(`the bundled schema has no vector(N) "embedding" on ${table}`);
+    return `(("embedding"::halfvec(${dimensions})) halfvec_cosine_ops)`;
+  };
   const about =
     kind === "halfvec"
       ? [
@@ -33,7 +40,7 @@ export function indexMigrationSql(kind: IndexMigrationKind): string {
     "-- docs/migrations.md for the CREATE INDEX CONCURRENTLY way.",
     ...TABLES.flatMap((t) => [
       `DROP INDEX "${t}_embedding_hnsw_idx";`,
-      `CREATE INDEX "${t}_embedding_hnsw_idx" ON "${t}" USING hnsw ${key} WITH (m = 16, ef_construction = 128);`,
+      `CREATE INDEX "${t}_embedding_hnsw_idx" ON "${t}" USING hnsw ${key(t)} WITH (m = 16, ef_construction = 128);`,
     ]),
     "",
   ].join("\n");

@@ -1,8 +1,15 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { InvalidArgumentError, SchemaMismatchError } from "../index.ts";
-import { datasourceProvider, modelSignature, type SchemaBlock, schemaBlocks } from "../schema/schema-blocks.ts";
+import {
+  datasourceProvider,
+  InvalidArgumentError,
+  modelSignature,
+  type SchemaBlock,
+  SchemaMismatchError,
+  schemaBlocks,
+  schemaModels,
+} from "../index.ts";
 import {
   newSchemaText,
   type ProjectPrisma,
@@ -134,23 +141,17 @@ function compareModel(ours: SchemaBlock, theirs: SchemaBlock, models: ReadonlyMa
   const mine = new Set(modelSignature(ours));
   const their = modelSignature(theirs);
   const problems = [...mine].filter((line) => !their.includes(line)).map((line) => `missing "${line}"`);
+  const fields = new Map(schemaModels(theirs.text)[0]?.fields.map((f) => [f.name, f]));
   const own: string[] = [];
   for (const line of their.filter((l) => !mine.has(l))) {
     if (/^@@(index|unique)\b/.test(line)) continue;
-    const field = /^(\w+) (\w+)(\[\]|\?)?(.*)$/.exec(line);
-    if (!field || line.startsWith("@@")) {
+    const field = line.startsWith("@@") ? undefined : fields.get(line.split(" ")[0]!);
+    if (!field) {
       problems.push(`extra "${line}"`);
       continue;
     }
-    const [, name, type, modifier, attributes] = field as unknown as [
-      string,
-      string,
-      string,
-      string | undefined,
-      string,
-    ];
-    if (models.has(type)) continue; // a relation field: no column of its own
-    if (modifier !== undefined || DATABASE_DEFAULT.test(attributes)) own.push(name);
+    if (models.has(field.type)) continue; // a relation field: no column of its own
+    if (field.optional || field.list || DATABASE_DEFAULT.test(field.attributes)) own.push(field.name);
     else {
       problems.push(
         `extra required "${line}" without a database default: the library's own inserts could not fill it; make it optional`,

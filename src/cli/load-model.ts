@@ -1,6 +1,4 @@
-import { resolveMiniLmOptions } from "../embed/minilm-options.ts";
-import { loadTransformers } from "../embed/transformers-module.ts";
-import { MiniLmEmbedder, ModelNotFoundError } from "../index.ts";
+import { MiniLmEmbedder, ModelNotFoundError, resolveMiniLmOptions } from "../index.ts";
 
 /** How long the Hugging Face Hub may take to answer before it counts as unreachable. */
 const HUB_PROBE_MS = 5000;
@@ -29,7 +27,8 @@ export async function loadCliEmbedder(
     return cached;
   } catch (error) {
     if (!(error instanceof ModelNotFoundError) || !resolveMiniLmOptions({}).location.allowRemote) throw error;
-    const hub = (await loadTransformers()).env.remoteHost;
+    // Loaded already: the model load imports transformers.js before it looks for the files.
+    const hub = (await import("@huggingface/transformers")).env.remoteHost;
     try {
       await fetch(hub, { method: "HEAD", signal: AbortSignal.timeout(HUB_PROBE_MS) });
     } catch (cause) {

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { DEFAULT_DATA_DIR } from "../db/embedded.ts";
-import { DatabaseUnavailableError, startEmbeddedDatabase } from "../index.ts";
+import { DatabaseUnavailableError, DEFAULT_DATA_DIR, startEmbeddedDatabase } from "../index.ts";
 
 /** A database a command can connect to, and how to let go of it. */
 export interface DatabaseTarget {

@@ -1,5 +1,4 @@
-import { toHybridStoreError } from "../db/execute.ts";
-import { HybridStoreError } from "../index.ts";
+import { HybridStoreError, toHybridStoreError } from "../index.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const BIN = "prisma-hybrid-store";

@@ -7,6 +7,7 @@ import { quoteIdent } from "./sql.ts";
  * sets session settings, so it cannot go through a pool that may switch connections.
  */
 export interface SqlSession {
+  /** Runs `text` with `$n` placeholders bound to `values` (as `pg`'s `Client.query` does). */
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
@@ -29,6 +30,7 @@ export type TablePlacement =
   | { readonly kind: "distributed"; readonly column: string; readonly shards: number }
   | { readonly kind: "other"; readonly method: string };
 
+/** What {@link distributeOnCitus} found and did: each table's placement afterwards. */
 export interface DistributeResult {
   /** The tables this call changed (empty when both were distributed already). */
   readonly changed: readonly string[];

@@ -47,6 +47,15 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/**
+ * Where {@link startEmbeddedDatabase} keeps its data when `dataDir` is not given (relative to the
+ * working directory); the CLI's `db` command and its other commands use the same folder.
+ *
+ * @example
+ * ```ts
+ * const db = await startEmbeddedDatabase(); // data in DEFAULT_DATA_DIR
+ * ```
+ */
 export const DEFAULT_DATA_DIR = ".prisma-hybrid-store/pgdata";
 
 /**

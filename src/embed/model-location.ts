@@ -12,7 +12,7 @@ import { loadedTransformersEnv } from "./transformers-module.ts";
  * ```
  */
 export interface ModelLocation {
-  /** Hub id, or for a directory the name it was given (`model`, `PHS_MODEL`); see {@link directoryModelId}. */
+  /** Hub id, or for a directory the name it was given (`model`, `PHS_MODEL`). */
   readonly model: string;
   /** False when `model` is only the default, which says nothing about what a directory holds. */
   readonly named?: boolean;

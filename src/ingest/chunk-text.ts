@@ -15,6 +15,7 @@ export interface TextChunk extends Span {
   readonly text: string;
 }
 
+/** The {@link ChunkOptions} {@link chunkText} uses when none are given. */
 export const DEFAULT_CHUNK_OPTIONS = { maxChars: 800, overlap: 100 } as const;
 
 /**

@@ -1,5 +1,6 @@
 // The ingest API, for `src/index.ts` to re-export: `export * from "./ingest/index.ts";`
-export { type ChunkOptions, chunkSpans, chunkText, type TextChunk } from "./chunk-text.ts";
+export { type ChunkOptions, chunkSpans, chunkText, DEFAULT_CHUNK_OPTIONS, type TextChunk } from "./chunk-text.ts";
+export { collectFiles } from "./collect-files.ts";
 export { IngestFileError } from "./ingest-error.ts";
 export { ingestFiles } from "./ingest-files.ts";
 export type {

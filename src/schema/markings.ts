@@ -33,6 +33,7 @@ export interface VectorMarking {
   readonly hash: SchemaField | undefined;
 }
 
+/** What {@link readMarkings} read: the valid markings, or the issues (never both). */
 export interface Markings {
   readonly markings: readonly VectorMarking[];
   /** Every problem found, one message each, with `[model, field]` as the path. */

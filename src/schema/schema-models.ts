@@ -9,6 +9,8 @@ export interface SchemaField {
   readonly column: string;
   readonly optional: boolean;
   readonly list: boolean;
+  /** What follows the type: the field's attributes (`@id @default(now())`), trimmed. */
+  readonly attributes: string;
   /** The `///` doc comment lines just above the field, without the slashes. */
   readonly docs: readonly string[];
   /** 1-based line of the field inside its model block, for messages. */
@@ -69,6 +71,7 @@ export function schemaModels(schema: string): SchemaModel[] {
             column: MAP.exec(attributes)?.[1] ?? name,
             optional: modifier === "?",
             list: modifier === "[]",
+            attributes: attributes.trim(),
             docs,
             line: i - open + 1,
           });

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { DEFAULT_DATA_DIR } from "../../db/embedded.ts";
+import { DEFAULT_DATA_DIR } from "../../index.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { formatDuration } from "../format.ts";

@@ -1,7 +1,12 @@
 import pg from "pg";
-import { distributeOnCitus, requireCitus, tablePlacement } from "../../db/citus-distribute.ts";
-import { incompletePlacements, inspectPlacements } from "../../db/citus-shards.ts";
-import { connectionFailure } from "../../db/connect.ts";
+import {
+  connectionFailure,
+  distributeOnCitus,
+  incompletePlacements,
+  inspectPlacements,
+  requireCitus,
+  tablePlacement,
+} from "../../index.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { BIN } from "../report-error.ts";

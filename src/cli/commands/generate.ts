@@ -1,6 +1,5 @@
 import { relative } from "node:path";
-import { formatMarkingIssue } from "../../errors.ts";
-import { InvalidSchemaError } from "../../index.ts";
+import { formatMarkingIssue, InvalidSchemaError } from "../../index.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { generateMigration } from "../generate-migration.ts";

@@ -1,7 +1,5 @@
 import { basename, dirname } from "node:path";
-import { type IngestResult, ingestFiles } from "../../index.ts";
-import { DEFAULT_CHUNK_OPTIONS } from "../../ingest/chunk-text.ts";
-import { collectFiles } from "../../ingest/collect-files.ts";
+import { collectFiles, DEFAULT_CHUNK_OPTIONS, type IngestResult, ingestFiles } from "../../index.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { formatDuration } from "../format.ts";
