@@ -1,4 +1,4 @@
-import { HnswState } from "./db/hnsw-indexes.ts";
+import { HnswState } from "./db/hnsw-state.ts";
 import { BulkLoad, type BulkLoadOptions, bulkLoadOptions, type TransactionClient } from "./embed/bulk-load.ts";
 import { defaultEmbedder } from "./embed/default-embedder.ts";
 import type { Embedder } from "./embed/embedder.ts";

@@ -7,6 +7,7 @@ import { missingObjects } from "./check-objects.ts";
 import { connectionFailure } from "./connect.ts";
 import type { RawClient } from "./execute.ts";
 import { toHybridStoreError } from "./execute.ts";
+import { DEFAULT_MAINTENANCE_WORK_MEM, repairAllPending } from "./hnsw-rebuild.ts";
 import { quoteTable } from "./sql.ts";
 
 /** What {@link checkDatabase} found on a database that is ready for this library. */
@@ -19,6 +20,12 @@ export interface DatabaseReport {
   readonly pgvectorVersion: string;
   /** Migrations recorded as applied in `_prisma_migrations` (empty when there is no such table). */
   readonly appliedMigrations: readonly string[];
+  /**
+   * Tables whose HNSW indexes a bulk load had dropped and could not build again (its process
+   * died): `checkDatabase` built them from the definitions the load left (docs/concepts.md,
+   * "Bulk loads"). Usually empty.
+   */
+  readonly rebuiltIndexes: readonly string[];
   /** Things that work but should be fixed, e.g. a missing vector index (searches then scan). */
   readonly warnings: readonly string[];
 }
@@ -72,6 +79,9 @@ export class MigrationFailedError extends HybridStoreError {
  * {@link DatabaseUnavailableError} (cannot connect), {@link ExtensionMissingError} (no pgvector
  * on the server, or the role may not create it), {@link MigrationFailedError},
  * {@link MigrationsPendingError}, {@link InvalidSchemaError} (a marking `generate` would refuse).
+ * It also builds, from the definitions left in the table's comment, any HNSW index a bulk load
+ * dropped and never built again because its process died (listed in `rebuiltIndexes`; such a
+ * build can take minutes on a large table).
  *
  * @example
  * ```ts
@@ -124,6 +134,7 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   }
   if (failed) throw new MigrationFailedError(failed.name);
 
+  const rebuiltIndexes = await repairAllPending(client, { maintenanceWorkMem: DEFAULT_MAINTENANCE_WORK_MEM });
   const tables = markedTables(client);
   const { missing, warnings } = await missingObjects(
     (sql, ...params) => rows(client, sql, ...params),
@@ -141,6 +152,7 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
   return {
     ...server,
     pgvectorVersion: vector.installed!,
+    rebuiltIndexes,
     appliedMigrations: migrations.filter((m) => m.finished && !m.rolledBack).map((m) => m.name),
     warnings,
   };

@@ -1,5 +1,5 @@
 import { DEFAULT_EF_SEARCH } from "../db/hnsw-defaults.ts";
-import type { HnswState } from "../db/hnsw-indexes.ts";
+import { HnswState } from "../db/hnsw-state.ts";
 import { quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import type { FilterNode } from "./filter-nodes.ts";
@@ -13,8 +13,7 @@ import { ESTIMATE_TTL_MS } from "./row-estimates.ts";
 import type { SearchClient } from "./run-search.ts";
 import { settingsAt } from "./run-search.ts";
 import { MAX_EF_SEARCH } from "./search-args.ts";
-import type { VectorIndex } from "./vector-index.ts";
-import { VectorIndexes } from "./vector-index.ts";
+import { type VectorIndex, vectorIndexOf } from "./vector-index.ts";
 
 /** What the caller asks for: let the library choose, or force a plan. */
 export type PlanChoice = "auto" | "exact" | "hnsw";
@@ -100,7 +99,7 @@ export interface PlanContext {
   readonly estimates: RowEstimates;
   /** Without it, HNSW plans run at {@link DEFAULT_EF_SEARCH}. */
   readonly recall?: RecallCalibration | undefined;
-  /** Whether the table's HNSW index may be used now (a bulk load drops it); absent: assume so. */
+  /** The tables' HNSW indexes (a bulk load drops them for a while); absent: read per store. */
   readonly hnsw?: HnswState | undefined;
 }
 
@@ -132,13 +131,14 @@ export async function choosePlan(
 ): Promise<SearchPlan> {
   const filtered = filter !== TRUE;
   const targets = ctx.recall?.targets;
-  if (request.choice !== "exact" && ctx.hnsw && !(await ctx.hnsw.usable(client, quoteTable(model)))) {
+  if (request.choice === "exact") return decidePlan(request, filtered, undefined, { targets });
+  const indexes = await hnswState(ctx).indexes(client, quoteTable(model));
+  if (!indexes.some((i) => i.usable)) {
     const exact = decidePlan({ ...request, choice: "exact" }, filtered, undefined, { targets });
     return { ...exact, reason: "no usable HNSW index (a bulk load is rebuilding it): an exact scan" };
   }
-  const calibrate = ctx.recall !== undefined && request.efSearch === undefined && request.choice !== "exact";
-  if (request.choice === "exact") return decidePlan(request, filtered, undefined, { targets });
-  const index = await vectorIndex(client, ctx, model);
+  const calibrate = ctx.recall !== undefined && request.efSearch === undefined;
+  const index = vectorIndexOf(indexes, model.embeddingColumn);
   const withIndex = (plan: SearchPlan): SearchPlan => (plan.kind === "exact" ? plan : { ...plan, index });
   if (request.choice !== "auto") {
     if (!calibrate) return withIndex(decidePlan(request, filtered, undefined, { targets }));
@@ -163,16 +163,17 @@ export async function choosePlan(
   return withIndex(decidePlan(request, filtered, counts, { targets, calibration }));
 }
 
-// One per store, like the row estimates it is keyed on: each store reads its tables' indexes once.
-const indexes = new WeakMap<RowEstimates, VectorIndexes>();
+// One per store, like the row estimates it is keyed on, for a context built without one.
+const states = new WeakMap<RowEstimates, HnswState>();
 
-function vectorIndex(client: SearchClient, ctx: PlanContext, model: ModelMeta): Promise<VectorIndex> {
-  let known = indexes.get(ctx.estimates);
-  if (!known) {
-    known = new VectorIndexes();
-    indexes.set(ctx.estimates, known);
+function hnswState(ctx: PlanContext): HnswState {
+  if (ctx.hnsw) return ctx.hnsw;
+  let state = states.get(ctx.estimates);
+  if (!state) {
+    state = new HnswState();
+    states.set(ctx.estimates, state);
   }
-  return known.kind(client, model);
+  return state;
 }
 
 type Memo = WeakMap<ModelMeta, WeakMap<FilterNode, { rows: number; at: number }>>;

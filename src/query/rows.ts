@@ -9,11 +9,24 @@ export function resultFields(model: ModelMeta): ScalarField[] {
   return [...model.fields.values()].filter((f) => f.name !== model.payloadField.name);
 }
 
+// Per model and alias: the list depends on neither the search's arguments nor its rows.
+const selected = new WeakMap<ModelMeta, Map<string, string>>();
+
 /** `"t0"."rawText" AS "rawText", ...`: columns named by their Prisma field names in the result. */
 export function selectFields(model: ModelMeta, alias: string): string {
-  return resultFields(model)
-    .map((f) => `${qualified(alias, f.column)} AS ${quoteIdent(f.name)}`)
-    .join(", ");
+  let byAlias = selected.get(model);
+  if (!byAlias) {
+    byAlias = new Map();
+    selected.set(model, byAlias);
+  }
+  let list = byAlias.get(alias);
+  if (list === undefined) {
+    list = resultFields(model)
+      .map((f) => `${qualified(alias, f.column)} AS ${quoteIdent(f.name)}`)
+      .join(", ");
+    byAlias.set(alias, list);
+  }
+  return list;
 }
 
 /** A row as the database returned it, keyed by field name (see {@link selectFields}). */

@@ -1,7 +1,5 @@
-import type { RawClient } from "../db/execute.ts";
-import { queryRows } from "../db/execute.ts";
-import { qualified, quoteTable } from "../db/sql.ts";
-import type { ModelMeta } from "../schema/model-meta.ts";
+import type { HnswIndex } from "../db/hnsw-indexes.ts";
+import { qualified } from "../db/sql.ts";
 
 /**
  * The HNSW index a table's vector searches walk:
@@ -21,50 +19,36 @@ export type VectorIndex = { readonly type: "vector" } | { readonly type: "halfve
 
 export const VECTOR_INDEX: VectorIndex = { type: "vector" };
 
-interface IndexRow {
-  readonly opclass: string;
-  readonly key: string;
-  readonly column: boolean;
-}
+type IndexKey = Pick<HnswIndex, "opclass" | "key" | "column">;
+
+const kinds = new WeakMap<readonly HnswIndex[], Map<string, VectorIndex>>();
 
 /**
- * Which HNSW index each table has, read from the catalog once per table and remembered (one
- * query per table per store, none per search). A valid, non-partial cosine index on the column
- * wins; otherwise a valid, non-partial `halfvec_cosine_ops` index on `(embedding::halfvec(N))`;
- * otherwise `vector` (no index at all: the planner sorts, which is exact). A process keeps what
- * it read: after adding or dropping an index, new clients (or a restart) pick it up; until then
- * searches stay correct and only miss the new index.
+ * The index a search on `column` walks, from the table's HNSW indexes as {@link HnswState}
+ * read them (one catalog read every few seconds, see db/hnsw-indexes.ts): a usable, non-partial
+ * cosine index on the column wins; otherwise a usable, non-partial `halfvec_cosine_ops` index on
+ * `(embedding::halfvec(N))`; otherwise `vector` (no index at all: the planner sorts, which is
+ * exact). Remembered per catalog read, so a search pays one map lookup.
  */
-export class VectorIndexes {
-  readonly #kinds = new Map<string, Promise<VectorIndex>>();
-
-  kind(client: RawClient, model: ModelMeta): Promise<VectorIndex> {
-    const relation = quoteTable(model);
-    let found = this.#kinds.get(relation);
-    if (!found) {
-      found = readIndex(client, relation, model.embeddingColumn);
-      found.catch(() => this.#kinds.delete(relation)); // read again next time
-      this.#kinds.set(relation, found);
-    }
-    return found;
+export function vectorIndexOf(indexes: readonly HnswIndex[], column: string): VectorIndex {
+  let byColumn = kinds.get(indexes);
+  if (!byColumn) {
+    byColumn = new Map();
+    kinds.set(indexes, byColumn);
   }
-}
-
-async function readIndex(client: RawClient, relation: string, column: string): Promise<VectorIndex> {
-  const rows = await queryRows<IndexRow>(client, {
-    sql: `SELECT opc.opcname::text AS "opclass", pg_get_indexdef(i.indexrelid, 1, false) AS "key", i.indkey[0] <> 0 AS "column"
-      FROM pg_catalog.pg_index i
-      JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
-      JOIN pg_catalog.pg_am am ON am.oid = c.relam
-      JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[0]
-      WHERE i.indrelid = to_regclass($1) AND am.amname = 'hnsw' AND i.indisvalid AND i.indpred IS NULL`,
-    params: [relation],
-  });
-  return pickIndex(rows, column);
+  let kind = byColumn.get(column);
+  if (!kind) {
+    kind = pickIndex(
+      indexes.filter((i) => i.usable && !i.partial),
+      column,
+    );
+    byColumn.set(column, kind);
+  }
+  return kind;
 }
 
 /** The index kind from the table's HNSW indexes (exported for unit tests). */
-export function pickIndex(rows: readonly IndexRow[], column: string): VectorIndex {
+export function pickIndex(rows: readonly IndexKey[], column: string): VectorIndex {
   const plain = rows.some((r) => r.column && r.opclass === "vector_cosine_ops" && unquote(r.key) === column);
   if (plain) return VECTOR_INDEX;
   for (const r of rows) {

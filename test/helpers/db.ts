@@ -46,3 +46,16 @@ export const bundledMigrations = (): string[] =>
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
+
+/** Each HNSW index of a table (in the search path): its definition and whether the planner may use it. */
+export async function hnswIndexes(table: string): Promise<{ def: string; usable: boolean }[]> {
+  return withPg(async (pg) => {
+    const r = await pg.query(
+      `SELECT pg_get_indexdef(i.indexrelid) AS def, i.indisvalid AND i.indisready AS usable
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+        WHERE i.indrelid = to_regclass($1) AND am.amname = 'hnsw' ORDER BY 1`,
+      [`"${table}"`],
+    );
+    return r.rows as { def: string; usable: boolean }[];
+  });
+}

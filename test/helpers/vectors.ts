@@ -101,3 +101,13 @@ export async function bulkInsertAnnotations(client: RawExecutor, documentId: str
   }
   return ids;
 }
+
+/** Rows a crashing bulk load writes (test/helpers/bulk-load-child.ts), the same for the test that checks them. */
+export function crashRows(seed: number, n: number): { text: string; vector: number[] }[] {
+  const normal = gaussian(rng(seed));
+  const centres = Array.from({ length: 8 }, () => randomUnit(normal));
+  return Array.from({ length: n }, (_, i) => ({
+    text: `crash ${seed} row ${i}`,
+    vector: nearby(centres[i % 8]!, normal, 0.3).map((x) => Number(x.toFixed(5))),
+  }));
+}

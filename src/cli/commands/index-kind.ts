@@ -18,7 +18,7 @@ export const indexCommand: Command = {
 Writes a migration that rebuilds the HNSW indexes of "Document" and "Annotation" on
 ("embedding"::halfvec(384)) with halfvec_cosine_ops (--halfvec: 2 bytes a dimension, about half
 the index memory, distances still exact), or on "embedding" itself (--vector, as the bundled
-migrations). Searches read which kind a table has once per client. Apply it with
+migrations). Searches see the new kind within 5 seconds. Apply it with
 npx prisma migrate deploy. When to use which: docs/scaling.md.
 
 Options:
