@@ -1,7 +1,7 @@
 /**
  * CI step: the package as npm would publish it. Builds and packs it, then checks the tarball
  * offline with @arethetypeswrong/cli (types resolve for `import` and `require` under node10,
- * node16 and bundler resolution, for `.` and `./llamaindex`) and publint (exports, files).
+ * node16 and bundler resolution, for `.`, `./llamaindex` and `./tooling`) and publint (exports, files).
  *
  *   node --import tsx scripts/check-package.ts
  */

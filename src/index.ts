@@ -2,47 +2,25 @@
  * `prisma-hybrid-store`: the `hybridStore()` Prisma client extension (embedding on save and the
  * `similaritySearch`, `textSearch` and `hybridSearch` model methods), the embedders, the
  * embedded database, the ingest API and the errors. The LlamaIndex adapter is
- * `prisma-hybrid-store/llamaindex`.
+ * `prisma-hybrid-store/llamaindex`; the CLI's building blocks (markings, migration SQL, Citus)
+ * are `prisma-hybrid-store/tooling`.
  *
  * @packageDocumentation
  * @module prisma-hybrid-store
  */
-export {
-  checkDatabase,
-  type DatabaseReport,
-  describeMigrationFailure,
-  MigrationFailedError,
-  MigrationsPendingError,
-} from "./db/check.ts";
-export {
-  CITUS_DATABASE_SETTINGS,
-  type DistributeOptions,
-  type DistributeResult,
-  distributeOnCitus,
-  requireCitus,
-  SHARDS_PER_WORKER,
-  type SqlSession,
-  type TablePlacement,
-  tablePlacement,
-} from "./db/citus-distribute.ts";
-export { incompletePlacements, inspectPlacements, type PlacementParts, type TableParts } from "./db/citus-shards.ts";
-export { connectionFailure } from "./db/connect.ts";
+export { checkDatabase, type DatabaseReport, MigrationFailedError, MigrationsPendingError } from "./db/check.ts";
 export {
   DEFAULT_DATA_DIR,
   type EmbeddedDatabase,
   type EmbeddedDatabaseOptions,
   startEmbeddedDatabase,
 } from "./db/embedded.ts";
-export { type CompiledQuery, type RawClient, toHybridStoreError } from "./db/execute.ts";
+export type { CompiledQuery, RawClient } from "./db/execute.ts";
 export type { BulkLoadOptions } from "./embed/bulk-load.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
 export { MiniLmEmbedder } from "./embed/minilm-embedder.ts";
-export {
-  type MiniLmEmbedderOptions,
-  type ResolvedMiniLmOptions,
-  resolveMiniLmOptions,
-} from "./embed/minilm-options.ts";
+export type { MiniLmEmbedderOptions } from "./embed/minilm-options.ts";
 export type { ModelLocation } from "./embed/model-location.ts";
 export type { ReembedOptions, ReembedProgress, ReembedResult } from "./embed/reembed.ts";
 export {
@@ -50,7 +28,6 @@ export {
   DimensionMismatchError,
   EmbeddingError,
   ExtensionMissingError,
-  formatMarkingIssue,
   HybridStoreError,
   type HybridStoreErrorCode,
   InvalidArgumentError,
@@ -88,9 +65,4 @@ export type {
 export type { SimilarityScores } from "./query/similarity-search.ts";
 export type { TextScores } from "./query/text-search.ts";
 export type { VectorIndex } from "./query/vector-index.ts";
-export { hybridSql, type SqlPart } from "./schema/hybrid-sql.ts";
-export { type Markings, readMarkings, type VectorMarking } from "./schema/markings.ts";
-export { type MigratedIndex, type MigratedObjects, readMigratedObjects } from "./schema/migrated-objects.ts";
 export type { ModelName } from "./schema/model-meta.ts";
-export { datasourceProvider, modelSignature, type SchemaBlock, schemaBlocks } from "./schema/schema-blocks.ts";
-export { type SchemaField, type SchemaModel, schemaModels, vectorDimensions } from "./schema/schema-models.ts";

@@ -2,13 +2,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
-import {
-  connectionFailure,
-  DatabaseUnavailableError,
-  describeMigrationFailure,
-  ExtensionMissingError,
-  HybridStoreError,
-} from "../index.ts";
+import { DatabaseUnavailableError, ExtensionMissingError, HybridStoreError } from "../index.ts";
+import { connectionFailure, describeMigrationFailure } from "../tooling/index.ts";
 import { packagePaths } from "./package-paths.ts";
 
 /** What a deploy did. */

@@ -1,11 +1,11 @@
 import {
   checkDatabase,
-  connectionFailure,
   MigrationsPendingError,
   type MiniLmEmbedder,
   type RawClient,
   SchemaMismatchError,
 } from "../index.ts";
+import { connectionFailure } from "../tooling/index.ts";
 import { type DatabaseTarget, openDatabase } from "./local-database.ts";
 import { BIN } from "./report-error.ts";
 import { createStoreClient, type StoreClient } from "./store-client.ts";

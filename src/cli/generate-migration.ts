@@ -1,16 +1,15 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { InvalidArgumentError, InvalidSchemaError } from "../index.ts";
 import {
   datasourceProvider,
   hybridSql,
-  InvalidArgumentError,
-  InvalidSchemaError,
   readMarkings,
   readMigratedObjects,
   type SqlPart,
   type VectorMarking,
-} from "../index.ts";
+} from "../tooling/index.ts";
 import { prismaFiles } from "./init-project.ts";
 
 export interface GenerateOptions {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { schemaModels, vectorDimensions } from "../index.ts";
+import { schemaModels, vectorDimensions } from "../tooling/index.ts";
 import { packagePaths } from "./package-paths.ts";
 
 /** The HNSW index kinds a migration can switch the tables to (see src/query/vector-index.ts). */

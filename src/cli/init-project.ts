@@ -1,15 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import {
-  datasourceProvider,
-  InvalidArgumentError,
-  modelSignature,
-  type SchemaBlock,
-  SchemaMismatchError,
-  schemaBlocks,
-  schemaModels,
-} from "../index.ts";
+import { InvalidArgumentError, SchemaMismatchError } from "../index.ts";
+import { datasourceProvider, modelSignature, type SchemaBlock, schemaBlocks, schemaModels } from "../tooling/index.ts";
 import {
   newSchemaText,
   type ProjectPrisma,

@@ -1,4 +1,5 @@
-import { MiniLmEmbedder, ModelNotFoundError, resolveMiniLmOptions } from "../index.ts";
+import { MiniLmEmbedder, ModelNotFoundError } from "../index.ts";
+import { resolveMiniLmOptions } from "../tooling/index.ts";
 
 /** How long the Hugging Face Hub may take to answer before it counts as unreachable. */
 const HUB_PROBE_MS = 5000;

@@ -1,4 +1,5 @@
-import { HybridStoreError, toHybridStoreError } from "../index.ts";
+import { HybridStoreError } from "../index.ts";
+import { toHybridStoreError } from "../tooling/index.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const BIN = "prisma-hybrid-store";

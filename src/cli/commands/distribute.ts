@@ -6,7 +6,7 @@ import {
   inspectPlacements,
   requireCitus,
   tablePlacement,
-} from "../../index.ts";
+} from "../../tooling/index.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { BIN } from "../report-error.ts";

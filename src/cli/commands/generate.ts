@@ -1,5 +1,6 @@
 import { relative } from "node:path";
-import { formatMarkingIssue, InvalidSchemaError } from "../../index.ts";
+import { InvalidSchemaError } from "../../index.ts";
+import { formatMarkingIssue } from "../../tooling/index.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { generateMigration } from "../generate-migration.ts";
