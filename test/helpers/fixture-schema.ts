@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { type GenerateResult, generateMigration } from "../../src/cli/generate-migration.ts";
@@ -35,7 +35,11 @@ export async function migrateFixture(options: {
   readonly embedders?: ReadonlyMap<string, number>;
 }): Promise<MigratedFixture> {
   const dir = mkdtempSync(join(tmpdir(), `phs-${options.name}-`));
-  cpSync(fileURLToPath(new URL(`../fixtures/${options.name}`, import.meta.url)), dir, { recursive: true });
+  // Without a client generated into the fixture (test/fixtures/*/generated): only its schema and migrations count.
+  cpSync(fileURLToPath(new URL(`../fixtures/${options.name}`, import.meta.url)), dir, {
+    recursive: true,
+    filter: (src) => basename(src) !== "generated",
+  });
   const rename = (text: string) =>
     Object.entries(options.rename ?? {}).reduce((t, [from, to]) => t.replaceAll(`"${from}"`, `"${to}"`), text);
   const migrationsDir = join(dir, "migrations");

@@ -8,18 +8,17 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { generateMigration } from "../../src/cli/generate-migration.ts";
 import type { Embedder } from "../../src/embed/embedder.ts";
 import { InvalidArgumentError, InvalidSchemaError, SchemaMismatchError } from "../../src/errors.ts";
 import { hybridStore } from "../../src/index.ts";
 import { databaseUrl, withPg } from "../helpers/db.ts";
+import { type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { bruteForce, normalize } from "../helpers/vectors.ts";
 
@@ -27,7 +26,6 @@ const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = join(repoRoot, "test", "fixtures", "your-models");
 const generated = join(fixture, "generated");
 const schema = `phs_runtime_${randomBytes(3).toString("hex")}`;
-const temp = mkdtempSync(join(tmpdir(), "phs-your-models-runtime-"));
 const run = promisify(execFile);
 
 type Row = Record<string, unknown>;
@@ -64,6 +62,7 @@ const review768: Embedder = {
 };
 const embedOne = async (e: Embedder, text: string) => (await e.embed([text]))[0]!;
 
+let migrated: MigratedFixture | undefined;
 let newClient: () => FixtureClient;
 let base: FixtureClient;
 let prisma: FixtureClient;
@@ -82,26 +81,7 @@ before(async () => {
       cwd: repoRoot,
     },
   );
-  cpSync(fixture, temp, { recursive: true, filter: (src) => !src.includes("generated") });
-  const result = await generateMigration({
-    schema: join(temp, "schema.prisma"),
-    embedders: new Map([["review", 768]]),
-  });
-  assert.ok(result.file);
-  const dir = join(temp, "migrations");
-  const migrations = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  await withPg(async (c) => {
-    await c.query(`create schema "${schema}"`);
-    for (const name of migrations) {
-      await c.query("begin");
-      await c.query(`set local search_path to "${schema}", public`);
-      await c.query(readFileSync(join(dir, name, "migration.sql"), "utf8"));
-      await c.query("commit");
-    }
-  });
+  migrated = await migrateFixture({ name: "your-models", searchPath: schema, embedders: new Map([["review", 768]]) });
   const { PrismaClient } = (await import(pathToFileURL(join(generated, "client.ts")).href)) as {
     PrismaClient: new (options: object) => FixtureClient;
   };
@@ -121,8 +101,7 @@ before(async () => {
 });
 
 after(async () => {
-  await withPg((c) => c.query(`drop schema if exists "${schema}" cascade`));
-  rmSync(temp, { recursive: true, force: true });
+  await migrated?.cleanUp();
 });
 
 /** Stored vectors by id, read with plain SQL. */

@@ -7,19 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type pg from "pg";
-import { generateMigration } from "../../src/cli/generate-migration.ts";
 import { withPg } from "../helpers/db.ts";
+import { type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
 import { bruteForce, gaussian, nearby, normalize, randomUnit, rng, vectorText } from "../helpers/vectors.ts";
 
-const fixture = fileURLToPath(new URL("../fixtures/your-models", import.meta.url));
 const schema = `phs_models_${randomBytes(3).toString("hex")}`;
-const temp = mkdtempSync(join(tmpdir(), "phs-your-models-"));
+let migrated: MigratedFixture | undefined;
 
 /** Runs `fn` on a pg connection whose search path is the test schema (then public, for `vector`). */
 const inSchema = <T>(fn: (c: pg.Client) => Promise<T>) =>
@@ -33,31 +28,10 @@ const normal = gaussian(random);
 const unit = (dims: number) => normalize(Array.from({ length: dims }, normal));
 
 before(async () => {
-  cpSync(fixture, temp, { recursive: true });
-  const result = await generateMigration({
-    schema: join(temp, "schema.prisma"),
-    embedders: new Map([["review", 768]]),
-  });
-  assert.ok(result.file);
-  const dir = join(temp, "migrations");
-  const migrations = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  await withPg(async (c) => {
-    await c.query(`create schema "${schema}"`);
-    for (const name of migrations) {
-      await c.query("begin");
-      await c.query(`set local search_path to "${schema}", public`);
-      await c.query(readFileSync(join(dir, name, "migration.sql"), "utf8"));
-      await c.query("commit");
-    }
-  });
+  migrated = await migrateFixture({ name: "your-models", searchPath: schema, embedders: new Map([["review", 768]]) });
 });
-
 after(async () => {
-  await withPg((c) => c.query(`drop schema if exists "${schema}" cascade`));
-  rmSync(temp, { recursive: true, force: true });
+  await migrated?.cleanUp();
 });
 
 /** A product row written as the save hook writes: text and vector payload in one INSERT. */
