@@ -14,6 +14,8 @@ const base = createPrisma();
 after(() => base.$disconnect());
 const prisma = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
 
+const TRANSACTION_LIMITS = { maxWait: 60_000, timeout: 300_000 };
+
 type Outcome = { stored: Record<string, unknown>[] } | { failed: true };
 
 /** Runs `createMany` with rows built by `rows(label)` and returns what the label's rows hold. */
@@ -25,7 +27,10 @@ async function outcome(
   const label = uniqueLabel("bulk-values");
   const data = rows().map((row, i) => ({ documentId, rawText: `row ${i}`, label, ...row }));
   try {
-    if (inTransaction) await prisma.$transaction((tx) => tx.annotation.createMany({ data: data as never }));
+    // Generous transaction limits: Prisma's default 5 s timeout, not the value, failed this under load.
+    if (inTransaction) {
+      await prisma.$transaction((tx) => tx.annotation.createMany({ data: data as never }), TRANSACTION_LIMITS);
+    }
     else await prisma.annotation.createMany({ data: data as never });
   } catch {
     return { failed: true };
