@@ -30,8 +30,7 @@ async function outcome(
     // Generous transaction limits: Prisma's default 5 s timeout, not the value, failed this under load.
     if (inTransaction) {
       await prisma.$transaction((tx) => tx.annotation.createMany({ data: data as never }), TRANSACTION_LIMITS);
-    }
-    else await prisma.annotation.createMany({ data: data as never });
+    } else await prisma.annotation.createMany({ data: data as never });
   } catch {
     return { failed: true };
   }
