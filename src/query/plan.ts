@@ -4,7 +4,7 @@ import { quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import { TRUE } from "./filter-nodes.ts";
-import type { Calibration, RecallCalibration } from "./recall-calibration.ts";
+import type { CalibrationState, RecallCalibration } from "./recall-calibration.ts";
 import { DEFAULT_RECALL_TARGET } from "./recall-calibration.ts";
 import type { RecallPoint } from "./recall-probe.ts";
 import { EF_LADDER, RECALL_K } from "./recall-probe.ts";
@@ -143,7 +143,7 @@ export async function choosePlan(
   if (request.choice !== "auto") {
     if (!calibrate) return withIndex(decidePlan(request, filtered, undefined, { targets }));
     const total = await estimatedRows(client, ctx, model, TRUE);
-    const calibration = await ctx.recall?.get(
+    const state = await ctx.recall?.get(
       client,
       model,
       total,
@@ -151,7 +151,7 @@ export async function choosePlan(
       index,
       await settingsAt(client, ctx, model),
     );
-    return withIndex(decidePlan(request, filtered, undefined, { targets, calibration }));
+    return withIndex(decidePlan(request, filtered, undefined, { targets, ...state }));
   }
   const total = await estimatedRows(client, ctx, model, TRUE);
   const kept = filtered ? await estimatedRows(client, ctx, model, filter) : total;
@@ -159,8 +159,8 @@ export async function choosePlan(
   const plan = decidePlan(request, filtered, counts, { targets });
   if (!calibrate || plan.kind === "exact") return withIndex(plan);
   const settings = await settingsAt(client, ctx, model);
-  const calibration = await ctx.recall?.get(client, model, total, probeShare(total), index, settings);
-  return withIndex(decidePlan(request, filtered, counts, { targets, calibration }));
+  const state = await ctx.recall?.get(client, model, total, probeShare(total), index, settings);
+  return withIndex(decidePlan(request, filtered, counts, { targets, ...state }));
 }
 
 // One per store, like the row estimates it is keyed on, for a context built without one.
@@ -214,10 +214,9 @@ export function probeShare(total: number): number {
   return Math.min(0.1, Math.max(0.01, smallest));
 }
 
-/** The recall targets and, once measured, the table's calibration. */
-export interface RecallInput {
+/** The recall targets and, once measured, the table's calibration (or why it failed). */
+export interface RecallInput extends CalibrationState {
   readonly targets?: { readonly unfiltered: number; readonly filtered: number } | undefined;
-  readonly calibration?: Calibration | undefined;
 }
 
 /** Estimated rows with a vector, and those that pass the filter. */
@@ -251,7 +250,7 @@ export function decidePlan(
     recall: { target, expected: 1, calibratedAt: calibration?.at ?? null },
   });
   const hnsw = (kind: PlanKind, estimatedRows: number | null, reason: string): SearchPlan => {
-    const t = tune(request, filtered, kind, target, calibration);
+    const t = tune(request, filtered, kind, target, recall);
     const ef = t.ef ?? t.best?.efSearch ?? defaultEfSearch(request.limit, filtered);
     return {
       kind: request.limit > ef ? "hnsw-iterative" : kind,
@@ -269,7 +268,7 @@ export function decidePlan(
   const selectivity = total > 0 ? kept / total : 1;
   const about = `about ${Math.round(kept)} rows${filtered ? ` (${pct(selectivity)})` : ""}`;
   const plain = !filtered || selectivity >= KEEPS_ALL;
-  const t = tune(request, filtered, plain ? "hnsw" : "hnsw-iterative", target, calibration);
+  const t = tune(request, filtered, plain ? "hnsw" : "hnsw-iterative", target, recall);
   if (t.ef === null) return exactPlan(kept, `${about}${t.note}: an exact scan`);
   const visits = Math.max(t.ef, request.limit / Math.max(selectivity, 1 / Math.max(total, 1)));
   if (kept <= visits * HNSW_VISIT_COST) {
@@ -301,10 +300,13 @@ function tune(
   filtered: boolean,
   kind: PlanKind,
   target: number,
-  calibration: Calibration | undefined,
+  { calibration, failure }: CalibrationState,
 ): Tuning {
   if (request.efSearch !== undefined) return { ef: request.efSearch, expected: null, at: null, note: "" };
-  if (!calibration) return { ef: defaultEfSearch(request.limit, filtered), expected: null, at: null, note: "" };
+  if (!calibration) {
+    const note = failure === undefined ? "" : `; default ef_search: recall calibration failed (${failure})`;
+    return { ef: defaultEfSearch(request.limit, filtered), expected: null, at: null, note };
+  }
   const curve = kind === "hnsw" ? calibration.unfiltered : calibration.filtered;
   // Half the allowed misses kept in reserve: the sample is at most 16 of the table's own rows.
   const goal = target + (1 - target) / 2;

@@ -11,6 +11,8 @@ export const DEFAULT_RECALL_TARGET = { unfiltered: 0.95, filtered: 0.99 } as con
 export const CALIBRATION_MAX_AGE_MS = 10 * 60_000;
 /** ... or once the table's row count moved by more than this share. */
 export const CALIBRATION_ROW_CHANGE = 0.2;
+/** A measurement that failed is tried again after this long (searches use the defaults meanwhile). */
+export const CALIBRATION_RETRY_MS = 30_000;
 
 /** The recall options of `hybridStore({ recall })`. */
 export interface RecallOptions {
@@ -29,8 +31,14 @@ export interface Calibration extends RecallMeasurement {
   readonly at: Date;
 }
 
-interface Entry {
-  readonly calibration: Calibration | undefined;
+/** What a search's plan gets: the table's calibration, or why there is none. */
+export interface CalibrationState {
+  readonly calibration?: Calibration | undefined;
+  /** Why the last measurement failed (the plan's reason says so); absent when it did not. */
+  readonly failure?: string | undefined;
+}
+
+interface Entry extends CalibrationState {
   readonly rows: number;
   readonly at: number;
 }
@@ -40,7 +48,8 @@ interface Entry {
  * the table's own rows (see {@link measureRecall}) the first time a search would use the index,
  * and again when it is older than `maxAgeMs` or the row count moved by more than 20%. The search
  * that finds it missing or stale waits for the measurement; concurrent ones share it. A failed
- * measurement leaves the defaults in place until the next refresh is due. Only searches on a
+ * measurement leaves the defaults in place, says why in the plan, and is tried again after
+ * {@link CALIBRATION_RETRY_MS}. Only searches on a
  * client that can open its own batch transaction measure (not one inside a caller's
  * interactive transaction); they still use a measurement made earlier.
  */
@@ -70,11 +79,11 @@ export class RecallCalibration {
     filterShare: number,
     index: VectorIndex = VECTOR_INDEX,
     settings: SettingsAt = "statement",
-  ): Promise<Calibration | undefined> {
+  ): Promise<CalibrationState> {
     const key = model.table;
     const entry = this.#entries.get(key);
-    if (entry && !this.#stale(entry, total)) return entry.calibration;
-    if (typeof client.$transaction !== "function") return entry?.calibration;
+    if (entry && !this.#stale(entry, total)) return entry;
+    if (typeof client.$transaction !== "function") return entry ?? {};
     let running = this.#running.get(key);
     if (!running) {
       running = this.#measure(client, model, total, filterShare, index, settings).finally(() =>
@@ -82,11 +91,11 @@ export class RecallCalibration {
       );
       this.#running.set(key, running);
     }
-    return (await running).calibration;
+    return running;
   }
 
   #stale(entry: Entry, total: number): boolean {
-    if (Date.now() - entry.at >= this.#maxAgeMs) return true;
+    if (Date.now() - entry.at >= (entry.failure === undefined ? this.#maxAgeMs : CALIBRATION_RETRY_MS)) return true;
     return Math.abs(total - entry.rows) > CALIBRATION_ROW_CHANGE * Math.max(entry.rows, 1);
   }
 
@@ -99,16 +108,16 @@ export class RecallCalibration {
     settings: SettingsAt,
   ): Promise<Entry> {
     const at = Date.now();
-    let calibration: Calibration | undefined;
+    let entry: Entry;
     try {
       const measured = await measureRecall(client, model, total, filterShare, index, settings);
-      calibration = measured && { ...measured, rows: total, at: new Date(at) };
-    } catch {
-      // Calibration only tunes ef_search: without it searches run at the defaults, and the
-      // search's own statement reports any real database problem.
-      calibration = undefined;
+      entry = { calibration: measured && { ...measured, rows: total, at: new Date(at) }, rows: total, at };
+    } catch (cause) {
+      // Calibration only tunes ef_search: without it searches run at the defaults (and say why),
+      // and the search's own statement reports any real database problem.
+      const failure = cause instanceof Error ? cause.message.split("\n").find((line) => line.trim()) : String(cause);
+      entry = { failure: failure?.trim() || "unknown error", rows: total, at };
     }
-    const entry = { calibration, rows: total, at };
     this.#entries.set(model.table, entry);
     return entry;
   }

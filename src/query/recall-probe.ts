@@ -1,5 +1,6 @@
 import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
+import type { TransactionClient } from "../db/hnsw-rebuild.ts";
 import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta } from "../schema/model-meta.ts";
 import type { SearchClient, SettingsAt } from "./run-search.ts";
@@ -55,7 +56,7 @@ const NEIGHBOUR_EF = 200;
  * exact scan, and the index answers at each ef_search of {@link EF_LADDER} with the library's
  * statement shape, plain and with an iterative scan under a hash filter that keeps
  * `filterShare` of the rows (unrelated to where rows sit in vector space, like most filters).
- * The index runs in batch transactions with `enable_sort = off` and `enable_seqscan = off`
+ * The index runs in transactions with `enable_sort = off` and `enable_seqscan = off`
  * so the planner walks the index even on a table small enough to sort (then a real search
  * may be exact: the measurement is the index's worst case). Returns undefined when the table
  * has too few rows with a vector to say anything.
@@ -189,11 +190,17 @@ function probeQuery(
   );
 }
 
-type Batch = (queries: PromiseLike<unknown>[]) => PromiseLike<unknown[]>;
+/**
+ * Calibration is the store's own work, not the caller's query: it gets its own bounds instead of
+ * the client's transaction defaults (Prisma's 2 s to start and 5 s to finish, which batch
+ * transactions take too). On a loaded machine 16 probes at ef_search 1000 outlast 5 s, and a
+ * calibration that times out leaves every search on the defaults.
+ */
+export const PROBE_TRANSACTION = { maxWait: 60_000, timeout: 300_000 } as const;
 
 /**
- * Runs index probes in one batch transaction under ef_search and planner settings that end with
- * it (on a Citus table as `SET LOCAL`s, which reach the shards that run the index scans).
+ * Runs index probes in one interactive transaction under ef_search and planner settings that end
+ * with it (on a Citus table as `SET LOCAL`s, which reach the shards that run the index scans).
  */
 async function inIndexTransaction(
   client: SearchClient,
@@ -212,12 +219,12 @@ async function inIndexTransaction(
     ],
     at,
   );
-  const batch = client.$transaction as Batch;
-  const results = await batch.call(client, [
-    client.$executeRawUnsafe(settings.sql, ...settings.params),
-    ...probes.map((p) => client.$queryRawUnsafe<Neighbour[]>(p.sql, ...p.params)),
-  ]);
-  return results.slice(1) as Neighbour[][];
+  return (client as TransactionClient).$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(settings.sql, ...settings.params);
+    const answers: Neighbour[][] = [];
+    for (const p of probes) answers.push(await tx.$queryRawUnsafe<Neighbour[]>(p.sql, ...p.params));
+    return answers;
+  }, PROBE_TRANSACTION);
 }
 
 interface Neighbour {

@@ -103,7 +103,7 @@ describe(`halfvec HNSW index with exact re-ranking (${ROWS} low-rank rows)`, () 
       `halfvec unfiltered: recall@10 ${recall.toFixed(3)}, ${plan!.kind} ef ${plan!.efSearch}; ${plan!.reason}`,
     );
     assert.equal(plan!.index?.type, "halfvec");
-    assert.ok(plan!.recall.calibratedAt instanceof Date, "calibrated on the halfvec index");
+    assert.ok(plan!.recall.calibratedAt instanceof Date, `calibrated on the halfvec index: ${plan!.reason}`);
     assert.ok(recall >= 0.95, `recall ${recall}`);
   });
 

@@ -109,6 +109,13 @@ describe("plan choice with a recall calibration", () => {
     assert.deepEqual([none.efSearch, none.recall.expected], [DEFAULT_EF_SEARCH.unfiltered, null]);
   });
 
+  test("a failed calibration keeps the defaults and the plan says why", () => {
+    const failure = "Transaction API error: Transaction already closed";
+    const plan = decidePlan({ choice: "hnsw", limit: 10 }, false, undefined, { failure });
+    assert.deepEqual([plan.efSearch, plan.recall.calibratedAt], [DEFAULT_EF_SEARCH.unfiltered, null]);
+    assert.ok(plan.reason.endsWith(`; default ef_search: recall calibration failed (${failure})`), plan.reason);
+  });
+
   test("a higher calibrated ef_search raises the exact-scan threshold", () => {
     const slow = { ...calibration, unfiltered: [{ efSearch: 400, recall: 1 }] };
     assert.equal(decidePlan(auto, false, { total: 12_000, kept: 12_000 }, { calibration: slow }).kind, "exact");
