@@ -31,6 +31,8 @@ export interface GenerateResult {
   readonly migrationsDir: string;
   /** The migration.sql written; undefined when everything marked was already migrated (or dryRun). */
   readonly file: string | undefined;
+  /** Problems of the migrations folder that writing cannot fix (one line each). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -51,8 +53,10 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
   const { markings, issues } = readMarkings(text, options.embedders);
   if (issues.length > 0) throw new InvalidSchemaError(issues);
   const migrationsDir = resolve(options.migrations ?? join(dirname(datasourceFile), "migrations"));
-  const parts = hybridSql(markings, readMigratedObjects(migrationsDir));
-  if (parts.length === 0 || options.dryRun) return { markings, parts, migrationsDir, file: undefined };
+  const migrated = readMigratedObjects(migrationsDir);
+  const parts = hybridSql(markings, migrated);
+  const warnings = markings.length > 0 ? orderWarnings(migrated.vectorTypeBeforeExtension) : [];
+  if (parts.length === 0 || options.dryRun) return { markings, parts, migrationsDir, file: undefined, warnings };
   const name = options.name ?? "hybrid_store";
   if (!/^\w+$/.test(name)) {
     throw new InvalidArgumentError(
@@ -65,7 +69,21 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
   if (!existsSync(lock)) await writeFile(lock, 'provider = "postgresql"\n', { flag: "wx" });
   const file = join(folder, "migration.sql");
   await writeFile(file, migrationText(parts), { flag: "wx" });
-  return { markings, parts, migrationsDir, file };
+  return { markings, parts, migrationsDir, file, warnings };
+}
+
+/**
+ * `generate`'s migration comes after the user's, so its `CREATE EXTENSION` is too late for a
+ * table migration that already uses the type: Prisma writes the extension first only when the
+ * datasource lists it.
+ */
+function orderWarnings(migration: string | undefined): string[] {
+  if (migration === undefined) return [];
+  return [
+    `migration ${migration} creates a vector column before any migration creates the vector extension, so it fails on a database without the extension. ` +
+      'Add `extensions = [vector]` to the datasource (and `previewFeatures = ["postgresqlExtensions"]` to the generator) so `prisma migrate diff` writes CREATE EXTENSION first, ' +
+      "or start that migration with CREATE EXTENSION IF NOT EXISTS vector; (a database where it was already applied is unaffected).",
+  ];
 }
 
 function migrationText(parts: readonly SqlPart[]): string {

@@ -18,6 +18,12 @@ export interface MigratedIndex {
  */
 export interface MigratedObjects {
   readonly vectorExtension: boolean;
+  /**
+   * The first migration that gives a table column a pgvector type (`vector(N)`, `halfvec(N)`,
+   * `sparsevec(N)`) before any migration creates the extension: on a database without it, that
+   * migration fails. Undefined when there is none.
+   */
+  readonly vectorTypeBeforeExtension: string | undefined;
   /** Function name (`schema.name` when the statement names a schema) -> its statement text. */
   readonly functions: ReadonlyMap<string, string>;
   readonly triggers: readonly {
@@ -72,6 +78,7 @@ export function readMigratedObjects(dir: string): MigratedObjects {
   const columns = new Set<string>();
   let indexes: MigratedIndex[] = [];
   let vectorExtension = false;
+  let vectorTypeBeforeExtension: string | undefined;
   const names = existsSync(dir)
     ? readdirSync(dir, { withFileTypes: true })
         .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, "migration.sql")))
@@ -139,10 +146,14 @@ export function readMigratedObjects(dir: string): MigratedObjects {
       },
     ],
   ];
+  const vectorType = /^(?:CREATE|ALTER) TABLE .*\b(?:vector|halfvec|sparsevec) ?\( ?\d+ ?\)/i;
   for (const name of names) {
     const text = readFileSync(join(dir, name, "migration.sql"), "utf8").replace(/--[^\n]*/g, "");
     for (const raw of text.split(";")) {
       const statement = raw.replace(/\s+/g, " ").trim();
+      if (!vectorExtension && vectorTypeBeforeExtension === undefined && vectorType.test(statement)) {
+        vectorTypeBeforeExtension = name;
+      }
       for (const [pattern, handle] of rules) {
         const m = pattern.exec(statement);
         if (m) {
@@ -152,5 +163,5 @@ export function readMigratedObjects(dir: string): MigratedObjects {
       }
     }
   }
-  return { vectorExtension, functions, triggers, columns, indexes };
+  return { vectorExtension, vectorTypeBeforeExtension, functions, triggers, columns, indexes };
 }

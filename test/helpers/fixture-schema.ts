@@ -53,6 +53,7 @@ export async function migrateFixture(options: {
   }
   const generated = await generateMigration({ schema: join(dir, "schema.prisma"), embedders: options.embedders });
   assert.ok(generated.file, "generate wrote a migration");
+  assert.deepEqual(generated.warnings, [], "the fixture's migrations create the extension before its tables");
   const schemas = [options.searchPath, ...Object.values(options.rename ?? {})];
   await withPg(async (c) => {
     await c.query(`create schema if not exists "${options.searchPath}"`);

@@ -318,6 +318,31 @@ describe("generate", () => {
     assert.equal(readdirSync(join(dir, "migrations")).length, 3, "init, the generated one, the lock file");
   });
 
+  test("a table migration that uses vector(N) before any migration creates the extension: a warning naming it", async () => {
+    const dir = fixtureCopy();
+    const clean = await generateMigration({ schema: join(dir, "schema.prisma"), embedders: REVIEW, dryRun: true });
+    assert.deepEqual(clean.warnings, [], "the fixture's diff was made with `extensions = [vector]`");
+    const init = join(dir, "migrations", "20270101000000_init", "migration.sql");
+    const withExtension = readFileSync(init, "utf8");
+    writeFileSync(init, withExtension.replace(/CREATE EXTENSION[^;]*;/, ""));
+    const late = await generateMigration({ schema: join(dir, "schema.prisma"), embedders: REVIEW, dryRun: true });
+    assert.equal(late.warnings.length, 1);
+    assert.match(
+      late.warnings[0]!,
+      /^migration 20270101000000_init creates a vector column before .*extensions = \[vector\]/,
+    );
+    assert.ok(
+      late.parts.some((p) => /CREATE EXTENSION/.test(p.sql)),
+      "generate still writes the extension",
+    );
+    const run = await runCli(["generate", "--schema", join(dir, "schema.prisma"), "--embedder", "review=768"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      /^prisma-hybrid-store generate: warning: migration 20270101000000_init creates a vector column/,
+    );
+  });
+
   test("a later `prisma migrate diff` that drops a generated index fails the drift check", async () => {
     const dir = fixtureCopy();
     await generateMigration({ schema: join(dir, "schema.prisma"), embedders: REVIEW });
@@ -369,7 +394,7 @@ describe("generate", () => {
     assert.equal(check.code, 1);
     assert.match(
       check.stderr,
-      /13 step\(s\) for Product\.embedding, Review\.bodyVector, Document\.embedding not migrated yet/,
+      /12 step\(s\) for Product\.embedding, Review\.bodyVector, Document\.embedding not migrated yet/,
     );
     assert.deepEqual(readdirSync(join(dir, "migrations")), before);
     const ok = await runCli(["generate", "--schema", join(dir, "schema.prisma"), "--embedder", "review=768"]);

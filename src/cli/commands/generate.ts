@@ -68,6 +68,7 @@ Then: npx prisma migrate deploy (or npx ${BIN} migrate for the bundled models)`,
       note(`${BIN} generate: ${error.issues.length} problem(s); nothing written.`);
       return 1;
     }
+    for (const warning of result.warnings) note(`${BIN} generate: warning: ${warning}`);
     const rel = (p: string) => relative(process.cwd(), p) || ".";
     const fields = result.markings.map((m) => `${m.model}.${m.field}`).join(", ") || "none";
     if (values.check && result.parts.length > 0) {
