@@ -1,5 +1,4 @@
 import { HnswState } from "./db/hnsw-state.ts";
-import { BulkLoad, type BulkLoadOptions, bulkLoadOptions, type TransactionClient } from "./embed/bulk-load.ts";
 import { defaultEmbedder } from "./embed/default-embedder.ts";
 import type { Embedder } from "./embed/embedder.ts";
 import { DEFAULT_CACHE_BYTES, EmbeddingCache } from "./embed/embedding-cache.ts";
@@ -11,6 +10,7 @@ import { readClientMarkings } from "./schema/client-markings.ts";
 import { readDataModel } from "./schema/data-model.ts";
 import { DEFAULT_EMBEDDER } from "./schema/markings.ts";
 import { buildStoreSchema, type StoreSchema } from "./schema/model-meta.ts";
+import { BulkLoad, type BulkLoadOptions, bulkLoadOptions, type TransactionClient } from "./write/bulk-load.ts";
 
 /** What every layer of one store (a `hybridStore()` extension or a LlamaIndex store) shares. */
 export interface StoreContext {

@@ -3,16 +3,16 @@ import { isOutsideTransaction } from "./compat/prisma-client.ts";
 import { checkStoreContextOptions, createStoreContext } from "./context.ts";
 import { connectionFailure } from "./db/connect.ts";
 import { type RawClient, toHybridStoreError } from "./db/execute.ts";
-import { BulkCreate } from "./embed/bulk-create.ts";
-import type { BulkLoadOptions } from "./embed/bulk-load.ts";
 import type { Embedder } from "./embed/embedder.ts";
-import { checkModelNames, type ReembedOptions, type ReembedResult, reembed } from "./embed/reembed.ts";
-import { attachEmbeddings } from "./embed/save-hook.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { modelMethods } from "./query/model-methods.ts";
 import type { RecallOptions } from "./query/recall-calibration.ts";
 import { readClientDefaults } from "./schema/client-defaults.ts";
 import type { ModelName, StoreSchema } from "./schema/model-meta.ts";
+import { BulkCreate } from "./write/bulk-create.ts";
+import type { BulkLoadOptions } from "./write/bulk-load.ts";
+import { checkModelNames, type ReembedOptions, type ReembedResult, reembed } from "./write/reembed.ts";
+import { attachEmbeddings } from "./write/save-hook.ts";
 
 /** Options for {@link hybridStore}. */
 export interface HybridStoreOptions {

@@ -16,13 +16,11 @@ export {
   startEmbeddedDatabase,
 } from "./db/embedded.ts";
 export type { CompiledQuery, RawClient } from "./db/execute.ts";
-export type { BulkLoadOptions } from "./embed/bulk-load.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
 export { MiniLmEmbedder } from "./embed/minilm-embedder.ts";
 export type { MiniLmEmbedderOptions } from "./embed/minilm-options.ts";
 export type { ModelLocation } from "./embed/model-location.ts";
-export type { ReembedOptions, ReembedProgress, ReembedResult } from "./embed/reembed.ts";
 export {
   DatabaseUnavailableError,
   DimensionMismatchError,
@@ -66,3 +64,5 @@ export type { SimilarityScores } from "./query/similarity-search.ts";
 export type { TextScores } from "./query/text-search.ts";
 export type { VectorIndex } from "./query/vector-index.ts";
 export type { ModelName } from "./schema/model-meta.ts";
+export type { BulkLoadOptions } from "./write/bulk-load.ts";
+export type { ReembedOptions, ReembedProgress, ReembedResult } from "./write/reembed.ts";

@@ -1,7 +1,6 @@
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import { Settings } from "@llamaindex/core/global";
 import { createStoreContext, type StoreContext } from "../context.ts";
-import type { BulkLoadOptions } from "../embed/bulk-load.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { validateText } from "../embed/text.ts";
 import type { ValidationIssue } from "../errors.ts";
@@ -10,6 +9,7 @@ import type { FilterNode } from "../query/filter-nodes.ts";
 import { and, compare, like } from "../query/filter-nodes.ts";
 import type { SearchClient } from "../query/run-search.ts";
 import { BUNDLED_MODELS, VECTOR_DIMENSIONS } from "../schema/model-meta.ts";
+import type { BulkLoadOptions } from "../write/bulk-load.ts";
 import { isEmbedder, MiniLmEmbedding } from "./minilm-embedding.ts";
 
 /**

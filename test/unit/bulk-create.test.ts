@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { ColumnInfo } from "../../src/db/table-columns.ts";
-import { compileBulkCreate } from "../../src/embed/bulk-create.ts";
 import { modelDefaults } from "../../src/schema/client-defaults.ts";
 import { buildStoreSchema } from "../../src/schema/model-meta.ts";
+import { compileBulkCreate } from "../../src/write/bulk-create.ts";
 
 const schemaText = readFileSync(new URL("../../prisma/schema.prisma", import.meta.url), "utf8");
 
