@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
@@ -74,6 +75,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
   const host = options.host ?? "127.0.0.1";
   const maxConnections = options.maxConnections ?? 8;
   const dataDir = options.dataDir === "memory" ? "memory" : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  // A new data directory costs PGlite's initdb (seconds): find a taken port before that.
+  if (options.port) await probePort(host, options.port);
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   const unlock = dataDir === "memory" ? () => {} : lock(dataDir);
 
@@ -103,10 +106,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
   } catch (cause) {
     await db.close();
     unlock();
-    throw new DatabaseUnavailableError(
-      `Could not listen on ${host}:${options.port ?? 0}: ${(cause as Error).message}`,
-      { cause },
-    );
+    throw listenFailure(host, options.port ?? 0, cause);
   }
 
   let stopping: Promise<void> | undefined;
@@ -167,4 +167,16 @@ export function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+const listenFailure = (host: string, port: number, cause: unknown) =>
+  new DatabaseUnavailableError(`Could not listen on ${host}:${port}: ${(cause as Error).message}`, { cause });
+
+/** Binds and releases `host:port`, so a taken port fails before anything is created. */
+function probePort(host: string, port: number): Promise<void> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once("error", (cause) => fail(listenFailure(host, port, cause)));
+    probe.listen(port, host, () => probe.close(() => done()));
+  });
 }

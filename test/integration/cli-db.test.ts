@@ -49,6 +49,7 @@ describe("prisma-hybrid-store db", () => {
       assert.deepEqual(errorLines(run), [
         `prisma-hybrid-store db: Port ${port} is already in use (another database?). Stop that process or pass --port with another port (0 picks a free one).`,
       ]);
+      assert.equal(existsSync(join(dir, "busy")), false, "no data directory made (no initdb) for a taken port");
     } finally {
       server.close();
     }

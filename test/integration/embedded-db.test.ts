@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,6 +78,7 @@ describe("the embedded database", () => {
         assert.match(error.message, new RegExp(`Could not listen on 127\\.0\\.0\\.1:${port}`));
         return true;
       });
+      assert.equal(existsSync(dataDir), false, "found before the data directory is made");
     } finally {
       await new Promise((done) => busy.close(done));
     }
