@@ -16,7 +16,6 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { Document, type Metadata, MetadataMode, NodeRelationship, TextNode } from "@llamaindex/core/schema";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { Embedder } from "../../src/embed/embedder.ts";
 import { DimensionMismatchError, InvalidArgumentError, SchemaMismatchError } from "../../src/errors.ts";
 import {
   HybridQueryMode,
@@ -26,7 +25,7 @@ import {
 } from "../../src/llamaindex/index.ts";
 import { databaseUrl, withPg } from "../helpers/db.ts";
 import { type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
-import { tinyEmbedder } from "../helpers/store.ts";
+import { tiny768, tinyEmbedder } from "../helpers/store.ts";
 import { bruteForce, gaussian, normalize, rng } from "../helpers/vectors.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -42,13 +41,7 @@ type Client = PrismaLikeClient & {
 };
 
 const tiny = tinyEmbedder();
-/** A deterministic 768-d embedder: the tiny model's vector and its mirror, normalized. */
-const wide: Embedder = {
-  modelId: "test-wide-768",
-  dimensions: 768,
-  embed: async (texts) =>
-    (await tiny.embed(texts)).map((v) => normalize([...v, ...v.map((x, i) => (i % 2 === 0 ? -x : x))])),
-};
+const wide = tiny768("test-wide-768");
 const random = rng(20);
 const normal = gaussian(random);
 const { DEFAULT } = HybridQueryMode;
