@@ -115,7 +115,8 @@ export function resolveStoreModels(
     unfilled(schemaText, model, [model.idField, ...filled]).forEach((f) => {
       refuse(`${n}.${f} is required and has no database default, and LlamaIndex nodes have no value for it`);
     });
-    unfilled(schemaText, refDocs.model, [refDocs.id, ...refDocs.text]).forEach((f) => {
+    const refDocFilled = [refDocs.id, ...refDocs.text, ...(refDocs.metadata ? [refDocs.metadata] : [])];
+    unfilled(schemaText, refDocs.model, refDocFilled).forEach((f) => {
       refuse(
         `${refDocs.model.name}.${f} is required and has no database default, so the store cannot create a ref doc row`,
       );
