@@ -1,8 +1,7 @@
 import type { FilterNode, ScalarValue } from "../query/filter-nodes.ts";
 import { compare, inList, isNull, json, like, not, or, TRUE } from "../query/filter-nodes.ts";
-import { showKey } from "../query/parse-context.ts";
 import { checkScalar, describeValue, textProblem } from "../query/where-schema.ts";
-import type { ScalarField, StoreSchema } from "../schema/model-meta.ts";
+import type { ScalarField } from "../schema/model-meta.ts";
 import type { HybridFilterOperator } from "./metadata-filters.ts";
 
 /** Where a problem sits inside one filter: `["value", 2]`. */
@@ -11,7 +10,7 @@ export type Path = (string | number)[];
 export type Fail = (path: Path, message: string) => FilterNode;
 type Primitive = string | number | boolean;
 
-/** `label`, `page`, `documentId`: typed by the schema. `!=`/`nin` also match NULL, as on metadata. */
+/** `documentId`, `label`, `page`: typed by the schema. `!=`/`nin` also match NULL, as on metadata. */
 export function columnFilter(field: ScalarField, op: HybridFilterOperator, value: unknown, fail: Fail): FilterNode {
   const scalar = (v: unknown, at: Path): ScalarValue | undefined => {
     const checked = checkScalar(field.type, v);
@@ -68,16 +67,12 @@ export function columnFilter(field: ScalarField, op: HybridFilterOperator, value
 
 /** A top-level key of `metadata`: JSON semantics, types compared exactly (5 is not "5"). */
 export function metadataFilter(
-  schema: StoreSchema,
+  field: ScalarField,
   key: string,
   op: HybridFilterOperator,
   value: unknown,
   fail: Fail,
 ): FilterNode {
-  const field = schema.Annotation.fields.get("metadata");
-  if (field?.type !== "Json") {
-    return fail(["key"], `unknown key ${showKey(key)}: the Annotation model has no Json "metadata" field`);
-  }
   const path = [key];
   const equals = (v: Primitive) => json(field, path, "equals", v);
   const hasElement = (v: Primitive) => json(field, path, "array_contains", [v]);

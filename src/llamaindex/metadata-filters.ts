@@ -7,9 +7,10 @@ import { and, or, TRUE } from "../query/filter-nodes.ts";
 import { showKey } from "../query/parse-context.ts";
 import { MAX_FILTER_PATH } from "../query/parse-where.ts";
 import { describeValue, textProblem } from "../query/where-schema.ts";
-import type { ScalarField, StoreSchema } from "../schema/model-meta.ts";
+import type { ScalarField } from "../schema/model-meta.ts";
 import type { Fail, Path } from "./filter-operators.ts";
 import { columnFilter, metadataFilter } from "./filter-operators.ts";
+import type { NodeModel } from "./store-models.ts";
 
 /** A filter value: core's `MetadataFilterValue`, plus booleans (and mixed lists) that JSON metadata holds. */
 export type HybridFilterValue = string | number | boolean | readonly (string | number | boolean)[];
@@ -33,7 +34,8 @@ export type HybridFilterOperator =
 
 /**
  * One condition: core's `MetadataFilter`, widened. `key` is a top-level metadata key, or one of
- * the Annotation columns `label`, `page`, `documentId`.
+ * the node model's columns: `documentId` (or the ref doc key's own name) and `label`, `page`
+ * when the model has them.
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ export type HybridFilterOperator =
  * ```
  */
 export interface HybridMetadataFilter {
-  /** A top-level metadata key, or `label`, `page`, `documentId`. */
+  /** A top-level metadata key, or `documentId`, `label`, `page` (the node model's columns). */
   key: string;
   /** What to compare with; a list for `in`/`nin`/`any`/`all`, none for `is_empty`. */
   value?: HybridFilterValue | null | undefined;
@@ -70,7 +72,7 @@ export interface HybridMetadataFilters {
   condition?: "and" | "or" | undefined;
 }
 
-/** Keys that name Annotation columns instead of metadata keys. */
+/** Keys that name node columns instead of metadata keys (the ref doc key also by its field name). */
 const COLUMN_KEYS = ["label", "page", "documentId"] as const;
 const OPERATORS: readonly HybridFilterOperator[] = [
   "==",
@@ -97,21 +99,21 @@ const OPERATORS: readonly HybridFilterOperator[] = [
  *
  * @example
  * ```ts
- * const node = parseMetadataFilters({ filters: [{ key: "page", operator: ">", value: 2 }] }, schema);
+ * const node = parseMetadataFilters({ filters: [{ key: "page", operator: ">", value: 2 }] }, models.nodes);
  * ```
  */
 export function parseMetadataFilters(
   input: MetadataFilters | HybridMetadataFilters | undefined,
-  schema: StoreSchema,
+  nodes: NodeModel,
 ): FilterNode {
   if (input === undefined || input === null) return TRUE;
   const issues: ValidationIssue[] = [];
-  const node = parseGroup(input, schema, issues, ["filters"]);
+  const node = parseGroup(input, nodes, issues, ["filters"]);
   if (issues.length > 0) throw new InvalidFilterError(issues);
   return node;
 }
 
-function parseGroup(group: unknown, schema: StoreSchema, issues: ValidationIssue[], path: Path): FilterNode {
+function parseGroup(group: unknown, nodes: NodeModel, issues: ValidationIssue[], path: Path): FilterNode {
   const fail = (at: Path, message: string) => {
     issues.push({ path: at, message });
     return TRUE;
@@ -129,17 +131,17 @@ function parseGroup(group: unknown, schema: StoreSchema, issues: ValidationIssue
       `expected "and" or "or", received ${JSON.stringify(condition) ?? describeValue(condition)}`,
     );
   }
-  const nodes = group.filters.map((item: unknown, i: number) => {
+  const parts = group.filters.map((item: unknown, i: number) => {
     const at = [...path, "filters", i];
-    if (isPlainObject(item) && "filters" in item) return parseGroup(item, schema, issues, at);
-    return parseFilter(item, schema, (p, m) => fail([...at, ...p], m));
+    if (isPlainObject(item) && "filters" in item) return parseGroup(item, nodes, issues, at);
+    return parseFilter(item, nodes, (p, m) => fail([...at, ...p], m));
   });
   // An empty group restricts nothing, whatever its condition (LlamaIndex passes `{ filters: [] }`).
-  if (nodes.length === 0) return TRUE;
-  return condition === "or" ? or(...nodes) : and(...nodes);
+  if (parts.length === 0) return TRUE;
+  return condition === "or" ? or(...parts) : and(...parts);
 }
 
-function parseFilter(item: unknown, schema: StoreSchema, fail: Fail): FilterNode {
+function parseFilter(item: unknown, nodes: NodeModel, fail: Fail): FilterNode {
   if (!isPlainObject(item)) return fail([], `expected { key, operator, value }, received ${describeValue(item)}`);
   const { key, operator, value } = item;
   if (typeof key !== "string" || key.length === 0) {
@@ -158,12 +160,13 @@ function parseFilter(item: unknown, schema: StoreSchema, fail: Fail): FilterNode
   if (op !== "is_empty" && (value === undefined || value === null)) {
     return fail(["value"], `operator "${op}" needs a value, received ${describeValue(value)}`);
   }
-  const column = columnField(schema, key);
-  return column ? columnFilter(column, op, value, fail) : metadataFilter(schema, key, op, value, fail);
+  const column = columnField(nodes, key);
+  return column ? columnFilter(column, op, value, fail) : metadataFilter(nodes.metadata, key, op, value, fail);
 }
 
-function columnField(schema: StoreSchema, key: string): ScalarField | undefined {
-  if (key === "documentId") return schema.documentForeignKey;
-  if (key === "label" || key === "page") return schema.Annotation.fields.get(key);
+function columnField(nodes: NodeModel, key: string): ScalarField | undefined {
+  if (key === "documentId" || key === nodes.refDocKey.name) return nodes.refDocKey;
+  if (key === "label") return nodes.label;
+  if (key === "page") return nodes.page;
   return undefined;
 }

@@ -8,15 +8,16 @@ import { isPlainObject } from "../plain-object.ts";
 import type { JsonValue } from "../query/filter-nodes.ts";
 import type { RawRow } from "../query/rows.ts";
 import { textProblem } from "../query/where-schema.ts";
+import type { NodeModel } from "./store-models.ts";
 
-/** An Annotation row about to be written for one node. */
+/** A node row about to be written for one node. */
 export interface NodeRow {
   readonly id: string;
   readonly documentId: string;
   readonly rawText: string;
-  /** `metadata.label` when it is a string. */
+  /** `metadata.label` when it is a string (for a `label` column). */
   readonly label: string | null;
-  /** `metadata.page` when it is an integer that fits the Int column. */
+  /** `metadata.page` when it is an integer that fits an Int `page` column. */
   readonly page: number | null;
   /** The node's metadata plus LlamaIndex's keys (`_node_content`, `_node_type`, `ref_doc_id`...). */
   readonly metadata: Record<string, JsonValue>;
@@ -26,7 +27,7 @@ export interface NodeRow {
   readonly embedText: string;
 }
 
-/** A Document row created for a ref doc the database does not have yet. */
+/** A ref doc row created for a ref doc the database does not have yet. */
 export interface RefDocRow {
   readonly id: string;
   /** `file_name` of the ref doc's metadata, when it has one. */
@@ -40,7 +41,7 @@ const INT_MIN = -2_147_483_648;
 const INT_MAX = 2_147_483_647;
 
 /**
- * The row for a node. The text goes to `rawText`, so `_node_content` is stored without it
+ * The row for a node. The text goes to the text column, so `_node_content` is stored without it
  * (core's `removeText`); everything else LlamaIndex needs to rebuild the node (id, relationships,
  * hash, excluded keys, node type) is in `_node_content`, as LlamaIndex's own stores keep it.
  * Checks everything before anything is written: text PostgreSQL can store, JSON metadata, and
@@ -99,7 +100,7 @@ export function refDocId(node: BaseNode): string {
   return typeof source === "string" && source.length > 0 ? source : node.id_;
 }
 
-/** The Document row for a node's ref doc (used only when no row with that id exists). */
+/** The ref doc row for a node's ref doc (used only when no row with that id exists). */
 export function refDocRow(node: BaseNode, index: number): RefDocRow {
   const source = node.sourceNode;
   const metadata = source?.metadata ? toJson(source.metadata, `nodes.${index}.relationships.SOURCE.metadata`) : {};
@@ -108,15 +109,16 @@ export function refDocRow(node: BaseNode, index: number): RefDocRow {
 }
 
 /**
- * The node for a row. Rows LlamaIndex wrote are rebuilt with core's `metadataDictToNode` (same
- * class, id, relationships, metadata); the `rawText` column is the text. Rows written any other
- * way (Prisma, SQL) become a TextNode of `rawText` and `metadata`, whose source is the row's
- * Document, so `deleteRefDoc` and `docIds` treat them like the rest.
+ * The node for a search row (keyed by field name). Rows LlamaIndex wrote are rebuilt with core's
+ * `metadataDictToNode` (same class, id, relationships, metadata); the text column is the text.
+ * Rows written any other way (Prisma, SQL) become a TextNode of the text and metadata, whose
+ * source is the row's ref doc, so `deleteRefDoc` and `docIds` treat them like the rest.
  */
-export function rowToNode(row: RawRow): BaseNode {
-  const id = String(row.id);
-  const text = typeof row.rawText === "string" ? row.rawText : "";
-  const metadata = readMetadata(row.metadata);
+export function rowToNode(row: RawRow, nodes: NodeModel): BaseNode {
+  const id = String(row[nodes.model.idField.name]);
+  const rawText = row[nodes.text.name];
+  const text = typeof rawText === "string" ? rawText : "";
+  const metadata = readMetadata(row[nodes.metadata.name]);
   if (typeof metadata._node_content === "string") {
     try {
       const node = metadataDictToNode(metadata);
@@ -132,7 +134,7 @@ export function rowToNode(row: RawRow): BaseNode {
     id_: id,
     text,
     metadata: plain,
-    relationships: { [NodeRelationship.SOURCE]: { nodeId: String(row.documentId), metadata: {} } },
+    relationships: { [NodeRelationship.SOURCE]: { nodeId: String(row[nodes.refDocKey.name]), metadata: {} } },
   });
 }
 

@@ -16,6 +16,7 @@ import type { HybridMetadataFilters } from "./metadata-filters.ts";
 import { parseMetadataFilters } from "./metadata-filters.ts";
 import { DEFAULT_MMR_THRESHOLD, mmrRerank } from "./mmr.ts";
 import { rowToNode } from "./node-rows.ts";
+import type { StoreModels } from "./store-models.ts";
 import { selectEmbeddings } from "./store-sql.ts";
 
 /**
@@ -57,13 +58,14 @@ type Scored = { row: RawRow; score: number };
 export async function runQuery(
   client: SearchClient,
   ctx: StoreContext,
+  models: StoreModels,
   scope: FilterNode,
   query: HybridVectorStoreQuery,
 ): Promise<VectorStoreQueryResult> {
   if (typeof query !== "object" || query === null) throw invalid("query", "expected a VectorStoreQuery object");
   const take = topK(query.similarityTopK);
-  const filter = and(scope, docIdsFilter(ctx, query.docIds), parseMetadataFilters(query.filters, ctx.schema));
-  const model = ctx.schema.Annotation;
+  const filter = and(scope, docIdsFilter(models, query.docIds), parseMetadataFilters(query.filters, models.nodes));
+  const model = models.nodes.model;
   const mode = query.mode ?? VectorStoreQueryMode.DEFAULT;
   let scored: Scored[];
   switch (mode) {
@@ -81,10 +83,10 @@ export async function runQuery(
       break;
     }
     case HybridQueryMode.HYBRID:
-      scored = await hybrid(client, ctx, query, filter, take);
+      scored = await hybrid(client, ctx, models, query, filter, take);
       break;
     case HybridQueryMode.MMR:
-      scored = await mmr(client, ctx, query, filter, take);
+      scored = await mmr(client, ctx, models, query, filter, take);
       break;
     default:
       throw invalid(
@@ -92,10 +94,11 @@ export async function runQuery(
         `unsupported mode ${JSON.stringify(mode)} (supported: ${Object.values(HybridQueryMode).join(", ")})`,
       );
   }
+  const id = model.idField.name;
   return {
-    nodes: scored.map(({ row }) => rowToNode(row)),
+    nodes: scored.map(({ row }) => rowToNode(row, models.nodes)),
     similarities: scored.map(({ score }) => score),
-    ids: scored.map(({ row }) => String(row.id)),
+    ids: scored.map(({ row }) => String(row[id])),
   };
 }
 
@@ -106,6 +109,7 @@ export async function runQuery(
 async function hybrid(
   client: SearchClient,
   ctx: StoreContext,
+  models: StoreModels,
   query: HybridVectorStoreQuery,
   filter: FilterNode,
   take: number,
@@ -116,7 +120,7 @@ async function hybrid(
   const fusion = alpha === undefined ? ({ type: "rrf", k: 60 } as const) : ({ type: "weighted", alpha } as const);
   // No paging here, so the candidate lists may grow with the rows asked for.
   const candidates = Math.min(MAX_TAKE, Math.max(DEFAULT_CANDIDATES, 2 * take));
-  const { rows } = await runHybridSearch(client, ctx, ctx.schema.Annotation, {
+  const { rows } = await runHybridSearch(client, ctx, models.nodes.model, {
     text,
     vector,
     filter,
@@ -133,29 +137,26 @@ async function hybrid(
 async function mmr(
   client: SearchClient,
   ctx: StoreContext,
+  models: StoreModels,
   query: HybridVectorStoreQuery,
   filter: FilterNode,
   take: number,
 ) {
   const lambda = unitInterval(query.mmrThreshold, "mmrThreshold") ?? DEFAULT_MMR_THRESHOLD;
   const vector = await queryVector(ctx, query);
-  const { rows } = await runSimilaritySearch(client, ctx, ctx.schema.Annotation, {
+  const model = models.nodes.model;
+  const id = (r: RawRow) => String(r[model.idField.name]);
+  const { rows } = await runSimilaritySearch(client, ctx, model, {
     vector,
     filter,
     take: mmrCandidates(take),
   });
   if (rows.length === 0) return [];
-  const stored = await queryRows<{ id: string; embedding: string }>(
-    client,
-    selectEmbeddings(
-      ctx.schema,
-      rows.map((r) => String(r.id)),
-    ),
-  );
+  const stored = await queryRows<{ id: string; embedding: string }>(client, selectEmbeddings(models, rows.map(id)));
   const vectors = new Map(stored.map((s) => [s.id, JSON.parse(s.embedding) as number[]]));
-  const candidates = rows.filter((r) => vectors.has(String(r.id)));
+  const candidates = rows.filter((r) => vectors.has(id(r)));
   const picks = mmrRerank(
-    candidates.map((r) => ({ similarity: r.similarity, embedding: vectors.get(String(r.id))! })),
+    candidates.map((r) => ({ similarity: r.similarity, embedding: vectors.get(id(r))! })),
     take,
     lambda,
   );
@@ -169,12 +170,12 @@ function topK(value: unknown): number {
 }
 
 /** `docIds` restricts to those ref docs; an empty list matches nothing (an empty allow-list allows nothing). */
-function docIdsFilter(ctx: StoreContext, docIds: unknown): FilterNode {
+function docIdsFilter(models: StoreModels, docIds: unknown): FilterNode {
   if (docIds === undefined || docIds === null) return and();
   if (!Array.isArray(docIds) || !docIds.every((id) => typeof id === "string")) {
     throw invalid("docIds", "expected an array of ref doc ids (strings)");
   }
-  return inList(ctx.schema.documentForeignKey, docIds as string[]);
+  return inList(models.nodes.refDocKey, docIds as string[]);
 }
 
 function queryText(query: HybridVectorStoreQuery): string {

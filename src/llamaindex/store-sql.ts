@@ -2,9 +2,10 @@ import type { CompiledQuery } from "../db/execute.ts";
 import { quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ParamCast } from "../query/sql-builder.ts";
 import { SqlParams } from "../query/sql-builder.ts";
-import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import type { ScalarField, TableMeta } from "../schema/model-meta.ts";
+import type { StoreModels } from "./store-models.ts";
 
-/** Rows per INSERT: 500 Annotation rows bind 4,000 parameters, far below PostgreSQL's 65,535. */
+/** Rows per INSERT: 500 node rows bind at most 4,000 parameters, far below PostgreSQL's 65,535. */
 export const ROWS_PER_STATEMENT = 500;
 
 /** One column of a multi-row INSERT: the column name (from the schema) and an optional cast. */
@@ -13,8 +14,8 @@ interface Column {
   readonly cast?: ParamCast | undefined;
 }
 
-/** An Annotation row as the INSERT binds it. */
-export interface AnnotationValues {
+/** A node row as the INSERT binds it. */
+export interface NodeValues {
   readonly id: string;
   readonly documentId: string;
   readonly rawText: string;
@@ -26,39 +27,33 @@ export interface AnnotationValues {
   readonly embeddingModel: string;
 }
 
-/** A Document row as the INSERT binds it. */
-export interface DocumentValues {
+/** A ref doc row as the INSERT binds it. */
+export interface RefDocValues {
   readonly id: string;
   readonly title: string | null;
   readonly metadata: string;
 }
 
 /**
- * `INSERT INTO "Annotation" ... VALUES (...), (...) ON CONFLICT (id) DO UPDATE`, one statement per
- * {@link ROWS_PER_STATEMENT} rows. The vector travels as text in `embeddingPayload`; the BEFORE
- * INSERT trigger has already moved it into `embedding` when the conflict is found, so the UPDATE
- * sends it through the payload again (`EXCLUDED.embedding::text`) and the BEFORE UPDATE trigger
- * stores it, instead of treating the new text as one without a vector.
+ * `INSERT INTO <node table> ... VALUES (...), (...) ON CONFLICT (id) DO UPDATE`, one statement per
+ * {@link ROWS_PER_STATEMENT} rows. The vector travels as text in the payload column; the BEFORE
+ * INSERT trigger has already moved it into the vector column when the conflict is found, so the
+ * UPDATE sends it through the payload again (`EXCLUDED.<vector>::text`) and the BEFORE UPDATE
+ * trigger stores it, instead of treating the new text as one without a vector.
  */
-export function upsertAnnotations(schema: StoreSchema, rows: readonly AnnotationValues[]): CompiledQuery[] {
-  const model = schema.Annotation;
-  const optional = (name: string, cast?: ParamCast) => {
-    const f = model.fields.get(name);
-    return f ? { column: f.column, cast } : undefined;
-  };
-  const label = optional("label");
-  const page = optional("page", "int");
-  const metadata = optional("metadata", "jsonb");
-  const columns: [Column, (r: AnnotationValues) => unknown][] = [
+export function upsertNodes(models: StoreModels, rows: readonly NodeValues[]): CompiledQuery[] {
+  const nodes = models.nodes;
+  const model = nodes.model;
+  const columns: [Column, (r: NodeValues) => unknown][] = [
     [{ column: model.idField.column }, (r) => r.id],
-    [{ column: schema.documentForeignKey.column }, (r) => r.documentId],
-    [{ column: model.textField.column }, (r) => r.rawText],
+    [{ column: nodes.refDocKey.column }, (r) => r.documentId],
+    [{ column: nodes.text.column }, (r) => r.rawText],
     [{ column: model.payloadField.column }, (r) => r.payload],
     [{ column: model.embeddingModelField.column }, (r) => r.embeddingModel],
+    [{ column: nodes.metadata.column, cast: "jsonb" }, (r) => r.metadata],
   ];
-  if (label) columns.push([label, (r) => r.label]);
-  if (page) columns.push([page, (r) => r.page]);
-  if (metadata) columns.push([metadata, (r) => r.metadata]);
+  if (nodes.label) columns.push([{ column: nodes.label.column }, (r) => r.label]);
+  if (nodes.page) columns.push([{ column: nodes.page.column, cast: "int" }, (r) => r.page]);
   const payload = quoteIdent(model.payloadField.column);
   const set = columns
     .slice(1)
@@ -66,43 +61,40 @@ export function upsertAnnotations(schema: StoreSchema, rows: readonly Annotation
     .map((c) =>
       c === payload ? `${c} = EXCLUDED.${quoteIdent(model.embeddingColumn)}::text` : `${c} = EXCLUDED.${c}`,
     );
-  const updatedAt = model.fields.get("updatedAt");
   // The inserted row's CURRENT_TIMESTAMP: Citus refuses a non-IMMUTABLE function in DO UPDATE SET.
-  if (updatedAt) set.push(`${quoteIdent(updatedAt.column)} = EXCLUDED.${quoteIdent(updatedAt.column)}`);
+  for (const f of nodes.updatedAt) set.push(`${quoteIdent(f.column)} = EXCLUDED.${quoteIdent(f.column)}`);
   const conflict = `ON CONFLICT (${quoteIdent(model.idField.column)}) DO UPDATE SET ${set.join(", ")}`;
-  return insertStatements(model, columns, rows, conflict);
+  return insertStatements(model, nodes.updatedAt, columns, rows, conflict);
 }
 
-/** `INSERT INTO "Document" (id, content, title, metadata) ... ON CONFLICT (id) DO NOTHING`, content "". */
-export function insertDocuments(schema: StoreSchema, rows: readonly DocumentValues[]): CompiledQuery[] {
-  const model = schema.Document;
-  const columns: [Column, (r: DocumentValues) => unknown][] = [
-    [{ column: model.idField.column }, (r) => r.id],
-    [{ column: model.textField.column }, () => ""],
+/** `INSERT INTO <ref doc table> (id, <text> "", title, metadata) ... ON CONFLICT (id) DO NOTHING`. */
+export function insertRefDocs(models: StoreModels, rows: readonly RefDocValues[]): CompiledQuery[] {
+  const refDocs = models.refDocs;
+  const columns: [Column, (r: RefDocValues) => unknown][] = [
+    [{ column: refDocs.id.column }, (r) => r.id],
+    ...refDocs.text.map((f): [Column, () => string] => [{ column: f.column }, () => ""]),
   ];
-  const title = model.fields.get("title");
-  if (title) columns.push([{ column: title.column }, (r) => r.title]);
-  const metadata = model.fields.get("metadata");
-  if (metadata) columns.push([{ column: metadata.column, cast: "jsonb" }, (r) => r.metadata]);
-  return insertStatements(model, columns, rows, `ON CONFLICT (${quoteIdent(model.idField.column)}) DO NOTHING`);
+  if (refDocs.title) columns.push([{ column: refDocs.title.column }, (r) => r.title]);
+  if (refDocs.metadata) columns.push([{ column: refDocs.metadata.column, cast: "jsonb" }, (r) => r.metadata]);
+  const conflict = `ON CONFLICT (${quoteIdent(refDocs.id.column)}) DO NOTHING`;
+  return insertStatements(refDocs.model, refDocs.updatedAt, columns, rows, conflict);
 }
 
 function insertStatements<R>(
-  model: ModelMeta,
+  model: TableMeta,
+  updatedAt: readonly ScalarField[],
   columns: readonly [Column, (r: R) => unknown][],
   rows: readonly R[],
   conflict: string,
 ): CompiledQuery[] {
   // @updatedAt columns have no database default: Prisma fills them, so this SQL must too.
-  const updatedAt = model.fields.get("updatedAt");
-  const names = columns.map(([c]) => quoteIdent(c.column));
-  if (updatedAt) names.push(quoteIdent(updatedAt.column));
+  const names = [...columns.map(([c]) => quoteIdent(c.column)), ...updatedAt.map((f) => quoteIdent(f.column))];
   const statements: CompiledQuery[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     const params = new SqlParams();
     const values = rows.slice(start, start + ROWS_PER_STATEMENT).map((row) => {
       const cells = columns.map(([c, read]) => params.param(read(row), c.cast));
-      if (updatedAt) cells.push("CURRENT_TIMESTAMP");
+      for (const _ of updatedAt) cells.push("CURRENT_TIMESTAMP");
       return `(${cells.join(", ")})`;
     });
     statements.push(
@@ -112,31 +104,30 @@ function insertStatements<R>(
   return statements;
 }
 
-/** Every chunk of a ref doc, then the Document row itself (no reliance on ON DELETE CASCADE). */
-export function deleteRefDoc(schema: StoreSchema, refDocId: string): CompiledQuery[] {
-  const a = schema.Annotation;
-  const d = schema.Document;
+/** Every node of a ref doc, then the ref doc row itself (no reliance on ON DELETE CASCADE). */
+export function deleteRefDoc(models: StoreModels, refDocId: string): CompiledQuery[] {
+  const { nodes, refDocs } = models;
   return [
     {
-      sql: `DELETE FROM ${quoteTable(a)} WHERE ${quoteIdent(schema.documentForeignKey.column)} = $1`,
+      sql: `DELETE FROM ${quoteTable(nodes.model)} WHERE ${quoteIdent(nodes.refDocKey.column)} = $1`,
       params: [refDocId],
     },
-    { sql: `DELETE FROM ${quoteTable(d)} WHERE ${quoteIdent(d.idField.column)} = $1`, params: [refDocId] },
+    { sql: `DELETE FROM ${quoteTable(refDocs.model)} WHERE ${quoteIdent(refDocs.id.column)} = $1`, params: [refDocId] },
   ];
 }
 
-/** Annotation rows by id. */
-export function deleteAnnotations(schema: StoreSchema, ids: readonly string[]): CompiledQuery {
-  const a = schema.Annotation;
+/** Node rows by id. */
+export function deleteNodes(models: StoreModels, ids: readonly string[]): CompiledQuery {
+  const a = models.nodes.model;
   return {
     sql: `DELETE FROM ${quoteTable(a)} WHERE ${quoteIdent(a.idField.column)}::text = ANY($1::text[])`,
     params: [ids],
   };
 }
 
-/** The stored vectors of some Annotation rows, as pgvector text. */
-export function selectEmbeddings(schema: StoreSchema, ids: readonly string[]): CompiledQuery {
-  const a = schema.Annotation;
+/** The stored vectors of some node rows, as pgvector text. */
+export function selectEmbeddings(models: StoreModels, ids: readonly string[]): CompiledQuery {
+  const a = models.nodes.model;
   const id = quoteIdent(a.idField.column);
   return {
     sql:

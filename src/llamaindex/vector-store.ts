@@ -14,17 +14,19 @@ import type { NodeRow, RefDocRow } from "./node-rows.ts";
 import { nodeToRow, refDocRow } from "./node-rows.ts";
 import type { HybridVectorStoreQuery } from "./run-query.ts";
 import { runQuery } from "./run-query.ts";
+import type { StoreModels } from "./store-models.ts";
 import type { PrismaHybridVectorStoreOptions, PrismaLikeClient } from "./store-options.ts";
 import { resolveStoreOptions } from "./store-options.ts";
-import { deleteAnnotations, deleteRefDoc, insertDocuments, upsertAnnotations } from "./store-sql.ts";
+import { deleteNodes, deleteRefDoc, insertRefDocs, upsertNodes } from "./store-sql.ts";
 
 /** Texts per embedder call when `add` embeds nodes itself. */
 const EMBED_BATCH = 256;
 
 /**
- * A LlamaIndex.TS vector store on Prisma + PostgreSQL/pgvector: nodes are Annotation rows (their
- * ref docs Document rows), written with raw SQL through the given client and found with the
- * library's vector, full-text and hybrid searches. Rows written through Prisma are read too.
+ * A LlamaIndex.TS vector store on Prisma + PostgreSQL/pgvector: nodes are rows of a marked model
+ * (`nodeModel`, default Annotation), their ref docs rows of the model it relates to (default
+ * Document), written with raw SQL through the given client and found with the library's vector,
+ * full-text and hybrid searches. Rows written through Prisma are read too.
  *
  * @example
  * ```ts
@@ -34,21 +36,29 @@ const EMBED_BATCH = 256;
  * const store = new PrismaHybridVectorStore({ prisma });
  * const index = await VectorStoreIndex.fromVectorStore(store);
  * const hits = await index.asRetriever({ similarityTopK: 3 }).retrieve({ query: "notice period" });
+ * // Your own models: nodes in Passage (marked `/// @embed(from: content)`), ref docs in the model it relates to.
+ * const passages = new PrismaHybridVectorStore({ prisma, nodeModel: "Passage" });
  * ```
  */
 export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClient> extends BaseVectorStore<C> {
-  /** Text lives in `Annotation.rawText`, so LlamaIndex needs no document store to rebuild nodes. */
+  /** Text lives in the node model's text field, so LlamaIndex needs no document store to rebuild nodes. */
   storesText = true;
   readonly #client: C & SearchClient;
   readonly #ctx: StoreContext;
+  readonly #models: StoreModels;
   readonly #scope: FilterNode;
 
-  /** @throws InvalidArgumentError for bad options; SchemaMismatchError if the client lacks the models. */
+  /**
+   * @throws InvalidArgumentError for bad options; SchemaMismatchError for models the store cannot
+   *   use (naming each field); DimensionMismatchError for an embedder of another size than the
+   *   node model's vector; InvalidSchemaError for a bad `@embed` marking. Nothing is written.
+   */
   constructor(options: PrismaHybridVectorStoreOptions<C>) {
     const resolved = resolveStoreOptions(options);
     super({ embedModel: resolved.embedModel });
     this.#client = resolved.client as C & SearchClient;
     this.#ctx = resolved.ctx;
+    this.#models = resolved.models;
     this.#scope = resolved.scope;
   }
 
@@ -65,13 +75,13 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
   }
 
   /**
-   * Writes nodes as Annotation rows (id = `node.id_`), upserting by id, all in one transaction.
-   * A node's ref doc (`node.sourceNode.nodeId`, else the node itself) becomes its `documentId`;
-   * a Document row with that id is created when missing (`content` "", `title` = the ref doc's
-   * `file_name`, `metadata` = the ref doc's metadata). Nodes without an embedding are embedded
-   * with the store's embedder. Returns the node ids.
+   * Writes nodes as node model rows (id = `node.id_`), upserting by id, all in one transaction.
+   * A node's ref doc (`node.sourceNode.nodeId`, else the node itself) becomes its foreign key;
+   * a ref doc row with that id is created when missing (its marked text fields "", `title` = the
+   * ref doc's `file_name`, `metadata` = the ref doc's metadata, each when the model has it).
+   * Nodes without an embedding are embedded with the store's embedder. Returns the node ids.
    *
-   * @throws DimensionMismatchError for an embedding that is not 384 finite numbers;
+   * @throws DimensionMismatchError for an embedding that is not N finite numbers (the vector's N);
    *   InvalidArgumentError for text or metadata PostgreSQL cannot store. Nothing is written then.
    * @example
    * ```ts
@@ -96,7 +106,7 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
       if (!docs.has(doc.id)) docs.set(doc.id, doc);
     }
     const vectors = await this.#vectors(rows);
-    const annotations = [...byId.values()].map((i) => {
+    const nodeRows = [...byId.values()].map((i) => {
       const r = rows[i]!;
       const metadata = JSON.stringify(r.metadata);
       const { modelId } = this.#ctx.embedder;
@@ -106,21 +116,19 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
     // These writes bypass the save hook, but Prisma's debug history keeps their parameters all
     // the same (see prisma-debug-history.ts).
     await releaseDebugHistoryIfDue();
-    for (const a of annotations) countSentChars(a.payload.length + a.rawText.length);
+    for (const a of nodeRows) countSentChars(a.payload.length + a.rawText.length);
     const write = () =>
-      this.#inTransaction([
-        ...insertDocuments(this.#ctx.schema, documents),
-        ...upsertAnnotations(this.#ctx.schema, annotations),
-      ]);
-    // Many nodes relative to the table: the Annotation graph is built once, after the INSERTs.
+      this.#inTransaction([...insertRefDocs(this.#models, documents), ...upsertNodes(this.#models, nodeRows)]);
+    // Many nodes relative to the table: the node model's graph is built once, after the INSERTs.
     const { bulkLoad } = this.#ctx;
-    await (bulkLoad ? bulkLoad.around(["Annotation"], annotations.length, write) : write());
+    const model = this.#models.nodes.model.name;
+    await (bulkLoad ? bulkLoad.around([model], nodeRows.length, write) : write());
     return nodes.map((node) => node.id_);
   }
 
   /**
-   * Deletes a source document: every Annotation whose `documentId` is `refDocId`, and the
-   * Document row (this is what `index.deleteRefDoc(id)` calls). Not a single node: see
+   * Deletes a source document: every node row whose ref doc key is `refDocId`, and the ref doc
+   * row (this is what `index.deleteRefDoc(id)` calls). Not a single node: see
    * {@link deleteNodes}.
    *
    * @example
@@ -134,11 +142,11 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
         { path: ["refDocId"], message: "expected a non-empty string" },
       ]);
     }
-    await this.#inTransaction(deleteRefDoc(this.#ctx.schema, refDocId));
+    await this.#inTransaction(deleteRefDoc(this.#models, refDocId));
   }
 
   /**
-   * Deletes single nodes (Annotation rows) by node id; their Document rows stay. Returns the
+   * Deletes single nodes (node model rows) by node id; their ref doc rows stay. Returns the
    * number of rows deleted.
    *
    * @example
@@ -153,7 +161,7 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
       ]);
     }
     if (ids.length === 0) return 0;
-    const [count] = await this.#inTransaction([deleteAnnotations(this.#ctx.schema, ids)]);
+    const [count] = await this.#inTransaction([deleteNodes(this.#models, ids)]);
     return count ?? 0;
   }
 
@@ -169,7 +177,7 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
    * ```
    */
   async query(query: HybridVectorStoreQuery, _options?: object): Promise<VectorStoreQueryResult> {
-    return runQuery(this.#client, this.#ctx, this.#scope, query);
+    return runQuery(this.#client, this.#ctx, this.#models, this.#scope, query);
   }
 
   /** The node's own vector, or one from the embedder (in batches, identical texts once). */

@@ -5,6 +5,7 @@ import { InvalidFilterError } from "../../src/errors.ts";
 import type { HybridMetadataFilter, HybridMetadataFilters } from "../../src/llamaindex/index.ts";
 import { HybridQueryMode, MiniLmEmbedding, PrismaHybridVectorStore } from "../../src/llamaindex/index.ts";
 import { parseMetadataFilters } from "../../src/llamaindex/metadata-filters.ts";
+import { resolveStoreModels } from "../../src/llamaindex/store-models.ts";
 import { compileFilter } from "../../src/query/compile-filter.ts";
 import { SqlParams } from "../../src/query/sql-builder.ts";
 import { createPrisma, uniqueLabel, withPg } from "../helpers/db.ts";
@@ -210,7 +211,8 @@ describe("LlamaIndex metadata filters", () => {
     for (const operator of Object.values(FilterOperator)) {
       const value = ["in", "nin", "any", "all"].includes(operator) ? ["v'--", 0] : operator === ">" ? 0 : "v'--";
       const params = new SqlParams();
-      const node = parseMetadataFilters({ filters: [{ key: INJECTED_KEY, operator, value }] }, schema);
+      const { nodes } = resolveStoreModels(schema, undefined, { nodeModel: "Annotation" });
+      const node = parseMetadataFilters({ filters: [{ key: INJECTED_KEY, operator, value }] }, nodes);
       const sql = compileFilter(node, { schema, model: schema.Annotation, params });
       assert.ok(!sql.includes("DROP") && !sql.includes("--") && !sql.includes("v'"), `${operator}: ${sql}`);
       assert.ok(JSON.stringify(params.values).includes("DROP TABLE"), `${operator}: the key is a parameter`);

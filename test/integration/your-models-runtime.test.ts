@@ -19,8 +19,8 @@ import { InvalidArgumentError, InvalidSchemaError, SchemaMismatchError } from ".
 import { hybridStore } from "../../src/index.ts";
 import { databaseUrl, withPg } from "../helpers/db.ts";
 import { type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
-import { tinyEmbedder } from "../helpers/store.ts";
-import { bruteForce, normalize } from "../helpers/vectors.ts";
+import { tiny768, tinyEmbedder } from "../helpers/store.ts";
+import { bruteForce } from "../helpers/vectors.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = join(repoRoot, "test", "fixtures", "your-models");
@@ -53,13 +53,7 @@ interface FixtureClient {
 }
 
 const tiny = tinyEmbedder();
-/** A deterministic 768-d embedder: the tiny model's vector and its mirror, normalized. */
-const review768: Embedder = {
-  modelId: "test-review-768",
-  dimensions: 768,
-  embed: async (texts) =>
-    (await tiny.embed(texts)).map((v) => normalize([...v, ...v.map((x, i) => (i % 2 === 0 ? -x : x))])),
-};
+const review768 = tiny768("test-review-768");
 const embedOne = async (e: Embedder, text: string) => (await e.embed([text]))[0]!;
 
 let migrated: MigratedFixture | undefined;
