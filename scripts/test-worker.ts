@@ -19,12 +19,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmbeddedDatabase } from "../src/db/embedded.ts";
 import { createScratchDatabase } from "./scratch-database.ts";
-import { capture } from "./test-process.ts";
+import { capture, cpuMs } from "./test-process.ts";
 
 export interface FileResult {
   readonly file: string;
   readonly code: number;
   readonly ms: number;
+  /**
+   * CPU time of the file's process and every process it waited for, and on PGlite of the
+   * worker's database serving it: unlike `ms`, it does not grow with the machine's load.
+   * Missing where /proc is (not Linux).
+   */
+  readonly cpuMs?: number;
   readonly output: string;
 }
 
@@ -32,6 +38,7 @@ export type WorkerMessage = { ready: true } | { failed: string } | FileResult;
 export type RunnerMessage = { file: string } | { stop: true };
 
 const send = (m: WorkerMessage) => process.send?.(m);
+
 const serverUrl = process.env.TEST_DATABASE_URL;
 
 const template = serverUrl ? undefined : process.env.PHS_TEST_PGLITE_TEMPLATE;
@@ -68,8 +75,9 @@ try {
       process.exit(0);
     }
     const started = performance.now();
+    const cpu = cpuMs();
     const r = await capture(process.execPath, ["--import", "tsx", "--test-reporter=spec", m.file], env);
-    send({ file: m.file, code: r.code, ms: performance.now() - started, output: r.output });
+    send({ file: m.file, code: r.code, ms: performance.now() - started, cpuMs: cpu.since(), output: r.output });
   });
   // The runner gone (killed, or crashed) leaves nobody to send `stop`.
   process.on("disconnect", () => void db?.close().then(() => process.exit(1)));

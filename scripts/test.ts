@@ -72,7 +72,9 @@ const unitFiles = files.filter((f) => f.startsWith(unitDir));
 files = files.filter((f) => !f.startsWith(unitDir));
 
 let failed = false;
-const timings: { file: string; ms: number }[] = [];
+const timings: { file: string; ms: number; cpuMs: number | undefined }[] = [];
+const seconds1 = (ms: number) => (ms / 1000).toFixed(1);
+const cpuNote = (ms: number | undefined) => (ms === undefined ? "" : `, CPU ${seconds1(ms)} s`);
 
 async function runUnit(): Promise<void> {
   if (unitFiles.length === 0) return;
@@ -162,8 +164,8 @@ function startWorker(id: number): Worker {
 }
 
 function report(r: FileResult, worker: number): void {
-  timings.push({ file: r.file, ms: r.ms });
-  const head = `── ${r.file} (${(r.ms / 1000).toFixed(1)} s, worker ${worker}${r.code === 0 ? "" : ", FAILED"})`;
+  timings.push({ file: r.file, ms: r.ms, cpuMs: r.cpuMs });
+  const head = `── ${r.file} (${seconds1(r.ms)} s${cpuNote(r.cpuMs)}, worker ${worker}${r.code === 0 ? "" : ", FAILED"})`;
   process.stdout.write(`\n${head}\n${r.output}`);
   if (r.code !== 0) failed = true;
 }
@@ -208,8 +210,14 @@ async function runIntegration(): Promise<void> {
 await compatSetup();
 await Promise.all([runUnit(), runIntegration()]);
 const slowest = timings.sort((a, b) => b.ms - a.ms).slice(0, 12);
+const cpuColumn = (ms: number | undefined) => (ms === undefined ? "" : `  CPU ${seconds1(ms).padStart(6)} s`);
 console.log(
-  `\n=== slowest files\n${slowest.map((t) => `${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.file}`).join("\n")}`,
+  `\n=== slowest files\n${slowest.map((t) => `${seconds1(t.ms).padStart(7)} s${cpuColumn(t.cpuMs)}  ${t.file}`).join("\n")}`,
 );
+const measured = timings.filter((t) => t.cpuMs !== undefined);
+if (measured.length > 0) {
+  const total = measured.reduce((sum, t) => sum + t.cpuMs!, 0);
+  console.log(`=== CPU of the ${measured.length} integration file(s): ${(total / 1000).toFixed(0)} s`);
+}
 console.log(`=== tests ${failed ? "FAILED" : "passed"} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 process.exit(failed ? 1 : 0);

@@ -5,12 +5,10 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
+import { cliBundle } from "./cli-bundle.ts";
 import { tinyModelDir } from "./store.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-// An absolute loader URL, so the CLI also runs with a working directory outside the repository.
-const tsx = import.meta.resolve("tsx");
 
 export interface CliRun {
   readonly code: number | null;
@@ -20,10 +18,11 @@ export interface CliRun {
 }
 
 /**
- * Runs `node --import tsx src/cli/main.ts ...args` as a user would, with the test database's
- * DATABASE_URL and the tiny test model, unless `env` says otherwise (`undefined` unsets).
+ * Runs the CLI (src/cli/main.ts, bundled: see cli-bundle.ts) with `args` as a user would, with the
+ * test database's DATABASE_URL and the tiny test model, unless `env` says otherwise (`undefined`
+ * unsets).
  */
-export function runCli(
+export async function runCli(
   args: readonly string[],
   options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliRun> {
@@ -32,9 +31,10 @@ export function runCli(
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  const main = await cliBundle();
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", tsx, main, ...args], {
+    const child = spawn(process.execPath, [main, ...args], {
       cwd: options.cwd ?? repoRoot,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -71,7 +71,7 @@ export interface DbCli {
 
 /** Starts `db ...args` and resolves once it prints its DATABASE_URL (rejects if it exits first). */
 export async function startDbCli(args: readonly string[]): Promise<DbCli> {
-  const child = spawn(process.execPath, ["--import", tsx, main, "db", ...args], {
+  const child = spawn(process.execPath, [await cliBundle(), "db", ...args], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
   });
