@@ -3,7 +3,8 @@
  * Int id, Review with two sources and a 768-d vector from a second embedder, a user Document),
  * through the fixture's own generated client, migrated in a schema of its own. Writes embed
  * atomically; searches equal brute force over the stored vectors, with Prisma's findMany as the
- * oracle of the filter; a strict tsc run checks the search methods carry each model's own types.
+ * oracle of the filter, also for random wheres (the where fuzzer, test/fuzz); a strict tsc run
+ * checks the search methods carry each model's own types.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -15,12 +16,15 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { Embedder } from "../../src/embed/embedder.ts";
+import * as errors from "../../src/errors.ts";
 import { InvalidArgumentError, InvalidSchemaError, SchemaMismatchError } from "../../src/errors.ts";
 import { hybridStore } from "../../src/index.ts";
+import { checkWheres, formatMismatch, totalChecked } from "../fuzz/campaign.ts";
+import { insertYourModels } from "../fuzz/your-models.ts";
 import { databaseUrl, withPg } from "../helpers/db.ts";
-import { type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
-import { tinyEmbedder } from "../helpers/store.ts";
-import { bruteForce, normalize } from "../helpers/vectors.ts";
+import { type FixtureClientModule, type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
+import { review768Embedder, tinyEmbedder } from "../helpers/store.ts";
+import { bruteForce } from "../helpers/vectors.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = join(repoRoot, "test", "fixtures", "your-models");
@@ -53,19 +57,14 @@ interface FixtureClient {
 }
 
 const tiny = tinyEmbedder();
-/** A deterministic 768-d embedder: the tiny model's vector and its mirror, normalized. */
-const review768: Embedder = {
-  modelId: "test-review-768",
-  dimensions: 768,
-  embed: async (texts) =>
-    (await tiny.embed(texts)).map((v) => normalize([...v, ...v.map((x, i) => (i % 2 === 0 ? -x : x))])),
-};
+const review768 = review768Embedder();
 const embedOne = async (e: Embedder, text: string) => (await e.embed([text]))[0]!;
 
 let migrated: MigratedFixture | undefined;
 let newClient: () => FixtureClient;
 let base: FixtureClient;
 let prisma: FixtureClient;
+let nulls: readonly unknown[];
 
 before(async () => {
   // The fixture's client (test/fixtures/*/generated is ignored by git), and its tables migrated.
@@ -82,9 +81,9 @@ before(async () => {
     },
   );
   migrated = await migrateFixture({ name: "your-models", searchPath: schema, embedders: new Map([["review", 768]]) });
-  const { PrismaClient } = (await import(pathToFileURL(join(generated, "client.ts")).href)) as {
-    PrismaClient: new (options: object) => FixtureClient;
-  };
+  const module = (await import(pathToFileURL(join(generated, "client.ts")).href)) as FixtureClientModule<FixtureClient>;
+  const { PrismaClient } = module;
+  nulls = [module.Prisma.DbNull, module.Prisma.JsonNull, module.Prisma.AnyNull];
   const clients: FixtureClient[] = [];
   newClient = () => {
     const c = new PrismaClient({
@@ -429,6 +428,21 @@ describe("markings and embedders at $extends", () => {
     const doc = await store.document.create({ data: { path: `/unmarked/${sku++}`, ownerId: "u2", body: "no vector" } });
     assert.equal(await vectorOf("Document", "embedding", doc.id), null);
     await assert.rejects(store.document.similaritySearch({ query: "no vector" }), SchemaMismatchError);
+  });
+});
+
+describe("the where fuzzer (test/fuzz) over Product, Review and the user's Document", () => {
+  const seed = Number(process.env.PHS_FUZZ_SEED ?? 20261204);
+  const n = Number(process.env.PHS_FUZZ_N_YOUR_MODELS ?? 250);
+  test(`${n} random wheres per model (seed ${seed}) give findMany's rows, or a typed refusal where Prisma refuses`, async () => {
+    const data = await insertYourModels(base, prisma, seed, { nulls, errors });
+    try {
+      const result = await checkWheres(data.models, { seed, n, maxMismatches: 20, log: (line) => console.log(line) });
+      assert.equal(result.mismatches.length, 0, result.mismatches.map(formatMismatch).join("\n\n"));
+      assert.equal(totalChecked(result.checked), 3 * n);
+    } finally {
+      await data.remove();
+    }
   });
 });
 
