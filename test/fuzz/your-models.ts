@@ -109,9 +109,9 @@ export async function insertYourModels(
       schema: YOUR_MODELS_SCHEMA,
       tables: {
         Product: { delegate: "product", scope: { id: { in: productIds } }, vector: v384, text: true },
-        // Review's marking has no full text: similaritySearch only.
-        Review: { delegate: "review", scope: { productId: { in: productIds } }, vector: v768, text: false },
-        Document: { delegate: "document", scope: { id: { in: docIds } }, vector: v384, text: false },
+        // Full text defaults to the marking's sources: Review's title and body, Document's body.
+        Review: { delegate: "review", scope: { productId: { in: productIds } }, vector: v768, text: true },
+        Document: { delegate: "document", scope: { id: { in: docIds } }, vector: v384, text: true },
       },
       ...extra,
     },
