@@ -192,7 +192,11 @@ describe("writes embed on any marked model", () => {
     assert.equal(await vectorOf("Review", "bodyVector", r.id), null);
     const result = await prisma.$reembed({ models: ["Review"] });
     assert.ok((result.embedded.Review ?? 0) >= 1, JSON.stringify(result));
-    assert.deepEqual(Object.keys(result.embedded).sort(), ["Document", "Product", "Review"]);
+    assert.deepEqual(
+      Object.keys(result.embedded).sort(),
+      ["Document", "Product", "Review", "Tag"],
+      "a count per model of the client",
+    );
     assert.equal(result.embedded.Product, 0, "only the models asked for");
     assertSameVector(
       await vectorOf("Review", "bodyVector", r.id),
@@ -473,6 +477,23 @@ export async function main() {
   picked[0]?.name;
   const docs = await prisma.document.textSearch({ query: "report", where: { ownerId: "u1" } });
   const id: number | undefined = docs[0]?.id;
+  // @ts-expect-error: the write-only payload of Review's marking is not in a search row
+  reviews[0]?.bodyVectorPayload;
+  // @ts-expect-error: nor Document's
+  docs[0]?.embeddingPayload;
+  const selected = await prisma.review.similaritySearch({
+    query: "x",
+    select: { bodyVectorPayload: true, product: { select: { embeddingPayload: true } } },
+  });
+  const asked: string | null | undefined = selected[0]?.product.embeddingPayload;
+  const model: string | null | undefined = reviews[0]?.bodyVectorModel;
+  // @ts-expect-error: Tag has no @embed marking, so its searches take no arguments it could pass
+  await prisma.tag.similaritySearch({ query: "x" });
+  // @ts-expect-error: as above
+  await prisma.tag.hybridSearch({ query: "x" });
+  // @ts-expect-error: as above
+  await prisma.tag.textSearch({ query: "x", where: { name: "a" } });
+  await prisma.tag.findMany({ where: { name: "a" } });
   // @ts-expect-error: Product has no field nosuch
   await prisma.product.similaritySearch({ query: "lamp", where: { nosuch: 1 } });
   // @ts-expect-error: stars is a Review field, not a Product one
@@ -480,7 +501,7 @@ export async function main() {
   await prisma.$reembed({ models: ["Review"] });
   // @ts-expect-error: the client has no model Nope
   await prisma.$reembed({ models: ["Nope"] });
-  return { price, similarity, name, sku, id };
+  return { price, similarity, name, sku, id, model, asked };
 }
 `,
     );
