@@ -114,3 +114,17 @@ export interface FixtureClientModule<C> {
   readonly PrismaClient: new (options: object) => C;
   readonly Prisma: { readonly DbNull: unknown; readonly JsonNull: unknown; readonly AnyNull: unknown };
 }
+
+export type FixtureRow = Record<string, unknown>;
+
+/** The parts of a fixture client's extended delegates the tests call (their types are checked by tsc elsewhere). */
+export interface FixtureDelegate {
+  create(args: object): Promise<FixtureRow>;
+  createMany(args: object): Promise<{ count: number }>;
+  update(args: object): Promise<FixtureRow>;
+  findMany(args: object): Promise<FixtureRow[]>;
+  similaritySearch(args: object): Promise<FixtureRow[]>;
+  explainSearch(args: object): Promise<{ rows: FixtureRow[]; plan: { kind: string } }>;
+  textSearch(args: object): Promise<FixtureRow[]>;
+  hybridSearch(args: object): Promise<FixtureRow[]>;
+}

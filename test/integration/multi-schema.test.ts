@@ -23,6 +23,8 @@ import { hybridStore } from "../../src/index.ts";
 import { databaseUrl, withPg } from "../helpers/db.ts";
 import {
   clientWithSchema,
+  type FixtureDelegate,
+  type FixtureRow,
   importFixtureClient,
   type MigratedFixture,
   migrateFixture,
@@ -242,19 +244,10 @@ describe("checkDatabase looks in each model's @@schema", () => {
 });
 
 describe("the extension through the fixture's own client (tables in two schemas)", () => {
-  type Row = Record<string, unknown>;
-  interface Delegate {
-    create(args: object): Promise<Row>;
-    createMany(args: object): Promise<{ count: number }>;
-    update(args: object): Promise<Row>;
-    findMany(args: object): Promise<Row[]>;
-    similaritySearch(args: object): Promise<Row[]>;
-    textSearch(args: object): Promise<Row[]>;
-    hybridSearch(args: object): Promise<Row[]>;
-  }
+  type Row = FixtureRow;
   interface Client {
-    brand: Delegate;
-    item: Delegate;
+    brand: FixtureDelegate;
+    item: FixtureDelegate;
     $extends(extension: unknown): Client;
     $reembed(options?: object): Promise<{ embedded: Record<string, number> }>;
     $disconnect(): Promise<void>;

@@ -22,7 +22,13 @@ import { hybridStore } from "../../src/index.ts";
 import { checkWheres, formatMismatch, totalChecked } from "../fuzz/campaign.ts";
 import { insertYourModels } from "../fuzz/your-models.ts";
 import { databaseUrl, withPg } from "../helpers/db.ts";
-import { type FixtureClientModule, type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
+import {
+  type FixtureClientModule,
+  type FixtureDelegate,
+  type FixtureRow,
+  type MigratedFixture,
+  migrateFixture,
+} from "../helpers/fixture-schema.ts";
 import { review768Embedder, tinyEmbedder } from "../helpers/store.ts";
 import { bruteForce } from "../helpers/vectors.ts";
 
@@ -32,18 +38,8 @@ const generated = join(fixture, "generated");
 const schema = `phs_runtime_${randomBytes(3).toString("hex")}`;
 const run = promisify(execFile);
 
-type Row = Record<string, unknown>;
-/** The parts of the fixture client's delegates this file calls (its types are checked by tsc below). */
-interface Delegate {
-  create(args: object): Promise<Row>;
-  createMany(args: object): Promise<{ count: number }>;
-  update(args: object): Promise<Row>;
-  findMany(args: object): Promise<Row[]>;
-  similaritySearch(args: object): Promise<Row[]>;
-  explainSearch(args: object): Promise<{ rows: Row[]; plan: { kind: string } }>;
-  textSearch(args: object): Promise<Row[]>;
-  hybridSearch(args: object): Promise<Row[]>;
-}
+type Row = FixtureRow;
+type Delegate = FixtureDelegate;
 interface FixtureClient {
   product: Delegate;
   review: Delegate;
