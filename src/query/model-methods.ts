@@ -12,7 +12,7 @@ import { resolveQueryVector, validateQueryVector, validateTextQuery } from "./qu
 import { withRelations } from "./relation-rows.ts";
 import type { SearchClient } from "./run-search.ts";
 import { parseHybridArgs, parseSimilarityArgs, parseTextArgs } from "./search-args.ts";
-import type { HybridSearchArgs, SearchRow, SimilaritySearchArgs, TextSearchArgs } from "./search-types.ts";
+import type { HybridSearchArgs, OnMarked, SearchRow, SimilaritySearchArgs, TextSearchArgs } from "./search-types.ts";
 import type { SimilarityScores } from "./similarity-search.ts";
 import { runSimilaritySearch } from "./similarity-search.ts";
 import type { TextScores } from "./text-search.ts";
@@ -88,7 +88,7 @@ export function modelMethods(ctx: StoreContext) {
      */
     async similaritySearch<T, A extends SimilaritySearchArgs<T>>(
       this: T,
-      args: Prisma.Exact<A, SimilaritySearchArgs<T>>,
+      args: OnMarked<T, Prisma.Exact<A, SimilaritySearchArgs<T>>>,
     ): Promise<(SearchRow<T, A> & SimilarityScores)[]> {
       const { rows } = await similarity(this, args);
       return rows as (SearchRow<T, A> & SimilarityScores)[];
@@ -105,7 +105,7 @@ export function modelMethods(ctx: StoreContext) {
      */
     async explainSearch<T, A extends SimilaritySearchArgs<T>>(
       this: T,
-      args: Prisma.Exact<A, SimilaritySearchArgs<T>>,
+      args: OnMarked<T, Prisma.Exact<A, SimilaritySearchArgs<T>>>,
     ): Promise<{ rows: (SearchRow<T, A> & SimilarityScores)[]; plan: SearchPlanReport }> {
       const { rows, plan } = await similarity(this, args);
       return { rows: rows as (SearchRow<T, A> & SimilarityScores)[], plan };
@@ -122,7 +122,7 @@ export function modelMethods(ctx: StoreContext) {
      */
     async textSearch<T, A extends TextSearchArgs<T>>(
       this: T,
-      args: Prisma.Exact<A, TextSearchArgs<T>>,
+      args: OnMarked<T, Prisma.Exact<A, TextSearchArgs<T>>>,
     ): Promise<(SearchRow<T, A> & TextScores)[]> {
       const { delegate, model } = target(this);
       const a = parseTextArgs(args);
@@ -143,7 +143,7 @@ export function modelMethods(ctx: StoreContext) {
      */
     async hybridSearch<T, A extends HybridSearchArgs<T>>(
       this: T,
-      args: Prisma.Exact<A, HybridSearchArgs<T>>,
+      args: OnMarked<T, Prisma.Exact<A, HybridSearchArgs<T>>>,
     ): Promise<(SearchRow<T, A> & HybridScores)[]> {
       const { delegate, model } = target(this);
       const a = parseHybridArgs(args);

@@ -40,7 +40,7 @@ export function parseFieldValue(
   path: Path,
 ): Parsed {
   const scope = { ctx, model, field };
-  if (value === null) return isNull(field);
+  if (value === null) return nullFilter(scope, path, false);
   if (isPlainObject(value)) return parseFieldFilter(scope, value, path, false, false);
   return operand(scope, "=", value, path, false);
 }
@@ -85,10 +85,10 @@ function parseFieldFilter(
     }
     switch (op) {
       case "equals":
-        parts.push(negate(value === null ? isNull(field) : operand(scope, "=", value, at, insensitive)));
+        parts.push(negate(value === null ? nullFilter(scope, at, false) : operand(scope, "=", value, at, insensitive)));
         break;
       case "not":
-        if (value === null) parts.push(isNull(field, true));
+        if (value === null) parts.push(nullFilter(scope, at, true));
         else if (isPlainObject(value)) parts.push(parseFieldFilter(scope, value, at, !negated, insensitive));
         else if (readFieldRef(value))
           parts.push(
@@ -111,6 +111,13 @@ function parseFieldFilter(
   }
   const kept = nonEmpty(parts);
   return kept.length === 0 ? NO_FILTER : and(...kept);
+}
+
+/** IS NULL (IS NOT NULL when `negated`) on an optional field; a required one never holds null, and Prisma refuses the filter. */
+function nullFilter(scope: FieldScope, path: Path, negated: boolean): FilterNode {
+  const { ctx, field } = scope;
+  if (field.nullable) return isNull(field, negated);
+  return report(ctx, path, `expected ${field.type.toLowerCase()}, received null ("${field.name}" is required)`);
 }
 
 /** `mode: "insensitive"` (String fields only); undefined when absent. */
@@ -157,7 +164,7 @@ function operand(scope: FieldScope, op: CompareOp, value: unknown, path: Path, i
 /** `in`/`notIn`: an array of values; `null` is Prisma's IS NULL / IS NOT NULL. */
 function list(scope: FieldScope, value: unknown, path: Path, negated: boolean, insensitive: boolean): FilterNode {
   const { ctx, field } = scope;
-  if (value === null) return isNull(field, negated);
+  if (value === null) return nullFilter(scope, path, negated);
   if (readFieldRef(value)) {
     return report(ctx, path, "a field reference cannot be a list (in/notIn take an array of values)");
   }

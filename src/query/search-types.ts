@@ -92,8 +92,29 @@ export interface HybridSearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
 
 /**
  * A row as `findFirstOrThrow` would return it with the same `select`/`include`, minus the
- * write-only `embeddingPayload` when no `select` is given.
+ * write-only payload fields when no `select` is given: every field named `<something>Payload`,
+ * the names `/// @embed` gives them by default (`embeddingPayload`, `bodyVectorPayload`). The
+ * payload is the one column the write path adds that Prisma's types show. Not omitted from the
+ * type, though the rows never carry them: a payload field given another name (`payload: x`),
+ * and the payloads of included related rows (a deep omission made the extended client's type
+ * too long for TypeScript to write into a declaration file).
  */
 export type SearchRow<T, A> = A extends { select: object }
   ? Prisma.Result<T, A, "findFirstOrThrow">
-  : Omit<Prisma.Result<T, A, "findFirstOrThrow">, "embeddingPayload">;
+  : Omit<Prisma.Result<T, A, "findFirstOrThrow">, `${string}Payload`>;
+
+/**
+ * What a search method's argument must be on a model without an `/// @embed` marking: this
+ * text, so the compiler's message says why. Prisma's types do not show `Unsupported` vector
+ * fields, so a model counts as marked when it has a payload field (`<vector>Payload`, String?),
+ * which every marking needs.
+ */
+export type NotMarked =
+  "This model has no /// @embed marking (no <vector>Payload field): its searches throw SchemaMismatchError. See docs/your-models.md.";
+
+/** `A` on a model that looks marked (see {@link NotMarked}), else `NotMarked`; a type without `fields` counts as marked. */
+export type OnMarked<T, A> = T extends { fields: infer F }
+  ? [Extract<keyof F, `${string}Payload`>] extends [never]
+    ? NotMarked
+    : A
+  : A;

@@ -23,6 +23,8 @@ export interface ScalarField {
   readonly column: string;
   readonly type: ScalarType;
   readonly isList: boolean;
+  /** Whether the field is optional (`Int?`): Prisma refuses `null` in a filter of a required one. */
+  readonly nullable: boolean;
 }
 
 /** Any model of the client: its table and filterable columns (what a relation filter reads). */
@@ -83,6 +85,8 @@ export interface DataModelField {
   dbName?: string | null;
   isList?: boolean;
   isId?: boolean;
+  /** DMMF only; the runtime data model leaves it out (the schema text has it). */
+  isRequired?: boolean;
   relationName?: string | null;
 }
 export interface DataModel {
@@ -175,13 +179,21 @@ function buildTable(
   parsed: readonly SchemaModel[] | undefined,
 ): TableMeta {
   const fields = new Map<string, ScalarField>();
+  const text = parsed?.find((m) => m.name === name);
   for (const f of model.fields) {
     if (f.kind !== "scalar" && f.kind !== "enum") continue;
     if (f.kind === "scalar" && !SCALARS.has(f.type)) continue;
     const type = (f.kind === "enum" ? "Enum" : f.type) as ScalarType;
-    fields.set(f.name, { name: f.name, column: f.dbName ?? f.name, type, isList: f.isList ?? false });
+    // Unknown (no DMMF, no schema text): nullable, so a null filter is not refused.
+    const required = f.isRequired ?? (text && text.fields.find((x) => x.name === f.name)?.optional === false);
+    fields.set(f.name, {
+      name: f.name,
+      column: f.dbName ?? f.name,
+      type,
+      isList: f.isList ?? false,
+      nullable: required !== true,
+    });
   }
-  const text = parsed?.find((m) => m.name === name);
   // The DMMF says isId; the runtime data model does not, the schema text does (`@id`).
   const idName =
     model.fields.find((f) => f.isId)?.name ??

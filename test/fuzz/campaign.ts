@@ -6,10 +6,10 @@ import { tinyEmbedder } from "../helpers/store.ts";
 import { gaussian, randomUnit, rng } from "../helpers/vectors.ts";
 import type { FuzzTools } from "./data.ts";
 import { insertFuzzData } from "./data.ts";
-import type { ErrorClasses, Mismatch } from "./differential.ts";
+import type { ErrorClasses, FuzzTable, Mismatch } from "./differential.ts";
 import { Differential, showWhere } from "./differential.ts";
-import type { FuzzModel } from "./generate.ts";
-import { WhereGenerator } from "./generate.ts";
+import type { FuzzModel, FuzzSchema } from "./generate.ts";
+import { BUNDLED_SCHEMA, WhereGenerator } from "./generate.ts";
 
 export interface CampaignOptions {
   readonly seed: number;
@@ -45,46 +45,86 @@ function defaultTarget(): FuzzTarget {
 }
 
 export interface CampaignResult {
-  readonly checked: Record<FuzzModel, number>;
-  readonly prismaErrors: number;
+  /** Wheres checked, by model. */
+  readonly checked: Readonly<Record<FuzzModel, number>>;
   readonly mismatches: Mismatch[];
 }
 
-/** Inserts the fuzz rows, runs `n` random wheres per model against both sides, removes the rows. */
+/** The models of one fuzz run, as the generator and the differential see them. */
+export interface FuzzModels {
+  // biome-ignore lint/suspicious/noExplicitAny: one code path for clients of several Prisma versions and schemas
+  readonly base: any;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  readonly store: any;
+  readonly schema: FuzzSchema;
+  /** Checked in this order, one where each per round. */
+  readonly tables: Readonly<Record<FuzzModel, FuzzTable>>;
+  /** Prisma.DbNull, JsonNull, AnyNull of the client under test. */
+  readonly nulls: readonly unknown[];
+  readonly errors: ErrorClasses;
+}
+
+/** Runs `n` random wheres per model against both clients; the rows must already be there. */
+export async function checkWheres(
+  models: FuzzModels,
+  options: Omit<CampaignOptions, "target">,
+): Promise<CampaignResult> {
+  const diff = new Differential(models.base, models.store, models.tables, models.errors);
+  const names = Object.keys(models.tables);
+  const fieldRefs = Object.fromEntries(
+    names.map((m) => [m, models.base[models.tables[m]!.delegate].fields as Record<string, unknown>]),
+  );
+  const generate = { fieldRefs, nulls: models.nulls, invalid: true };
+  const gen = new WhereGenerator(rng(options.seed + 3), generate, models.schema);
+  const mismatches: Mismatch[] = [];
+  const checked: Record<FuzzModel, number> = Object.fromEntries(names.map((m) => [m, 0]));
+  const max = options.maxMismatches ?? 10;
+  for (let i = 0; i < options.n && mismatches.length < max; i++) {
+    for (const model of names) {
+      const where = gen.where(model);
+      const found = await diff.check(model, where, i % (options.searchEvery ?? 10) === 0);
+      checked[model] = (checked[model] ?? 0) + 1;
+      if (found) {
+        mismatches.push(found);
+        options.log?.(formatMismatch(found));
+      }
+    }
+    if (options.log && (i + 1) % 1000 === 0) options.log(`${i + 1} wheres per model checked`);
+  }
+  return { checked, mismatches };
+}
+
+/** Inserts the fuzz rows into the bundled models, runs `n` random wheres per model, removes the rows. */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const target = options.target ?? defaultTarget();
   const { base, store } = target;
   const data = await insertFuzzData(store, options.seed, target);
   const vector = randomUnit(gaussian(rng(options.seed + 2)));
-  const diff = new Differential(base, store, data, vector, target.errors);
-  const fieldRefs = {
-    Document: base.document.fields as unknown as Record<string, unknown>,
-    Annotation: base.annotation.fields as unknown as Record<string, unknown>,
-  };
-  const nulls = [target.nulls.DbNull, target.nulls.JsonNull, target.nulls.AnyNull];
-  const gen = new WhereGenerator(rng(options.seed + 3), { fieldRefs, nulls, invalid: true });
-  const mismatches: Mismatch[] = [];
-  const checked = { Document: 0, Annotation: 0 };
-  const max = options.maxMismatches ?? 10;
+  const scope = { in: data.docIds };
   try {
-    for (let i = 0; i < options.n && mismatches.length < max; i++) {
-      for (const model of ["Annotation", "Document"] as const) {
-        const where = gen.where(model);
-        const found = await diff.check(model, where, i % (options.searchEvery ?? 10) === 0);
-        checked[model]++;
-        if (found) {
-          mismatches.push(found);
-          options.log?.(formatMismatch(found));
-        }
-      }
-      if (options.log && (i + 1) % 1000 === 0) options.log(`${i + 1} wheres per model checked`);
-    }
+    return await checkWheres(
+      {
+        base,
+        store,
+        schema: BUNDLED_SCHEMA,
+        tables: {
+          Annotation: { delegate: "annotation", scope: { documentId: scope }, vector, text: true },
+          Document: { delegate: "document", scope: { id: scope }, vector, text: true },
+        },
+        nulls: [target.nulls.DbNull, target.nulls.JsonNull, target.nulls.AnyNull],
+        errors: target.errors,
+      },
+      options,
+    );
   } finally {
-    await base.document.deleteMany({ where: { id: { in: data.docIds } } });
+    await base.document.deleteMany({ where: { id: scope } });
     await base.$disconnect();
   }
-  return { checked, prismaErrors: 0, mismatches };
 }
+
+/** Wheres checked over all models. */
+export const totalChecked = (checked: CampaignResult["checked"]): number =>
+  Object.values(checked).reduce((a, b) => a + b, 0);
 
 export function formatMismatch(m: Mismatch): string {
   return `${m.model}: ${m.reason}\n  where:   ${showWhere(m.where)}\n  Prisma:  ${m.prisma}\n  library: ${m.library}`;

@@ -32,6 +32,9 @@ export const STRINGS = [
 
 export const INTS = [-1, 0, 1, 2, 3, 5, 2147483647] as const;
 
+/** Decimal(10, 2) operands: numbers, decimal strings, values past the column's scale. */
+export const DECIMALS = [0, 1, 1.5, 2.25, -1, 10, "10.00", "2.5", "0.001", "99999999.99", 12.345] as const;
+
 /** Instants around the 2026 DST changes (US 8 March, EU 29 March, EU 25 October). */
 export const DATES = [
   "2026-03-08T06:59:59.999Z",

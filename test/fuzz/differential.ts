@@ -1,6 +1,5 @@
 import { serverError } from "../../src/db/execute.ts";
 import * as errors from "../../src/errors.ts";
-import type { FuzzData } from "./data.ts";
 import type { FuzzModel } from "./generate.ts";
 import { shrink } from "./shrink.ts";
 
@@ -26,6 +25,18 @@ export interface ErrorClasses {
   readonly InvalidArgumentError: ErrorClass;
 }
 
+/** One model under test, as the differential reaches it. */
+export interface FuzzTable {
+  /** The client's delegate (`annotation`). */
+  readonly delegate: string;
+  /** The where that keeps the fuzz run's rows; every where checked is ANDed with it. */
+  readonly scope: object;
+  /** A query vector of the model's dimensions. */
+  readonly vector: readonly number[];
+  /** textSearch/hybridSearch apply (the marking has full text). */
+  readonly text: boolean;
+}
+
 /**
  * Compares the library's filters with Prisma's `findMany` on the fuzz rows: the same ids from an
  * exact `similaritySearch`, text/hybrid rows among them, and a typed error wherever Prisma
@@ -35,8 +46,7 @@ export class Differential {
   constructor(
     private readonly base: AnyClient,
     private readonly store: AnyClient,
-    private readonly data: FuzzData,
-    private readonly vector: readonly number[],
+    private readonly tables: Readonly<Record<FuzzModel, FuzzTable>>,
     private readonly errorClasses: ErrorClasses = errors,
   ) {}
 
@@ -48,18 +58,23 @@ export class Differential {
     return (await this.compare(model, small, searches)) ?? found;
   }
 
+  private table(model: FuzzModel): FuzzTable {
+    const table = this.tables[model];
+    if (!table) throw new Error(`no fuzz table for model ${model}`);
+    return table;
+  }
+
   private scoped(model: FuzzModel, where: unknown) {
-    const scope = model === "Annotation" ? { documentId: { in: this.data.docIds } } : { id: { in: this.data.docIds } };
-    return { AND: [scope, where] };
+    return { AND: [this.table(model).scope, where] };
   }
 
   private delegate(client: AnyClient, model: FuzzModel) {
-    return model === "Annotation" ? client.annotation : client.document;
+    return client[this.table(model).delegate];
   }
 
-  private async side(run: () => Promise<{ id: string }[]>): Promise<Side> {
+  private async side(run: () => Promise<{ id: string | number }[]>): Promise<Side> {
     try {
-      return { ok: true, ids: (await run()).map((r) => r.id).sort() };
+      return { ok: true, ids: (await run()).map((r) => String(r.id)).sort() };
     } catch (error) {
       return { ok: false, error };
     }
@@ -70,7 +85,12 @@ export class Differential {
     const w = this.scoped(model, where);
     const prisma = await this.side(() => this.delegate(this.base, model).findMany({ where: w, select: { id: true } }));
     const library = await this.side(() =>
-      this.delegate(this.store, model).similaritySearch({ query: [...this.vector], where: w, exact: true, take: 1000 }),
+      this.delegate(this.store, model).similaritySearch({
+        query: [...this.table(model).vector],
+        where: w,
+        exact: true,
+        take: 1000,
+      }),
     );
     const mismatch = (reason: string): Mismatch => ({
       model,
@@ -95,7 +115,8 @@ export class Differential {
       // from a reference table into a distributed one).
       return mismatch("Prisma failed at run time, the library threw something other than InvalidFilterError");
     }
-    if (searches && prisma.ok && library.ok) return this.searchesWithin(model, w, prisma.ids, mismatch);
+    if (searches && this.table(model).text && prisma.ok && library.ok)
+      return this.searchesWithin(model, w, prisma.ids, mismatch);
     return undefined;
   }
 
@@ -111,7 +132,7 @@ export class Differential {
     if (!text.ok) return mismatch(`textSearch threw: ${describe(text)}`);
     if (text.ids.some((id) => !allowed.has(id))) return mismatch("textSearch returned a row findMany does not");
     const hybrid = await this.side(() =>
-      d.hybridSearch({ query: "cat", vector: [...this.vector], where, exact: true, take: 1000 }),
+      d.hybridSearch({ query: "cat", vector: [...this.table(model).vector], where, exact: true, take: 1000 }),
     );
     if (!hybrid.ok) return mismatch(`hybridSearch threw: ${describe(hybrid)}`);
     if (hybrid.ids.some((id) => !allowed.has(id))) return mismatch("hybridSearch returned a row findMany does not");

@@ -1,32 +1,54 @@
-import { DATES, INTS, JSON_KEYS, JSON_VALUES, STRINGS } from "./data.ts";
+import { DATES, DECIMALS, INTS, JSON_KEYS, JSON_VALUES, STRINGS } from "./data.ts";
 
-/** The models the fuzzer filters, and what it needs to know of their fields. */
-export type FuzzModel = "Document" | "Annotation";
-type Kind = "String" | "NullableString" | "Int" | "DateTime" | "Json";
+/** A model's name, as in the schema. */
+export type FuzzModel = string;
+export type Kind = "String" | "NullableString" | "Int" | "Decimal" | "DateTime" | "Json";
+
+/** A relation field: `list` ones take some/every/none, the others is/isNot or a bare where. */
+export interface FuzzRelation {
+  readonly field: string;
+  readonly model: FuzzModel;
+  readonly list: boolean;
+}
+
+/** What the generator knows of one model: its filterable scalar fields and its relations. */
+export interface FuzzModelSpec {
+  readonly fields: Readonly<Record<string, Kind>>;
+  readonly relations: readonly FuzzRelation[];
+}
+
+export type FuzzSchema = Readonly<Record<FuzzModel, FuzzModelSpec>>;
 
 const SAFE_STRINGS = STRINGS.filter((s) => !/[%_\\]/.test(s));
 
-const FIELDS: Readonly<Record<FuzzModel, Readonly<Record<string, Kind>>>> = {
+/** The bundled Document and Annotation. */
+export const BUNDLED_SCHEMA: FuzzSchema = {
   Document: {
-    id: "String",
-    source: "NullableString",
-    title: "NullableString",
-    content: "String",
-    label: "NullableString",
-    embeddingModel: "NullableString",
-    metadata: "Json",
-    createdAt: "DateTime",
+    fields: {
+      id: "String",
+      source: "NullableString",
+      title: "NullableString",
+      content: "String",
+      label: "NullableString",
+      embeddingModel: "NullableString",
+      metadata: "Json",
+      createdAt: "DateTime",
+    },
+    relations: [{ field: "annotations", model: "Annotation", list: true }],
   },
   Annotation: {
-    id: "String",
-    documentId: "String",
-    rawText: "String",
-    label: "NullableString",
-    embeddingModel: "NullableString",
-    page: "Int",
-    position: "Int",
-    metadata: "Json",
-    createdAt: "DateTime",
+    fields: {
+      id: "String",
+      documentId: "String",
+      rawText: "String",
+      label: "NullableString",
+      embeddingModel: "NullableString",
+      page: "Int",
+      position: "Int",
+      metadata: "Json",
+      createdAt: "DateTime",
+    },
+    relations: [{ field: "document", model: "Document", list: false }],
   },
 };
 
@@ -49,7 +71,14 @@ export class WhereGenerator {
   constructor(
     private readonly r: Random,
     private readonly options: GenerateOptions = {},
+    private readonly schema: FuzzSchema = BUNDLED_SCHEMA,
   ) {}
+
+  private fields(model: FuzzModel): Readonly<Record<string, Kind>> {
+    const spec = this.schema[model];
+    if (!spec) throw new Error(`the fuzz schema has no model ${model}`);
+    return spec.fields;
+  }
 
   where(model: FuzzModel, depth = 0): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -59,12 +88,12 @@ export class WhereGenerator {
       if (roll < 0.18 && depth < 3) {
         const key = this.pick(["AND", "OR", "NOT"] as const);
         out[key] = this.logical(model, depth + 1);
-      } else if (roll < 0.3 && depth < 3) {
+      } else if (roll < 0.3 && depth < 3 && this.schema[model]!.relations.length > 0) {
         Object.assign(out, this.relation(model, depth + 1));
       } else {
-        const fields = Object.keys(FIELDS[model]);
-        const name = this.pick(fields);
-        const kind = FIELDS[model][name]!;
+        const fields = this.fields(model);
+        const name = this.pick(Object.keys(fields));
+        const kind = fields[name]!;
         out[name] = kind === "Json" ? this.jsonFilter() : this.fieldFilter(model, name, kind, 0);
       }
     }
@@ -78,16 +107,17 @@ export class WhereGenerator {
   }
 
   private relation(model: FuzzModel, depth: number): Record<string, unknown> {
-    if (model === "Annotation") {
-      const roll = this.r();
-      if (roll < 0.4) return { document: this.where("Document", depth) };
-      const filter: Record<string, unknown> = {};
-      for (const q of ["is", "isNot"]) if (this.r() < 0.6) filter[q] = this.where("Document", depth);
-      return { document: filter };
-    }
+    const relations = this.schema[model]!.relations;
+    // One relation draws no number, so the bundled models' seeds keep their wheres.
+    const relation = relations.length === 1 ? relations[0]! : this.pick(relations);
     const filter: Record<string, unknown> = {};
-    for (const q of ["some", "every", "none"]) if (this.r() < 0.45) filter[q] = this.where("Annotation", depth);
-    return { annotations: filter };
+    if (relation.list) {
+      for (const q of ["some", "every", "none"]) if (this.r() < 0.45) filter[q] = this.where(relation.model, depth);
+      return { [relation.field]: filter };
+    }
+    if (this.r() < 0.4) return { [relation.field]: this.where(relation.model, depth) };
+    for (const q of ["is", "isNot"]) if (this.r() < 0.6) filter[q] = this.where(relation.model, depth);
+    return { [relation.field]: filter };
   }
 
   private fieldFilter(model: FuzzModel, name: string, kind: Kind, depth: number, insensitive = false): unknown {
@@ -96,7 +126,7 @@ export class WhereGenerator {
     if (roll < 0.2 && kind === "NullableString") return null;
     if (roll < 0.22 && kind === "Int") return null;
     const ops =
-      kind === "DateTime" || kind === "Int"
+      kind === "DateTime" || kind === "Int" || kind === "Decimal"
         ? ["equals", "not", "in", "notIn", "lt", "lte", "gt", "gte"]
         : ["equals", "not", "in", "notIn", "lt", "lte", "gt", "gte", "contains", "startsWith", "endsWith"];
     const out: Record<string, unknown> = {};
@@ -131,10 +161,11 @@ export class WhereGenerator {
   private operand(model: FuzzModel, name: string, kind: Kind, allowRefs: boolean): unknown {
     const refs = this.options.fieldRefs;
     if (refs && allowRefs && this.r() < 0.08) {
-      const same = Object.entries(FIELDS[model]).filter(
+      const same = Object.entries(this.fields(model)).filter(
         ([f, k]) => f !== name && (k === kind || (k.endsWith("String") && kind.endsWith("String"))),
       );
-      if (same.length > 0) return refs[model][this.pick(same)[0]];
+      const ref = same.length > 0 ? refs[model]?.[this.pick(same)[0]] : undefined;
+      if (ref !== undefined) return ref;
     }
     return this.value(kind);
   }
@@ -147,6 +178,8 @@ export class WhereGenerator {
         return this.pick(STRINGS);
       case "Int":
         return this.r() < 0.1 ? this.pick([2.5, -0.5, 1.9]) : this.pick(INTS);
+      case "Decimal":
+        return this.pick(DECIMALS);
       case "DateTime":
         return this.date();
       case "Json":

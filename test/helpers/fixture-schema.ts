@@ -4,10 +4,12 @@
  * markings. PostgreSQL schema names can be renamed on the way, so each run has its own.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { type GenerateResult, generateMigration } from "../../src/cli/generate-migration.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
@@ -90,4 +92,40 @@ export function clientWithSchema(schemaText: string, schema?: string): PrismaCli
   assert.equal(typeof config.inlineSchema, "string", "the client carries its schema text");
   config.inlineSchema = schemaText;
   return client;
+}
+
+/**
+ * Generates the migrated copy's own Prisma client (its schema names renamed, into
+ * `<dir>/generated` as the fixture's generator says) and imports it. The copy reaches this
+ * repository's node_modules through a link, so no two test files write one client.
+ */
+export async function importFixtureClient<C>(fixture: MigratedFixture): Promise<FixtureClientModule<C>> {
+  const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+  symlinkSync(join(repoRoot, "node_modules"), join(fixture.dir, "node_modules"), "dir");
+  const prisma = join(repoRoot, "node_modules", "prisma", "build", "index.js");
+  await promisify(execFile)(process.execPath, [prisma, "generate", "--schema", join(fixture.dir, "schema.prisma")], {
+    cwd: repoRoot,
+  });
+  const client = join(fixture.dir, "generated", "client.ts");
+  return (await import(pathToFileURL(client).href)) as FixtureClientModule<C>;
+}
+
+/** What a test uses of a generated client module. */
+export interface FixtureClientModule<C> {
+  readonly PrismaClient: new (options: object) => C;
+  readonly Prisma: { readonly DbNull: unknown; readonly JsonNull: unknown; readonly AnyNull: unknown };
+}
+
+export type FixtureRow = Record<string, unknown>;
+
+/** The parts of a fixture client's extended delegates the tests call (their types are checked by tsc elsewhere). */
+export interface FixtureDelegate {
+  create(args: object): Promise<FixtureRow>;
+  createMany(args: object): Promise<{ count: number }>;
+  update(args: object): Promise<FixtureRow>;
+  findMany(args: object): Promise<FixtureRow[]>;
+  similaritySearch(args: object): Promise<FixtureRow[]>;
+  explainSearch(args: object): Promise<{ rows: FixtureRow[]; plan: { kind: string } }>;
+  textSearch(args: object): Promise<FixtureRow[]>;
+  hybridSearch(args: object): Promise<FixtureRow[]>;
 }

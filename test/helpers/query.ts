@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import { clientSchemaText } from "../../src/compat/prisma-client.ts";
 import type { CompiledQuery } from "../../src/db/execute.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { compileFilter } from "../../src/query/compile-filter.ts";
@@ -7,11 +8,12 @@ import { SqlParams } from "../../src/query/sql-builder.ts";
 import { readDataModel } from "../../src/schema/data-model.ts";
 import type { BundledModelName, DataModel, StoreSchema } from "../../src/schema/model-meta.ts";
 import { buildStoreSchema } from "../../src/schema/model-meta.ts";
+import { schemaModels } from "../../src/schema/schema-models.ts";
 
-/** The project's own schema, read from the generated client (no connection is made). */
+/** The project's own schema, read from the generated client and its schema text, as the extension does (no connection is made). */
 export function projectSchema(): StoreSchema {
   const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: "postgresql://unused@127.0.0.1:1/x" }) });
-  return buildStoreSchema(readDataModel(client));
+  return buildStoreSchema(readDataModel(client), undefined, undefined, schemaModels(clientSchemaText(client) ?? ""));
 }
 
 /** The same models with `@@map`/`@map` names, to prove SQL takes column names from the schema. */

@@ -4,20 +4,32 @@
  * pgvector in public. Both schemas are renamed per run, so neither is public: every table,
  * function and index `generate` writes must carry its schema, and the write path must work
  * with a search path that holds neither (it names no type). Checked with plain SQL against brute
- * force, the drift check, and checkDatabase through a client with the fixture's schema text.
+ * force, the drift check, and checkDatabase through a client with the fixture's schema text;
+ * then the extension through the fixture's own generated client: writes embed into each schema's
+ * table, searches equal brute force over the stored vectors of findMany's rows.
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { PrismaPg } from "@prisma/adapter-pg";
 import type pg from "pg";
 import { checkMigrations } from "../../scripts/check-migrations.ts";
 import { generateMigration } from "../../src/cli/generate-migration.ts";
 import { checkDatabase, MigrationsPendingError } from "../../src/db/check.ts";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { withPg } from "../helpers/db.ts";
-import { clientWithSchema, type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
+import { hybridStore } from "../../src/index.ts";
+import { databaseUrl, withPg } from "../helpers/db.ts";
+import {
+  clientWithSchema,
+  type FixtureDelegate,
+  type FixtureRow,
+  importFixtureClient,
+  type MigratedFixture,
+  migrateFixture,
+} from "../helpers/fixture-schema.ts";
+import { tinyEmbedder } from "../helpers/store.ts";
 import { bruteForce, gaussian, nearby, normalize, randomUnit, rng, vectorText } from "../helpers/vectors.ts";
 
 const suffix = randomBytes(3).toString("hex");
@@ -228,5 +240,141 @@ describe("checkDatabase looks in each model's @@schema", () => {
       `column "${pub}"."Brand"."searchVector"`,
     ]);
     assert.deepEqual(await missingAfter(`DROP TABLE "${cat}".items`), [`table "${cat}"."items"`]);
+  });
+});
+
+describe("the extension through the fixture's own client (tables in two schemas)", () => {
+  type Row = FixtureRow;
+  interface Client {
+    brand: FixtureDelegate;
+    item: FixtureDelegate;
+    $extends(extension: unknown): Client;
+    $reembed(options?: object): Promise<{ embedded: Record<string, number> }>;
+    $disconnect(): Promise<void>;
+  }
+  const tiny = tinyEmbedder();
+  const embedOne = async (text: string) => (await tiny.embed([text]))[0]!;
+  const words = ["amber", "birch", "cobalt", "dune", "ember", "fjord", "glacier", "harbor"];
+  let base: Client;
+  let store: Client;
+  let brandIds: number[] = [];
+  let itemIds: number[] = [];
+
+  before(async () => {
+    // Generated from the renamed copy: its @@schema names are this run's schemas.
+    const { PrismaClient } = await importFixtureClient<Client>(fixture);
+    base = new PrismaClient({
+      adapter: new PrismaPg({ connectionString: databaseUrl(), max: 2, idleTimeoutMillis: 1000 }),
+    });
+    store = base.$extends(hybridStore({ embedder: tiny }));
+  });
+  after(() => base?.$disconnect());
+
+  /** Stored vectors by id, read with plain SQL from the model's own schema. */
+  async function stored(table: string, column: string): Promise<Map<string, number[] | null>> {
+    const { rows } = await fromPublic((c) => c.query(`select id::text as id, ${column}::text as v from ${table}`));
+    return new Map((rows as { id: string; v: string | null }[]).map((r) => [r.id, r.v === null ? null : parse(r.v)]));
+  }
+  const brandVectors = () => stored(`"${pub}"."Brand"`, "embedding");
+  const itemVectors = () => stored(`"${cat}".items`, "details_vector");
+  const assertEmbedded = async (actual: number[] | null | undefined, text: string) => {
+    assert.ok(actual, `${text}: no vector`);
+    assert.deepEqual(asStored(actual), asStored(await embedOne(text)), text);
+  };
+
+  test("writes embed in each schema: a brand with nested items, createMany, an update of one source", async () => {
+    const brand = await store.brand.create({
+      data: {
+        name: `Lumen ${suffix}`,
+        blurb: "lamps and lights",
+        items: {
+          create: [
+            { title: "Desk lamp", details: "brass, green shade" },
+            { title: "Floor lamp", details: "pewter" },
+          ],
+        },
+      },
+      include: { items: true },
+    });
+    await assertEmbedded((await brandVectors()).get(String(brand.id)), "lamps and lights");
+    const items = brand.items as Row[];
+    assert.equal(items.length, 2);
+    for (const item of items) {
+      await assertEmbedded((await itemVectors()).get(String(item.id)), `${item.title} ${item.details}`);
+    }
+    await store.item.update({ where: { id: items[0]!.id }, data: { title: "Reading lamp", details: "brass arm" } });
+    await assertEmbedded((await itemVectors()).get(String(items[0]!.id)), "Reading lamp brass arm");
+
+    const second = await store.brand.create({ data: { name: `Umbra ${suffix}`, blurb: "shades" } });
+    brandIds = [brand.id as number, second.id as number];
+    const data = Array.from({ length: 40 }, (_, i) => ({
+      brandId: brandIds[i % 2],
+      title: `${words[i % 8]} ${i}`,
+      details: `${words[(i * 3) % 8]} ${words[Math.floor(i / 8) % 8]} item`,
+    }));
+    assert.deepEqual(await store.item.createMany({ data }), { count: 40 });
+    const rows = await base.item.findMany({ where: { brandId: { in: brandIds } }, orderBy: { id: "asc" } });
+    itemIds = rows.map((r) => r.id as number);
+    const vectors = await itemVectors();
+    for (const row of rows) await assertEmbedded(vectors.get(String(row.id)), `${row.title} ${row.details}`);
+  });
+
+  /** Brute force over the stored vectors of the rows findMany finds for `where`. */
+  async function oracle(delegate: "brand" | "item", where: object, query: string, take: number) {
+    const ids = new Set((await base[delegate].findMany({ where, select: { id: true } })).map((r) => String(r.id)));
+    const vectors = delegate === "brand" ? await brandVectors() : await itemVectors();
+    const rows = [...vectors].flatMap(([id, vector]) => (vector && ids.has(id) ? [{ id, vector }] : []));
+    return bruteForce(rows, await embedOne(query))
+      .slice(0, take)
+      .map((r) => r.id);
+  }
+
+  for (const plan of ["exact", "hnsw"] as const) {
+    test(`similaritySearch equals brute force (${plan}), with relation filters across the schemas`, async () => {
+      const cases: ["brand" | "item", object, string][] = [
+        ["item", { id: { in: itemIds } }, "cobalt fjord item"],
+        ["item", { id: { in: itemIds }, brand: { name: `Umbra ${suffix}` } }, "amber dune"],
+        ["item", { brand: { is: { id: { in: brandIds }, blurb: { contains: "lamp" } } } }, "glacier"],
+        ["brand", { id: { in: brandIds }, items: { some: { title: { startsWith: "ember" } } } }, "lights"],
+        ["brand", { id: { in: brandIds }, items: { none: { details: { contains: "zzz" } } } }, "shades"],
+      ];
+      for (const [delegate, where, query] of cases) {
+        const hits = await store[delegate].similaritySearch({ query, where, take: 6, plan });
+        assert.deepEqual(
+          hits.map((h) => String(h.id)),
+          await oracle(delegate, where, query, 6),
+          `${delegate} ${JSON.stringify(where)}`,
+        );
+        assert.ok(hits.every((h) => !("vectorPayload" in h) && !("embeddingPayload" in h)));
+      }
+    });
+  }
+
+  test("textSearch and hybridSearch: full text over the sources, rows only from findMany's", async () => {
+    const where = { id: { in: itemIds }, brand: { name: `Lumen ${suffix}` } };
+    const expected = (await base.item.findMany({ where }))
+      .filter((r) => `${r.title} ${r.details}`.split(/\s+/).includes("birch"))
+      .map((r) => r.id);
+    assert.ok(expected.length > 0);
+    const text = await store.item.textSearch({ query: "birch", where, take: 50 });
+    assert.deepEqual(text.map((h) => h.id).sort(), [...expected].sort());
+    const allowed = new Set((await base.item.findMany({ where, select: { id: true } })).map((r) => r.id));
+    const hybrid = await store.item.hybridSearch({ query: "birch glacier", where, take: 8, plan: "exact" });
+    assert.equal(hybrid.length, 8);
+    assert.ok(hybrid.every((h) => allowed.has(h.id) && typeof h.score === "number"));
+    assert.match(`${hybrid[0]!.title} ${hybrid[0]!.details}`, /birch|glacier/);
+    const brands = await store.brand.textSearch({ query: "shades", where: { id: { in: brandIds } } });
+    assert.deepEqual(
+      brands.map((b) => b.id),
+      [brandIds[1]],
+    );
+  });
+
+  test("$reembed embeds an item written without the extension, in its schema", async () => {
+    const plain = await base.item.create({ data: { brandId: brandIds[0], title: "Plain", details: "no hook" } });
+    assert.equal((await itemVectors()).get(String(plain.id)), null);
+    const result = await store.$reembed({ models: ["Item"] });
+    assert.ok((result.embedded.Item ?? 0) >= 1, JSON.stringify(result));
+    await assertEmbedded((await itemVectors()).get(String(plain.id)), "Plain no hook");
   });
 });

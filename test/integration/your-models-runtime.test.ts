@@ -3,7 +3,8 @@
  * Int id, Review with two sources and a 768-d vector from a second embedder, a user Document),
  * through the fixture's own generated client, migrated in a schema of its own. Writes embed
  * atomically; searches equal brute force over the stored vectors, with Prisma's findMany as the
- * oracle of the filter; a strict tsc run checks the search methods carry each model's own types.
+ * oracle of the filter, also for random wheres (the where fuzzer, test/fuzz); a strict tsc run
+ * checks the search methods carry each model's own types.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -15,10 +16,19 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { Embedder } from "../../src/embed/embedder.ts";
+import * as errors from "../../src/errors.ts";
 import { InvalidArgumentError, InvalidSchemaError, SchemaMismatchError } from "../../src/errors.ts";
 import { hybridStore } from "../../src/index.ts";
+import { checkWheres, formatMismatch, totalChecked } from "../fuzz/campaign.ts";
+import { insertYourModels } from "../fuzz/your-models.ts";
 import { databaseUrl, withPg } from "../helpers/db.ts";
-import { type MigratedFixture, migrateFixture } from "../helpers/fixture-schema.ts";
+import {
+  type FixtureClientModule,
+  type FixtureDelegate,
+  type FixtureRow,
+  type MigratedFixture,
+  migrateFixture,
+} from "../helpers/fixture-schema.ts";
 import { tiny768, tinyEmbedder } from "../helpers/store.ts";
 import { bruteForce } from "../helpers/vectors.ts";
 
@@ -28,18 +38,8 @@ const generated = join(fixture, "generated");
 const schema = `phs_runtime_${randomBytes(3).toString("hex")}`;
 const run = promisify(execFile);
 
-type Row = Record<string, unknown>;
-/** The parts of the fixture client's delegates this file calls (its types are checked by tsc below). */
-interface Delegate {
-  create(args: object): Promise<Row>;
-  createMany(args: object): Promise<{ count: number }>;
-  update(args: object): Promise<Row>;
-  findMany(args: object): Promise<Row[]>;
-  similaritySearch(args: object): Promise<Row[]>;
-  explainSearch(args: object): Promise<{ rows: Row[]; plan: { kind: string } }>;
-  textSearch(args: object): Promise<Row[]>;
-  hybridSearch(args: object): Promise<Row[]>;
-}
+type Row = FixtureRow;
+type Delegate = FixtureDelegate;
 interface FixtureClient {
   product: Delegate;
   review: Delegate;
@@ -60,6 +60,7 @@ let migrated: MigratedFixture | undefined;
 let newClient: () => FixtureClient;
 let base: FixtureClient;
 let prisma: FixtureClient;
+let nulls: readonly unknown[];
 
 before(async () => {
   // The fixture's client (test/fixtures/*/generated is ignored by git), and its tables migrated.
@@ -76,9 +77,9 @@ before(async () => {
     },
   );
   migrated = await migrateFixture({ name: "your-models", searchPath: schema, embedders: new Map([["review", 768]]) });
-  const { PrismaClient } = (await import(pathToFileURL(join(generated, "client.ts")).href)) as {
-    PrismaClient: new (options: object) => FixtureClient;
-  };
+  const module = (await import(pathToFileURL(join(generated, "client.ts")).href)) as FixtureClientModule<FixtureClient>;
+  const { PrismaClient } = module;
+  nulls = [module.Prisma.DbNull, module.Prisma.JsonNull, module.Prisma.AnyNull];
   const clients: FixtureClient[] = [];
   newClient = () => {
     const c = new PrismaClient({
@@ -187,7 +188,11 @@ describe("writes embed on any marked model", () => {
     assert.equal(await vectorOf("Review", "bodyVector", r.id), null);
     const result = await prisma.$reembed({ models: ["Review"] });
     assert.ok((result.embedded.Review ?? 0) >= 1, JSON.stringify(result));
-    assert.deepEqual(Object.keys(result.embedded).sort(), ["Document", "Product", "Review"]);
+    assert.deepEqual(
+      Object.keys(result.embedded).sort(),
+      ["Document", "Product", "Review", "Tag"],
+      "a count per model of the client",
+    );
     assert.equal(result.embedded.Product, 0, "only the models asked for");
     assertSameVector(
       await vectorOf("Review", "bodyVector", r.id),
@@ -426,6 +431,21 @@ describe("markings and embedders at $extends", () => {
   });
 });
 
+describe("the where fuzzer (test/fuzz) over Product, Review and the user's Document", () => {
+  const seed = Number(process.env.PHS_FUZZ_SEED ?? 20261204);
+  const n = Number(process.env.PHS_FUZZ_N_YOUR_MODELS ?? 250);
+  test(`${n} random wheres per model (seed ${seed}) give findMany's rows, or a typed refusal where Prisma refuses`, async () => {
+    const data = await insertYourModels(base, prisma, seed, { nulls, errors });
+    try {
+      const result = await checkWheres(data.models, { seed, n, maxMismatches: 20, log: (line) => console.log(line) });
+      assert.equal(result.mismatches.length, 0, result.mismatches.map(formatMismatch).join("\n\n"));
+      assert.equal(totalChecked(result.checked), 3 * n);
+    } finally {
+      await data.remove();
+    }
+  });
+});
+
 describe("types", () => {
   test("strict tsc: the search methods take each model's own where/select/include", async () => {
     const consumer = join(generated, "consumer.ts");
@@ -453,6 +473,23 @@ export async function main() {
   picked[0]?.name;
   const docs = await prisma.document.textSearch({ query: "report", where: { ownerId: "u1" } });
   const id: number | undefined = docs[0]?.id;
+  // @ts-expect-error: the write-only payload of Review's marking is not in a search row
+  reviews[0]?.bodyVectorPayload;
+  // @ts-expect-error: nor Document's
+  docs[0]?.embeddingPayload;
+  const selected = await prisma.review.similaritySearch({
+    query: "x",
+    select: { bodyVectorPayload: true, product: { select: { embeddingPayload: true } } },
+  });
+  const asked: string | null | undefined = selected[0]?.product.embeddingPayload;
+  const model: string | null | undefined = reviews[0]?.bodyVectorModel;
+  // @ts-expect-error: Tag has no @embed marking, so its searches take no arguments it could pass
+  await prisma.tag.similaritySearch({ query: "x" });
+  // @ts-expect-error: as above
+  await prisma.tag.hybridSearch({ query: "x" });
+  // @ts-expect-error: as above
+  await prisma.tag.textSearch({ query: "x", where: { name: "a" } });
+  await prisma.tag.findMany({ where: { name: "a" } });
   // @ts-expect-error: Product has no field nosuch
   await prisma.product.similaritySearch({ query: "lamp", where: { nosuch: 1 } });
   // @ts-expect-error: stars is a Review field, not a Product one
@@ -460,7 +497,7 @@ export async function main() {
   await prisma.$reembed({ models: ["Review"] });
   // @ts-expect-error: the client has no model Nope
   await prisma.$reembed({ models: ["Nope"] });
-  return { price, similarity, name, sku, id };
+  return { price, similarity, name, sku, id, model, asked };
 }
 `,
     );

@@ -58,6 +58,16 @@ describe("parity with Prisma 6.19 findMany", () => {
     check(A, { label: { notIn: null } }, `"t0"."label" IS NOT NULL`, []);
   });
 
+  test("null on a required field is refused, as Prisma refuses it (found on the your-models fixture)", () => {
+    refuses(A, { rawText: null }, /expected string, received null \("rawText" is required\) at where.rawText/);
+    refuses(A, { createdAt: { equals: null } }, /"createdAt" is required/);
+    refuses(D, { content: { not: null } }, /"content" is required/);
+    refuses(A, { documentId: { in: null } }, /"documentId" is required/);
+    refuses(A, { rawText: { not: { equals: null } } }, /"rawText" is required/);
+    check(A, { label: null }, `"t0"."label" IS NULL`, []);
+    check(A, { page: { not: null } }, `"t0"."page" IS NOT NULL`, []);
+  });
+
   test("a fraction on an Int field is truncated", () => {
     check(A, { page: 2.5 }, `"t0"."page" = $1`, [2]);
     check(A, { page: { in: [1.9, -0.5] } }, `"t0"."page" IN ($1, $2)`, [1, 0]);
