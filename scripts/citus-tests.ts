@@ -68,8 +68,8 @@ export const FAILS_ON_CITUS: readonly (readonly [string | RegExp, string])[] = [
     "the library's rows match the oracle (SET LOCAL on Citus); the test's contrast, that the bare index without an iterative scan returns fewer than 10 rows, does not hold over several shards: each shard's index returns its own ef_search rows and the filter leaves 10 in all",
   ],
   [
-    /^HNSW( with an explicit ef_search)?, one document: pages of 7 and of 60 = take 300$/,
-    "at the search's own ef_search (10, or the calibrated one, which now reach the shards) each shard's relaxed-order stream comes out of order, and Citus cuts it at the page's end (whole blocks of 10): the sorted union of the shards' prefixes then depends on the page's length, so pages of 7 need not concatenate to one take of 300 (docs/scaling.md)",
+    /^(HNSW( with an explicit ef_search)?|auto with efSearch 10), (one document|a filter keeping a third): pages of 7 and of 60 = take 300$/,
+    "(filtered or not; the auto plan under efSearch 10 walks the index whenever the estimates favour it) at the search's own ef_search (10, or the calibrated one, which now reach the shards) each shard's relaxed-order stream comes out of order, and Citus cuts it at the page's end (whole blocks of 10): the sorted union of the shards' prefixes then depends on the page's length, so pages of 7 need not concatenate to one take of 300 (docs/scaling.md)",
   ],
   [
     /^scaling\.md:\d+ \(sql\)$/,
