@@ -2,7 +2,7 @@ import { SchemaMismatchError } from "../errors.ts";
 import { type ClientDefault, modelDefaults } from "../schema/client-defaults.ts";
 import { readMarkings } from "../schema/markings.ts";
 import { type ModelMeta, modelOf, type ScalarField, type StoreSchema, type TableMeta } from "../schema/model-meta.ts";
-import { schemaModels } from "../schema/schema-models.ts";
+import { type SchemaModel, schemaModels } from "../schema/schema-models.ts";
 
 /** The node model (a marked model) and the columns the store fills on it. */
 export interface NodeModel {
@@ -90,6 +90,8 @@ export function resolveStoreModels(
     const f = table.fields.get(name);
     return f?.type === type && !f.isList ? f : undefined;
   };
+  // The schema text's models, parsed once for every field read below.
+  const parsed = schemaText === undefined ? undefined : schemaModels(schemaText);
   const refDocText = refDocTable ? markedText(schema, schemaText, refDocTable) : [];
   const refDocs = refDocTable && {
     model: refDocTable,
@@ -97,7 +99,7 @@ export function resolveStoreModels(
     text: refDocText,
     title: typed(refDocTable, "title", "String"),
     metadata: typed(refDocTable, "metadata", "Json"),
-    updatedAt: updatedAtFields(schemaText, refDocTable),
+    updatedAt: updatedAtFields(parsed, refDocTable),
   };
   const nodes = link &&
     text &&
@@ -108,15 +110,15 @@ export function resolveStoreModels(
       refDocKey: link.key,
       label: typed(model, "label", "String"),
       page: typed(model, "page", "Int"),
-      updatedAt: updatedAtFields(schemaText, model),
+      updatedAt: updatedAtFields(parsed, model),
     };
-  if (schemaText !== undefined && nodes && refDocs) {
+  if (schemaText !== undefined && parsed !== undefined && nodes && refDocs) {
     const filled = [nodes.text, nodes.metadata, nodes.refDocKey, model.payloadField, model.embeddingModelField];
-    unfilled(schemaText, model, [model.idField, ...filled]).forEach((f) => {
+    unfilled(schemaText, parsed, model, [model.idField, ...filled]).forEach((f) => {
       refuse(`${n}.${f} is required and has no database default, and LlamaIndex nodes have no value for it`);
     });
     const refDocFilled = [refDocs.id, ...refDocs.text, ...(refDocs.metadata ? [refDocs.metadata] : [])];
-    unfilled(schemaText, refDocs.model, refDocFilled).forEach((f) => {
+    unfilled(schemaText, parsed, refDocs.model, refDocFilled).forEach((f) => {
       refuse(
         `${refDocs.model.name}.${f} is required and has no database default, so the store cannot create a ref doc row`,
       );
@@ -208,17 +210,21 @@ function markedText(schema: StoreSchema, schemaText: string | undefined, table: 
   return (markings[0]?.sources ?? []).flatMap((s) => table.fields.get(s.name) ?? []);
 }
 
-function updatedAtFields(schemaText: string | undefined, table: TableMeta): ScalarField[] {
-  if (schemaText === undefined) return [table.fields.get("updatedAt") ?? []].flat();
-  const parsed = schemaModels(schemaText).find((m) => m.name === table.name);
+function updatedAtFields(models: readonly SchemaModel[] | undefined, table: TableMeta): ScalarField[] {
+  if (models === undefined) return [table.fields.get("updatedAt") ?? []].flat();
+  const parsed = models.find((m) => m.name === table.name);
   return (parsed?.fields ?? [])
     .filter((f) => /(^|\s)@updatedAt\b/.test(f.attributes))
     .flatMap((f) => table.fields.get(f.name) ?? []);
 }
 
 /** Required columns the store's INSERT leaves out and the database cannot fill (no default, not `@updatedAt`). */
-function unfilled(schemaText: string, table: TableMeta, filled: readonly ScalarField[]): string[] {
-  const models = schemaModels(schemaText);
+function unfilled(
+  schemaText: string,
+  models: readonly SchemaModel[],
+  table: TableMeta,
+  filled: readonly ScalarField[],
+): string[] {
   const parsed = models.find((m) => m.name === table.name);
   const defaults = modelDefaults(schemaText, table.name) ?? new Map<string, ClientDefault>();
   const relation = new Set(models.map((m) => m.name));

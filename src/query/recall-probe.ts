@@ -196,7 +196,7 @@ function probeQuery(
  * transactions take too). On a loaded machine 16 probes at ef_search 1000 outlast 5 s, and a
  * calibration that times out leaves every search on the defaults.
  */
-export const PROBE_TRANSACTION = { maxWait: 60_000, timeout: 300_000 } as const;
+const PROBE_TRANSACTION = { maxWait: 60_000, timeout: 300_000 } as const;
 
 /**
  * Runs index probes in one interactive transaction under ef_search and planner settings that end
