@@ -15,7 +15,7 @@ export {
   type EmbeddedDatabaseOptions,
   startEmbeddedDatabase,
 } from "./db/embedded.ts";
-export type { CompiledQuery, RawClient } from "./db/execute.ts";
+export type { RawClient } from "./db/execute.ts";
 export { defaultEmbedder } from "./embed/default-embedder.ts";
 export type { Embedder } from "./embed/embedder.ts";
 export { MiniLmEmbedder } from "./embed/minilm-embedder.ts";
@@ -64,5 +64,6 @@ export type { SimilarityScores } from "./query/similarity-search.ts";
 export type { TextScores } from "./query/text-search.ts";
 export type { VectorIndex } from "./query/vector-index.ts";
 export type { ModelName } from "./schema/model-meta.ts";
+export type { CompiledQuery } from "./sql/compiled-query.ts";
 export type { BulkLoadOptions } from "./write/bulk-load.ts";
 export type { ReembedOptions, ReembedProgress, ReembedResult } from "./write/reembed.ts";

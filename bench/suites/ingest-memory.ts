@@ -12,8 +12,8 @@
  */
 
 import { writeHeapSnapshot } from "node:v8";
-import { vectorToSql } from "../../src/db/sql.ts";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
+import { vectorToSql } from "../../src/sql/vector-text.ts";
 import { basePrisma, storePrisma } from "../clients.ts";
 import { createSpace, sentences } from "../data.ts";
 import { MemorySampler, seconds } from "../measure.ts";

@@ -1,6 +1,6 @@
 /** The hand-written baseline of the ingest suite: the same rows as one multi-row INSERT. */
-// The library's own vector text (src/db/sql.ts): the baseline must not win by sending fewer digits.
-import { vectorToSql } from "../../src/db/sql.ts";
+// The library's own vector text (src/sql/vector-text.ts): the baseline must not win by sending fewer digits.
+import { vectorToSql } from "../../src/sql/vector-text.ts";
 
 export interface IngestRow {
   readonly id: string;

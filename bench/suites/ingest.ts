@@ -6,9 +6,9 @@
  * They alternate batch by batch in one run. Then the peak memory of a long createMany stream,
  * measured in a child process, and a bulk load into an empty store (ingest-bulk.ts).
  */
-import { vectorToSql } from "../../src/db/sql.ts";
 import { MiniLmEmbedder } from "../../src/embed/minilm-embedder.ts";
 import { hybridStore } from "../../src/extension.ts";
+import { vectorToSql } from "../../src/sql/vector-text.ts";
 import { basePrisma } from "../clients.ts";
 import { createSpace, sentences } from "../data.ts";
 import { forgetDataset } from "../dataset.ts";

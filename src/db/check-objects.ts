@@ -1,6 +1,6 @@
 import { COSINE_OPCLASSES, movesPayload, watchesSources } from "../schema/hybrid-sql.ts";
 import type { ReadyTable } from "../schema/ready-objects.ts";
-import { quoteIdent } from "./sql.ts";
+import { quoteIdent } from "../sql/identifiers.ts";
 
 /** One row of the catalog query: a table found, or one of its columns, triggers or indexes. */
 interface Found {

@@ -3,12 +3,12 @@ import { ExtensionMissingError, HybridStoreError, InvalidSchemaError, SchemaMism
 import { readAdapterSchema } from "../schema/adapter-schema.ts";
 import { readMarkings } from "../schema/markings.ts";
 import { type ReadyTable, readyTables } from "../schema/ready-objects.ts";
+import { quoteTable } from "../sql/identifiers.ts";
 import { missingObjects } from "./check-objects.ts";
 import { connectionFailure } from "./connect.ts";
 import type { RawClient } from "./execute.ts";
 import { toHybridStoreError } from "./execute.ts";
 import { DEFAULT_MAINTENANCE_WORK_MEM, repairAllPending } from "./hnsw-rebuild.ts";
-import { quoteTable } from "./sql.ts";
 
 /** What {@link checkDatabase} found on a database that is ready for this library. */
 export interface DatabaseReport {

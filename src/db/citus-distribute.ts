@@ -1,6 +1,6 @@
 import { ExtensionMissingError, SchemaMismatchError } from "../errors.ts";
+import { quoteIdent } from "../sql/identifiers.ts";
 import { DEFAULT_EF_SEARCH } from "./hnsw-defaults.ts";
-import { quoteIdent } from "./sql.ts";
 
 /**
  * One database session (a `pg.Client`, or a client checked out of a `pg.Pool`): distributing

@@ -1,5 +1,6 @@
 import { DatabaseUnavailableError } from "../errors.ts";
-import type { CompiledQuery, RawClient } from "./execute.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import type { RawClient } from "./execute.ts";
 import { queryRows } from "./execute.ts";
 
 /**

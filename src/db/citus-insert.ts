@@ -1,4 +1,4 @@
-import type { CompiledQuery } from "./execute.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
 import type { ColumnInfo } from "./table-columns.ts";
 
 /** PostgreSQL's limit on the parameters of one statement. */

@@ -1,5 +1,5 @@
+import { quoteIdent } from "../sql/identifiers.ts";
 import type { SqlSession } from "./citus-distribute.ts";
-import { quoteIdent } from "./sql.ts";
 
 /** What the store needs on a table: its write triggers, its indexes (HNSW among them) and the generated column. */
 export interface TableParts {

@@ -1,5 +1,5 @@
 import type { PGlite } from "@electric-sql/pglite";
-import { quoteIdent } from "./sql.ts";
+import { quoteIdent } from "../sql/identifiers.ts";
 
 /** What one maintenance pass did to one table. */
 export interface MaintenanceAction {

@@ -6,6 +6,7 @@ import {
   QueryError,
   SchemaMismatchError,
 } from "../errors.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { connectionFailure } from "./connect.ts";
 import { errorChain } from "./error-chain.ts";
 
@@ -15,12 +16,6 @@ export interface RawClient {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
   /** Runs a parameterized statement and resolves to the number of rows it changed. */
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
-}
-
-/** A compiled statement: SQL text with `$n` placeholders, and their values in order. */
-export interface CompiledQuery {
-  readonly sql: string;
-  readonly params: readonly unknown[];
 }
 
 /** Runs a compiled SELECT and returns its rows; database errors become typed errors. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type CompiledQuery, execute, queryRows, type RawClient, toHybridStoreError } from "./execute.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { execute, queryRows, type RawClient, toHybridStoreError } from "./execute.ts";
 import { readHnswIndexes } from "./hnsw-indexes.ts";
 import { lockTable, type PendingMarker, pendingTables, readMark, writeMark } from "./hnsw-pending.ts";
 

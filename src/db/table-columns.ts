@@ -1,5 +1,5 @@
+import { quoteTable } from "../sql/identifiers.ts";
 import type { RawClient } from "./execute.ts";
-import { quoteTable } from "./sql.ts";
 
 /** What a bulk INSERT needs to know about one column of a table. */
 export interface ColumnInfo {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
+import { quoteIdent } from "../sql/identifiers.ts";
 import { maintainTables } from "./embedded-maintenance.ts";
-import { quoteIdent } from "./sql.ts";
 import { WireConnection } from "./wire-connection.ts";
 import {
   commandComplete,

@@ -1,8 +1,7 @@
-import type { CompiledQuery } from "../db/execute.ts";
-import { quoteIdent, quoteTable } from "../db/sql.ts";
-import type { ParamCast } from "../query/sql-builder.ts";
-import { SqlParams } from "../query/sql-builder.ts";
 import type { ScalarField, TableMeta } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { type ParamCast, SqlParams } from "../sql/sql-params.ts";
 import type { StoreModels } from "./store-models.ts";
 
 /** Rows per INSERT: 500 node rows bind at most 4,000 parameters, far below PostgreSQL's 65,535. */

@@ -1,10 +1,11 @@
-import { dateToSql, qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ScalarField, StoreSchema, TableMeta } from "../schema/model-meta.ts";
+import { dateToSql } from "../sql/date-text.ts";
+import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import type { ParamCast, SqlParams } from "../sql/sql-params.ts";
 import { compileJson } from "./compile-json.ts";
 import type { FilterNode, LikeMatch, RelationNode, ScalarValue } from "./filter-nodes.ts";
 import { isColumnRef } from "./filter-nodes.ts";
 import { likePattern } from "./like-pattern.ts";
-import type { ParamCast, SqlParams } from "./sql-builder.ts";
 
 /** The alias of the searched table in every statement this library builds. */
 export const ROOT_ALIAS = "t0";

@@ -1,6 +1,6 @@
+import type { SqlParams } from "../sql/sql-params.ts";
 import type { JsonNode, JsonValue } from "./filter-nodes.ts";
 import { likePattern } from "./like-pattern.ts";
-import type { SqlParams } from "./sql-builder.ts";
 
 const LIKE: Readonly<Record<string, "contains" | "startsWith" | "endsWith">> = {
   string_contains: "contains",

@@ -1,7 +1,9 @@
-import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
+import { vectorToSql } from "../sql/vector-text.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
@@ -11,7 +13,6 @@ import { num, numOrNull, selectFields } from "./rows.ts";
 import type { SearchClient, SettingsAt } from "./run-search.ts";
 import { indexVector, queryPlanned, settingsAt } from "./run-search.ts";
 import type { Fusion } from "./search-args.ts";
-import { SqlParams } from "./sql-builder.ts";
 import { tsQuery } from "./text-search.ts";
 import { indexOrder, VECTOR_INDEX } from "./vector-index.ts";
 

@@ -1,7 +1,7 @@
 import { DEFAULT_EF_SEARCH } from "../db/hnsw-defaults.ts";
 import { HnswState } from "../db/hnsw-state.ts";
-import { quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import { quoteTable } from "../sql/identifiers.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import { TRUE } from "./filter-nodes.ts";
 import type { CalibrationState, RecallCalibration } from "./recall-calibration.ts";

@@ -1,11 +1,11 @@
-import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
 import type { TransactionClient } from "../db/hnsw-rebuild.ts";
-import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import type { SearchClient, SettingsAt } from "./run-search.ts";
 import { settingsStatement } from "./run-search.ts";
-import { SqlParams } from "./sql-builder.ts";
 import type { VectorIndex } from "./vector-index.ts";
 import { candidateLimit, indexOrder, VECTOR_INDEX } from "./vector-index.ts";
 

@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
 import { shardRowEstimate } from "../db/citus-estimates.ts";
 import { type CitusTableKind, CitusTables } from "../db/citus-tables.ts";
-import type { CompiledQuery, RawClient } from "../db/execute.ts";
+import type { RawClient } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import { HNSW_VISIT_COST } from "./plan.ts";
-import { SqlParams } from "./sql-builder.ts";
 
 /** How long a row estimate is reused. Planner statistics change on ANALYZE, not per query. */
 export const ESTIMATE_TTL_MS = 10_000;

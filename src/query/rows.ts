@@ -1,5 +1,5 @@
-import { qualified, quoteIdent } from "../db/sql.ts";
 import type { ModelMeta, ScalarField } from "../schema/model-meta.ts";
+import { qualified, quoteIdent } from "../sql/identifiers.ts";
 
 /**
  * The fields a search row carries: every scalar field of the model except the write-only

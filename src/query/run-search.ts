@@ -1,8 +1,9 @@
-import type { CompiledQuery, RawClient } from "../db/execute.ts";
+import type { RawClient } from "../db/execute.ts";
 import { queryRows, toHybridStoreError } from "../db/execute.ts";
 import type { ModelMeta } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import type { SqlParams } from "../sql/sql-params.ts";
 import type { SearchPlan } from "./plan.ts";
-import type { SqlParams } from "./sql-builder.ts";
 
 /**
  * A Prisma client (base, extended or interactive-transaction) as the search runners use it.

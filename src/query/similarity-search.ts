@@ -1,8 +1,10 @@
-import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
+import { vectorToSql } from "../sql/vector-text.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
@@ -11,7 +13,6 @@ import type { RawRow } from "./rows.ts";
 import { num, resultFields, selectFields } from "./rows.ts";
 import type { SearchClient, SettingsAt } from "./run-search.ts";
 import { indexVector, queryPlanned, settingsAt } from "./run-search.ts";
-import { SqlParams } from "./sql-builder.ts";
 import { indexOrder as indexKey, VECTOR_INDEX } from "./vector-index.ts";
 
 /** A vector search, independent of Prisma's model methods (the LlamaIndex adapter uses it too). */

@@ -1,13 +1,13 @@
-import type { CompiledQuery } from "../db/execute.ts";
 import { queryRows } from "../db/execute.ts";
-import { qualified, quoteIdent, quoteTable } from "../db/sql.ts";
 import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import type { RawRow } from "./rows.ts";
 import { num, selectFields } from "./rows.ts";
 import type { SearchClient } from "./run-search.ts";
-import { SqlParams } from "./sql-builder.ts";
 
 /** The text search configuration of the generated `searchVector` columns (see the migrations). */
 export const TEXT_SEARCH_CONFIG = "english";

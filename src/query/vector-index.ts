@@ -1,5 +1,5 @@
 import type { HnswIndex } from "../db/hnsw-indexes.ts";
-import { qualified } from "../db/sql.ts";
+import { qualified } from "../sql/identifiers.ts";
 
 /**
  * The HNSW index a table's vector searches walk:

@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import { valuesInsert } from "../db/citus-insert.ts";
 import { CitusTables } from "../db/citus-tables.ts";
 import { connectionFailure } from "../db/connect.ts";
-import type { CompiledQuery, RawClient } from "../db/execute.ts";
-import { quoteIdent, quoteTable } from "../db/sql.ts";
+import type { RawClient } from "../db/execute.ts";
 import { type ColumnInfo, readColumns } from "../db/table-columns.ts";
 import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
 import { type ModelMeta, modelOf, type ScalarField, type StoreSchema } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { quoteIdent, quoteTable } from "../sql/identifiers.ts";
 import { compileNestedCreate } from "./nested-create.ts";
 
 /**

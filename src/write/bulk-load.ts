@@ -14,9 +14,9 @@ import {
   type TransactionClient,
 } from "../db/hnsw-rebuild.ts";
 import type { HnswState } from "../db/hnsw-state.ts";
-import { quoteTable } from "../db/sql.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ModelName, modelOf, type StoreSchema } from "../schema/model-meta.ts";
+import { quoteTable } from "../sql/identifiers.ts";
 
 /**
  * When a load drops a table's HNSW index and builds it once at the end, instead of inserting

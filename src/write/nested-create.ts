@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { CompiledQuery } from "../db/execute.ts";
 import type { ColumnInfo } from "../db/table-columns.ts";
 import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefaults } from "../schema/client-defaults.ts";
 import type { StoreSchema } from "../schema/model-meta.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { compileBulkCreate } from "./bulk-create.ts";
 
 /** What a `document.create` with nested annotations becomes: one statement, and the new id. */

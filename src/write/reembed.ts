@@ -1,11 +1,12 @@
 import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug-history.ts";
 import type { StoreContext } from "../context.ts";
 import { execute, queryRows, type RawClient } from "../db/execute.ts";
-import { quoteIdent, quoteTable, vectorToSql } from "../db/sql.ts";
 import { embedUnique } from "../embed/embed-unique.ts";
 import { embedderOf } from "../embed/embedder.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type BundledModelName, type ModelMeta, type ModelName, modelOf } from "../schema/model-meta.ts";
+import { quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { vectorToSql } from "../sql/vector-text.ts";
 
 /** Options for `prisma.$reembed()`; `M`, the client's model names (typed from the client). */
 export interface ReembedOptions<M extends string = ModelName> {

@@ -1,12 +1,12 @@
 import { countSentChars, releaseDebugHistoryIfDue } from "../compat/prisma-debug-history.ts";
 import type { StoreContext } from "../context.ts";
-import { vectorToSql } from "../db/sql.ts";
 import { embedUnique } from "../embed/embed-unique.ts";
 import { embedderOf } from "../embed/embedder.ts";
 import { validateText } from "../embed/text.ts";
 import { validateVector } from "../embed/vector.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ModelMeta, modelOf } from "../schema/model-meta.ts";
+import { vectorToSql } from "../sql/vector-text.ts";
 import { collectWriteData, type WriteData } from "./write-data.ts";
 
 const WRITES = new Set([

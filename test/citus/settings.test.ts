@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { CompiledQuery } from "../../src/db/execute.ts";
 import { InvalidArgumentError } from "../../src/errors.ts";
 import { hybridStore, withEmbedding } from "../../src/extension.ts";
 import { buildHybridQuery } from "../../src/query/hybrid-search.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
 import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
+import type { CompiledQuery } from "../../src/sql/compiled-query.ts";
 import { createPrisma, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
 import { projectSchema } from "../helpers/query.ts";
 import { tinyEmbedder } from "../helpers/store.ts";

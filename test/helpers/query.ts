@@ -1,14 +1,14 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { clientSchemaText } from "../../src/compat/prisma-client.ts";
-import type { CompiledQuery } from "../../src/db/execute.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { compileFilter } from "../../src/query/compile-filter.ts";
 import { parseWhere } from "../../src/query/parse-where.ts";
-import { SqlParams } from "../../src/query/sql-builder.ts";
 import { readDataModel } from "../../src/schema/data-model.ts";
 import type { BundledModelName, DataModel, StoreSchema } from "../../src/schema/model-meta.ts";
 import { buildStoreSchema } from "../../src/schema/model-meta.ts";
 import { schemaModels } from "../../src/schema/schema-models.ts";
+import type { CompiledQuery } from "../../src/sql/compiled-query.ts";
+import { SqlParams } from "../../src/sql/sql-params.ts";
 
 /** The project's own schema, read from the generated client and its schema text, as the extension does (no connection is made). */
 export function projectSchema(): StoreSchema {

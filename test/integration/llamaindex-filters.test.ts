@@ -7,7 +7,7 @@ import { HybridQueryMode, MiniLmEmbedding, PrismaHybridVectorStore } from "../..
 import { parseMetadataFilters } from "../../src/llamaindex/metadata-filters.ts";
 import { resolveStoreModels } from "../../src/llamaindex/store-models.ts";
 import { compileFilter } from "../../src/query/compile-filter.ts";
-import { SqlParams } from "../../src/query/sql-builder.ts";
+import { SqlParams } from "../../src/sql/sql-params.ts";
 import { createPrisma, uniqueLabel, withPg } from "../helpers/db.ts";
 import { projectSchema } from "../helpers/query.ts";
 import { tinyEmbedder } from "../helpers/store.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { vectorToSql } from "../../src/db/sql.ts";
+import { vectorToSql } from "../../src/sql/vector-text.ts";
 
 /** A seeded PRNG (mulberry32), so a failure names a reproducible value. */
 function random(seed: number): () => number {

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { compileFilter } from "../../src/query/compile-filter.ts";
 import { and, compare, inList, json, not, or, relation, TRUE } from "../../src/query/filter-nodes.ts";
-import { SqlParams } from "../../src/query/sql-builder.ts";
 import type { BundledModelName } from "../../src/schema/model-meta.ts";
 import { field } from "../../src/schema/model-meta.ts";
+import { SqlParams } from "../../src/sql/sql-params.ts";
 import { compileWhere, mappedSchema, projectSchema } from "../helpers/query.ts";
 
 const schema = projectSchema();

@@ -1,5 +1,5 @@
-import type { CompiledQuery } from "../db/execute.ts";
 import { InvalidFilterError } from "../errors.ts";
+import type { CompiledQuery } from "./compiled-query.ts";
 
 /** PostgreSQL's wire protocol counts a statement's parameters in 16 bits. */
 export const MAX_PARAMS = 65_535;
@@ -10,7 +10,7 @@ export type ParamCast = "vector" | "jsonb" | "text" | "text[]" | "int" | "float8
 /**
  * Collects the parameters of one statement. `param` is the only way a value reaches SQL: it
  * appends the value and returns its `$n` placeholder. Identifiers go through `quoteIdent`
- * (src/db/sql.ts) with names taken from the schema.
+ * (identifiers.ts) with names taken from the schema.
  *
  * @example
  * ```ts
