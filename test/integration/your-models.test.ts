@@ -58,6 +58,8 @@ describe("generate's migration on a user's own models", () => {
       ["products_description_embedding_hnsw_idx", "description_embedding", 384],
       ["Review_bodyVector_hnsw_idx", '"bodyVector"', 768],
       ["Document_embedding_hnsw_idx", "embedding", 384],
+      ["articles_titleVector_hnsw_idx", '"titleVector"', 384],
+      ["articles_body_vector_hnsw_idx", "body_vector", 768],
     ] as const) {
       const def = indexes.get(name);
       assert.ok(def, `${name} (dims ${dims})`);
@@ -66,7 +68,8 @@ describe("generate's migration on a user's own models", () => {
         new RegExp(`USING hnsw \\(${column} vector_cosine_ops\\) WITH \\(m='16', ef_construction='128'\\)`),
       );
     }
-    for (const name of ["products_searchVector_idx", "Review_searchVector_idx", "Document_searchVector_idx"]) {
+    const gin = ["products_searchVector_idx", "Review_searchVector_idx", "Document_searchVector_idx"];
+    for (const name of [...gin, "articles_searchVector_idx"]) {
       assert.match(indexes.get(name) ?? "", /USING gin \("searchVector"\)/, name);
     }
     const triggers = await withPg(async (c) => {
@@ -80,6 +83,8 @@ describe("generate's migration on a user's own models", () => {
     assert.deepEqual(triggers, [
       "Document_embedding_before_write",
       "Review_bodyVector_before_write",
+      "articles_body_vector_before_write",
+      "articles_titleVector_before_write",
       "products_description_embedding_before_write",
     ]);
   });
