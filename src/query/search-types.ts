@@ -126,14 +126,19 @@ export type OnMarked<T, A> = T extends { fields: infer F }
     : A
   : A;
 
-type PayloadVector<K> = K extends `${infer V}Payload` ? V : never;
-
 /**
  * The marked vector fields of the model `T`, read from its payload fields (`bodyVectorPayload`
  * -> `"bodyVector"`: Prisma's types do not show `Unsupported` fields); `string` for a type
  * without `fields`.
+ *
+ * @example
+ * ```ts
+ * type ArticleVectors = VectorFieldName<typeof prisma.article>; // "titleVector" | "bodyVector"
+ * ```
  */
-export type VectorFieldName<T> = T extends { fields: infer F } ? PayloadVector<keyof F & string> : string;
+export type VectorFieldName<T> = T extends { fields: infer F }
+  ? { [K in keyof F]: K extends `${infer V}Payload` ? V : never }[keyof F]
+  : string;
 
 type IsUnion<U, All = U> = U extends unknown ? ([All] extends [U] ? false : true) : never;
 

@@ -29,7 +29,10 @@ import { bruteForce } from "../helpers/vectors.ts";
 const schema = `phs_vectors_${randomBytes(3).toString("hex")}`;
 
 type Delegate = Omit<FixtureDelegate, "explainSearch"> & {
-  explainSearch(args: object): Promise<{ rows: FixtureRow[]; plan: { kind: string; reason: string } }>;
+  explainSearch(args: object): Promise<{
+    rows: FixtureRow[];
+    plan: { kind: string; reason: string; recall: { calibratedAt: Date | null } };
+  }>;
   upsert(args: object): Promise<FixtureRow>;
   updateMany(args: object): Promise<{ count: number }>;
 };
@@ -286,9 +289,10 @@ describe("searches name the vector", () => {
     });
   }
 
-  test("hybridSearch and explainSearch take vectorField; the two vectors give different lists", async () => {
+  test("hybridSearch and explainSearch take vectorField; each vector has its own list and calibration", async () => {
     const where = { id: { in: ids } };
     const lists: string[][] = [];
+    const calibrated: number[] = [];
     for (const vectorField of ["titleVector", "bodyVector"] as const) {
       // alpha 1: the fused list is ordered by the vector's similarity alone.
       const hybrid = await prisma.article.hybridSearch({
@@ -305,8 +309,11 @@ describe("searches name the vector", () => {
       const { rows, plan } = await prisma.article.explainSearch({ query: "amber", where, vectorField, plan: "hnsw" });
       assert.ok(rows.length > 0);
       assert.equal(plan.kind, "hnsw-iterative", `${vectorField}: ${plan.reason}`);
+      assert.ok(plan.recall.calibratedAt instanceof Date, `${vectorField} calibrated: ${plan.reason}`);
+      calibrated.push(plan.recall.calibratedAt.getTime());
     }
     assert.notDeepEqual(lists[0], lists[1], "each search used its own vector");
+    assert.notEqual(calibrated[0], calibrated[1], "each vector column has a calibration of its own");
     const text = await prisma.article.textSearch({ query: "juniper", where, take: 50 });
     assert.ok(text.length > 0, "full text is the model's one column, no vector named");
   });
