@@ -234,6 +234,33 @@ describe("generate's migration on a user's own models", () => {
     });
   });
 
+  test("Article's two vectors: one INSERT sets both; a changed source clears only its own vector", async () => {
+    await inSchema(async (c) => {
+      const [title, body] = [unit(384), unit(768)];
+      const { rows } = await c.query(
+        `insert into articles (id, title, body, "titleVectorPayload", "bodyVectorPayload")
+         values ('a-1', 'Lamps', 'How to pick a lamp', $1, $2)
+         returning "titleVector"::text as t, body_vector::text as b, "bodyHash" as h`,
+        [vectorText(title), vectorText(body)],
+      );
+      assert.deepEqual(asStored(parse(rows[0].t)), asStored(title));
+      assert.deepEqual(asStored(parse(rows[0].b)), asStored(body));
+      assert.equal(rows[0].h, createHash("md5").update("How to pick a lamp").digest("hex"));
+      const read = async () =>
+        (
+          await c.query(
+            `select "titleVector" is not null as t, body_vector is not null as b from articles where id = 'a-1'`,
+          )
+        ).rows[0];
+      await c.query("update articles set title = 'Desk lamps' where id = 'a-1'");
+      assert.deepEqual(await read(), { t: false, b: true }, "a new title clears the title vector only");
+      await c.query(`update articles set "titleVectorPayload" = $1, body = 'Another body' where id = 'a-1'`, [
+        vectorText(title),
+      ]);
+      assert.deepEqual(await read(), { t: true, b: false }, "a new body clears the body vector only");
+    });
+  });
+
   test("the user's own Document keeps its own fields and gets the same write path", async () => {
     await inSchema(async (c) => {
       const vector = unit(384);
