@@ -404,12 +404,15 @@ describe("generate", () => {
     assert.equal(check.code, 1);
     assert.match(
       check.stderr,
-      /12 step\(s\) for Product\.embedding, Review\.bodyVector, Document\.embedding not migrated yet/,
+      /18 step\(s\) for Product\.embedding, Review\.bodyVector, Document\.embedding, Article\.titleVector, Article\.bodyVector not migrated yet/,
     );
     assert.deepEqual(readdirSync(join(dir, "migrations")), before);
     const ok = await runCli(["generate", "--schema", join(dir, "schema.prisma"), "--embedder", "review=768"]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /Marked fields: Product\.embedding, Review\.bodyVector, Document\.embedding\. Wrote /);
+    assert.match(
+      ok.stdout,
+      /Marked fields: Product\.embedding, Review\.bodyVector, Document\.embedding, Article\.titleVector, Article\.bodyVector\. Wrote .*\(18 step\(s\)\)/,
+    );
     const again = await runCli([
       "generate",
       "--schema",
