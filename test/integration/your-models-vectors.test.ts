@@ -228,10 +228,16 @@ describe("writes embed every marked vector, each with its own embedder", () => {
     const row = await storedOf("own-1");
     assertSameVector(row.title, title, "own titleVector");
     assertSameVector(row.body, body, "own bodyVector");
+    await prisma.article.create({ data: { id: "own-3", title: "t", body: "b", embedding: title } });
+    assertSameVector((await storedOf("own-3")).title, title, "embedding: the model's first vector");
     await assert.rejects(
       prisma.article.create({ data: { id: "own-2", title: "t", body: "b", bodyVector: title } }),
       /768/,
       "a 384-d vector for the 768-d field is refused",
+    );
+    await assert.rejects(
+      prisma.article.create({ data: { id: "own-4", title: "t", body: "b", bodyVectorPayload: "[1]" } }),
+      (e: unknown) => e instanceof InvalidArgumentError && /pass `bodyVector: number\[\]`/.test(e.message),
     );
     await assert.rejects(
       prisma.$transaction(async (tx) => {
@@ -241,7 +247,7 @@ describe("writes embed every marked vector, each with its own embedder", () => {
       /abort/,
     );
     const ids = [...(await stored()).keys()];
-    assert.ok(!ids.includes("own-2") && !ids.includes("rolled-back"), ids.join(", "));
+    assert.ok(!ids.some((id) => ["own-2", "own-4", "rolled-back"].includes(id)), ids.join(", "));
   });
 });
 
