@@ -48,7 +48,7 @@ export interface VectorPlanArgs<T = unknown> {
  * `select`/`include`, `skip` and `take` for the model `T`, with the plan options.
  */
 export interface SimilaritySearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs<T> {
-  /** A text (embedded with the extension's embedder) or a vector. */
+  /** A text (embedded with the embedder of the searched vector's marking) or a vector of its dimensions. */
   query: string | QueryVector;
   /** Only rows with similarity (1 - cosine distance) >= this, from -1 to 1. */
   minSimilarity?: number;

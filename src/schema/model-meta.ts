@@ -111,7 +111,8 @@ const SCALARS = new Set(["String", "Int", "BigInt", "Float", "Decimal", "Boolean
 /**
  * Builds the library's view of the user's models, with their `@map`/`@@map` names, in `schema`
  * (see readAdapterSchema) when the client's tables are not on the search path. Every model with
- * an `/// @embed` marking (see readClientMarkings) is embedded and searched. `Document` and
+ * an `/// @embed` marking (see readClientMarkings) is embedded and searched, each of its marked
+ * vector fields in `ModelMeta.vectors`. `Document` and
  * `Annotation` without markings (a schema copied before markings existed) take the bundled
  * field names; with no markings at all they are required, as in the bundled schema. `parsed`,
  * the client's schema text read by schemaModels, gives ids and relation keys (the runtime data
