@@ -59,6 +59,7 @@ export type {
   SearchRow,
   SimilaritySearchArgs,
   TextSearchArgs,
+  VectorFieldName,
 } from "./query/search-types.ts";
 export type { SimilarityScores } from "./query/similarity-search.ts";
 export type { TextScores } from "./query/text-search.ts";

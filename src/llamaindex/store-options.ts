@@ -189,7 +189,7 @@ export function resolveStoreOptions<C extends PrismaLikeClient>(
  * `vector(384)`.
  *
  * @throws InvalidSchemaError for a marking that cannot be followed; SchemaMismatchError for a
- *   model the client lacks or that has no marking.
+ *   model the client lacks, that has no marking, or that has several.
  */
 function nodeVector(schemaText: string | undefined, model: string): { dimensions: number; embedder: string } {
   const bundled = { dimensions: VECTOR_DIMENSIONS, embedder: DEFAULT_EMBEDDER };
@@ -202,6 +202,13 @@ function nodeVector(schemaText: string | undefined, model: string): { dimensions
   const { markings, issues } = readMarkings(schemaText, new Map(), { models: [model], anyEmbedder: true });
   if (issues.length > 0) throw new InvalidSchemaError(issues);
   const [marking] = markings;
+  if (markings.length > 1) {
+    const fields = markings.map((m) => m.field).join(", ");
+    throw new SchemaMismatchError(
+      `nodeModel "${model}" marks ${markings.length} vector fields (${fields}): the LlamaIndex store writes and ` +
+        "searches one vector per node, so its node model needs exactly one /// @embed marking.",
+    );
+  }
   if (marking) return { dimensions: marking.dimensions, embedder: marking.embedder };
   if (model === "Annotation") return bundled;
   throw new SchemaMismatchError(

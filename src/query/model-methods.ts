@@ -3,6 +3,7 @@ import type { StoreContext } from "../context.ts";
 import { embedderOf } from "../embed/embedder.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ModelMeta, modelOf } from "../schema/model-meta.ts";
+import { payloadFields, vectorOf } from "../schema/model-vectors.ts";
 import { FilterCache } from "./filter-cache.ts";
 import type { HybridScores } from "./hybrid-search.ts";
 import { runHybridSearch } from "./hybrid-search.ts";
@@ -12,7 +13,14 @@ import { resolveQueryVector, validateQueryVector, validateTextQuery } from "./qu
 import { withRelations } from "./relation-rows.ts";
 import type { SearchClient } from "./run-search.ts";
 import { parseHybridArgs, parseSimilarityArgs, parseTextArgs } from "./search-args.ts";
-import type { HybridSearchArgs, OnMarked, SearchRow, SimilaritySearchArgs, TextSearchArgs } from "./search-types.ts";
+import type {
+  HybridSearchArgs,
+  OnMarked,
+  OnVector,
+  SearchRow,
+  SimilaritySearchArgs,
+  TextSearchArgs,
+} from "./search-types.ts";
 import type { SimilarityScores } from "./similarity-search.ts";
 import { runSimilaritySearch } from "./similarity-search.ts";
 import type { TextScores } from "./text-search.ts";
@@ -47,15 +55,16 @@ export function modelMethods(ctx: StoreContext) {
     }
     return cache.get(w, (x) => parseWhere(model, ctx.schema, x));
   };
-  const payloads = new Set([...ctx.schema.models.values()].map((m) => m.payloadField.name));
+  const payloads = payloadFields(ctx.schema.models.values());
   const target = (self: unknown) => {
     const delegate = Prisma.getExtensionContext(self) as unknown as ModelContext;
     return { delegate, model: modelOf(ctx.schema, delegate.$name ?? "") };
   };
 
   async function similarity(self: unknown, input: unknown) {
-    const { delegate, model } = target(self);
+    const { delegate, model: marked } = target(self);
     const args = parseSimilarityArgs(input);
+    const model = vectorOf(marked, args.vectorField);
     const filter = where(model, args.where);
     const plan = planChoice(args.exact, args.plan);
     const vector = await resolveQueryVector(ctx, args.query, "query", model.embedder);
@@ -88,7 +97,7 @@ export function modelMethods(ctx: StoreContext) {
      */
     async similaritySearch<T, A extends SimilaritySearchArgs<T>>(
       this: T,
-      args: OnMarked<T, Prisma.Exact<A, SimilaritySearchArgs<T>>>,
+      args: OnMarked<T, OnVector<T, Prisma.Exact<A, SimilaritySearchArgs<T>>>>,
     ): Promise<(SearchRow<T, A> & SimilarityScores)[]> {
       const { rows } = await similarity(this, args);
       return rows as (SearchRow<T, A> & SimilarityScores)[];
@@ -105,7 +114,7 @@ export function modelMethods(ctx: StoreContext) {
      */
     async explainSearch<T, A extends SimilaritySearchArgs<T>>(
       this: T,
-      args: OnMarked<T, Prisma.Exact<A, SimilaritySearchArgs<T>>>,
+      args: OnMarked<T, OnVector<T, Prisma.Exact<A, SimilaritySearchArgs<T>>>>,
     ): Promise<{ rows: (SearchRow<T, A> & SimilarityScores)[]; plan: SearchPlanReport }> {
       const { rows, plan } = await similarity(this, args);
       return { rows: rows as (SearchRow<T, A> & SimilarityScores)[], plan };
@@ -143,10 +152,11 @@ export function modelMethods(ctx: StoreContext) {
      */
     async hybridSearch<T, A extends HybridSearchArgs<T>>(
       this: T,
-      args: OnMarked<T, Prisma.Exact<A, HybridSearchArgs<T>>>,
+      args: OnMarked<T, OnVector<T, Prisma.Exact<A, HybridSearchArgs<T>>>>,
     ): Promise<(SearchRow<T, A> & HybridScores)[]> {
-      const { delegate, model } = target(this);
+      const { delegate, model: marked } = target(this);
       const a = parseHybridArgs(args);
+      const model = vectorOf(marked, a.vectorField);
       const filter = where(model, a.where);
       const text = validateTextQuery(a.query);
       const plan = planChoice(a.exact, a.plan);

@@ -13,7 +13,7 @@ import { ESTIMATE_TTL_MS } from "./row-estimates.ts";
 import type { SearchClient } from "./run-search.ts";
 import { settingsAt } from "./run-search.ts";
 import { MAX_EF_SEARCH } from "./search-args.ts";
-import { type VectorIndex, vectorIndexOf } from "./vector-index.ts";
+import { indexesColumn, type VectorIndex, vectorIndexOf } from "./vector-index.ts";
 
 /** What the caller asks for: let the library choose, or force a plan. */
 export type PlanChoice = "auto" | "exact" | "hnsw";
@@ -133,9 +133,12 @@ export async function choosePlan(
   const targets = ctx.recall?.targets;
   if (request.choice === "exact") return decidePlan(request, filtered, undefined, { targets });
   const indexes = await hnswState(ctx).indexes(client, quoteTable(model));
-  if (!indexes.some((i) => i.usable)) {
+  if (!indexesColumn(indexes, model.embeddingColumn)) {
     const exact = decidePlan({ ...request, choice: "exact" }, filtered, undefined, { targets });
-    return { ...exact, reason: "no usable HNSW index (a bulk load is rebuilding it): an exact scan" };
+    return {
+      ...exact,
+      reason: `no usable HNSW index on ${model.vectorField} (a bulk load is rebuilding it): an exact scan`,
+    };
   }
   const calibrate = ctx.recall !== undefined && request.efSearch === undefined;
   const index = vectorIndexOf(indexes, model.embeddingColumn);

@@ -1,4 +1,5 @@
 import type { ModelMeta } from "../schema/model-meta.ts";
+import { quoteIdent, quoteTable } from "../sql/identifiers.ts";
 import type { RecallMeasurement } from "./recall-probe.ts";
 import { measureRecall } from "./recall-probe.ts";
 import type { SearchClient, SettingsAt } from "./run-search.ts";
@@ -24,7 +25,10 @@ export interface RecallOptions {
   maxAgeMs?: number;
 }
 
-/** One table's measurement, as the plan choice reads it. */
+/** One vector column's key: each marked vector of a table has its own graph, so its own recall. */
+const calibrationKey = (model: ModelMeta): string => `${quoteTable(model)}.${quoteIdent(model.embeddingColumn)}`;
+
+/** One vector column's measurement, as the plan choice reads it. */
 export interface Calibration extends RecallMeasurement {
   /** Rows with a vector (planner estimate) when it was measured. */
   readonly rows: number;
@@ -44,7 +48,7 @@ interface Entry extends CalibrationState {
 }
 
 /**
- * Per store: what recall the HNSW index reaches on each table at each ef_search, measured on
+ * Per store: what recall the HNSW index reaches on each vector column at each ef_search, measured on
  * the table's own rows (see {@link measureRecall}) the first time a search would use the index,
  * and again when it is older than `maxAgeMs` or the row count moved by more than 20%. The search
  * that finds it missing or stale waits for the measurement; concurrent ones share it. A failed
@@ -80,7 +84,7 @@ export class RecallCalibration {
     index: VectorIndex = VECTOR_INDEX,
     settings: SettingsAt = "statement",
   ): Promise<CalibrationState> {
-    const key = model.table;
+    const key = calibrationKey(model);
     const entry = this.#entries.get(key);
     if (entry && !this.#stale(entry, total)) return entry;
     if (typeof client.$transaction !== "function") return entry ?? {};
@@ -118,7 +122,7 @@ export class RecallCalibration {
       const failure = cause instanceof Error ? cause.message.split("\n").find((line) => line.trim()) : String(cause);
       entry = { failure: failure?.trim() || "unknown error", rows: total, at };
     }
-    this.#entries.set(model.table, entry);
+    this.#entries.set(calibrationKey(model), entry);
     return entry;
   }
 }

@@ -17,7 +17,7 @@ export async function withRelations<R extends RawRow>(
     readonly include?: Record<string, unknown> | undefined;
   },
   /** The payload fields of every marked model: related rows of any of them may carry theirs. */
-  payloads: ReadonlySet<string> = new Set([model.payloadField.name]),
+  payloads: ReadonlySet<string> = new Set(model.vectors.map((v) => v.payloadField.name)),
 ): Promise<RawRow[]> {
   const { select, include } = args;
   if (!select && !include) return [...rows];
@@ -38,7 +38,7 @@ export async function withRelations<R extends RawRow>(
     if (!found) continue; // deleted between the search and the fetch
     const shaped: RawRow = { ...found };
     if (select && !select[id]) delete shaped[id];
-    if (!select) delete shaped[model.payloadField.name];
+    if (!select) for (const v of model.vectors) delete shaped[v.payloadField.name];
     stripPayload(shaped, select ?? include, payloads);
     // The scores: every key of the search row that is not a field of the model.
     for (const [key, value] of Object.entries(row)) if (!model.fields.has(key)) shaped[key] = value;

@@ -3,10 +3,12 @@ import { qualified, quoteIdent } from "../sql/identifiers.ts";
 
 /**
  * The fields a search row carries: every scalar field of the model except the write-only
- * `embeddingPayload`. The vector and the tsvector are not Prisma fields, so they never appear.
+ * payloads of its vectors (`embeddingPayload`). The vectors and the tsvector are not Prisma
+ * fields, so they never appear.
  */
 export function resultFields(model: ModelMeta): ScalarField[] {
-  return [...model.fields.values()].filter((f) => f.name !== model.payloadField.name);
+  const payloads = new Set(model.vectors.map((v) => v.payloadField.name));
+  return [...model.fields.values()].filter((f) => !payloads.has(f.name));
 }
 
 // Per model and alias: the list depends on neither the search's arguments nor its rows.

@@ -40,6 +40,8 @@ const common = {
   include: relationArgs,
 };
 const vectorOptions = {
+  // Checked against the model's vector fields by vectorOf, which names them.
+  vectorField: z.string({ error: (i) => `expected a vector field name, received ${receivedOf(i.input)}` }).optional(),
   exact: z.boolean({ error: "expected boolean" }).optional(),
   efSearch,
   plan,

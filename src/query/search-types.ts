@@ -21,7 +21,14 @@ export interface SearchArgsBase<T> {
 }
 
 /** How the vector part runs (see `explainSearch` and docs on plans). */
-export interface VectorPlanArgs {
+export interface VectorPlanArgs<T = unknown> {
+  /**
+   * Which marked vector field to search (`"titleVector"`): required on a model that marks
+   * several, optional on one that marks one. Typed as the model's vector field names as its
+   * `<vector>Payload` fields show them (a payload given another name with `payload:` types it
+   * wrong: cast the name).
+   */
+  vectorField?: VectorFieldName<T>;
   /** Force an exact scan of the filtered rows (perfect recall). Same as `plan: "exact"`. */
   exact?: boolean;
   /** `"auto"` (default) chooses by the filter's estimated row count. */
@@ -40,8 +47,8 @@ export interface VectorPlanArgs {
  * Arguments of `prisma.<model>.similaritySearch()`: the query, and Prisma's own `where`,
  * `select`/`include`, `skip` and `take` for the model `T`, with the plan options.
  */
-export interface SimilaritySearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
-  /** A text (embedded with the extension's embedder) or a vector. */
+export interface SimilaritySearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs<T> {
+  /** A text (embedded with the embedder of the searched vector's marking) or a vector of its dimensions. */
   query: string | QueryVector;
   /** Only rows with similarity (1 - cosine distance) >= this, from -1 to 1. */
   minSimilarity?: number;
@@ -76,7 +83,7 @@ export type FusionArgs = { type: "rrf"; k?: number } | { type: "weighted"; alpha
  * two lists fused), Prisma's own `where`, `select`/`include`, `skip` and `take` for the
  * model `T`, the fusion and the plan options.
  */
-export interface HybridSearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs {
+export interface HybridSearchArgs<T> extends SearchArgsBase<T>, VectorPlanArgs<T> {
   /** The text for full-text search; also embedded for the vector search unless `vector` is given. */
   query: string;
   /** A precomputed vector of `query`. */
@@ -118,3 +125,30 @@ export type OnMarked<T, A> = T extends { fields: infer F }
     ? NotMarked
     : A
   : A;
+
+/**
+ * The marked vector fields of the model `T`, read from its payload fields (`bodyVectorPayload`
+ * -> `"bodyVector"`: Prisma's types do not show `Unsupported` fields); `string` for a type
+ * without `fields`.
+ *
+ * @example
+ * ```ts
+ * type ArticleVectors = VectorFieldName<typeof prisma.article>; // "titleVector" | "bodyVector"
+ * ```
+ */
+export type VectorFieldName<T> = T extends { fields: infer F }
+  ? { [K in keyof F]: K extends `${infer V}Payload` ? V : never }[keyof F]
+  : string;
+
+type IsUnion<U, All = U> = U extends unknown ? ([All] extends [U] ? false : true) : never;
+
+/**
+ * `A` on a model with one marked vector; on one with several, `A` that must name the vector
+ * field to search (`vectorField`), so a call without it does not compile.
+ */
+export type OnVector<T, A> =
+  true extends IsUnion<VectorFieldName<T>>
+    ? A extends { vectorField: string }
+      ? A
+      : A & { vectorField: VectorFieldName<T> }
+    : A;

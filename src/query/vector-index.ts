@@ -66,6 +66,20 @@ function halfvecCastOf(key: string, column: string): number | undefined {
   return unquote(m[1]!.replace(/^\(+|\)+$/g, "")) === column ? Number(m[2]) : undefined;
 }
 
+/**
+ * Whether one of the table's usable HNSW indexes is on `column` (its key the column or an
+ * expression of it): a table with several vector columns may have one rebuilt or missing.
+ */
+export function indexesColumn(indexes: readonly HnswIndex[], column: string): boolean {
+  return indexes.some((i) => i.usable && keyColumn(i.key) === column);
+}
+
+/** The column an index key starts from: `"Emb Col"`, `embedding`, `((embedding)::halfvec(384))` -> the name. */
+function keyColumn(key: string): string {
+  const m = /^\(*\s*("(?:[^"]|"")+"|[^\s:()]+)/.exec(key.trim());
+  return m ? unquote(m[1]!) : key;
+}
+
 const unquote = (name: string): string =>
   name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
 

@@ -38,9 +38,10 @@ export interface TableMeta {
   readonly idField: ScalarField | undefined;
 }
 
-/** A model the library embeds and searches: its marking's fields and columns. */
-export interface ModelMeta extends TableMeta {
-  readonly idField: ScalarField;
+/** One marked vector field of a model: the text it embeds, its embedder and its columns. */
+export interface VectorMeta {
+  /** The vector field's name in the schema (`embedding`, `bodyVector`): what `vectorField` names. */
+  readonly vectorField: string;
   /** The fields whose text is embedded, joined with a space (NULLs skipped). */
   readonly textFields: readonly ScalarField[];
   /** The first of `textFields`. */
@@ -48,11 +49,23 @@ export interface ModelMeta extends TableMeta {
   readonly embeddingModelField: ScalarField;
   readonly payloadField: ScalarField;
   readonly contentHashField: ScalarField | undefined;
-  /** Columns outside Prisma's schema language, created by the migrations (bundled or generated). */
+  /** The vector column, outside Prisma's schema language, created by the migrations (bundled or generated). */
   readonly embeddingColumn: string;
-  readonly searchVectorColumn: string;
   /** The embedder key of the marking (`"default"` unless it names one). */
   readonly embedder: string;
+}
+
+/**
+ * A model the library embeds and searches. Its {@link VectorMeta} fields are those of one vector:
+ * the first marked one, or the one {@link vectorOf} chose, so searches, plans and calibration
+ * take one ModelMeta whatever the number of vectors.
+ */
+export interface ModelMeta extends TableMeta, VectorMeta {
+  readonly idField: ScalarField;
+  /** The generated full-text column (the model's first marking's `fullText`). */
+  readonly searchVectorColumn: string;
+  /** Every marked vector of the model, in schema order (at least one). */
+  readonly vectors: readonly VectorMeta[];
 }
 
 export interface StoreSchema {
@@ -98,7 +111,8 @@ const SCALARS = new Set(["String", "Int", "BigInt", "Float", "Decimal", "Boolean
 /**
  * Builds the library's view of the user's models, with their `@map`/`@@map` names, in `schema`
  * (see readAdapterSchema) when the client's tables are not on the search path. Every model with
- * an `/// @embed` marking (see readClientMarkings) is embedded and searched. `Document` and
+ * an `/// @embed` marking (see readClientMarkings) is embedded and searched, each of its marked
+ * vector fields in `ModelMeta.vectors`. `Document` and
  * `Annotation` without markings (a schema copied before markings existed) take the bundled
  * field names; with no markings at all they are required, as in the bundled schema. `parsed`,
  * the client's schema text read by schemaModels, gives ids and relation keys (the runtime data
@@ -118,8 +132,8 @@ export function buildStoreSchema(
   if (legacy) for (const name of BUNDLED_MODELS) if (!tables.has(name)) missingModel(name);
   const models = new Map<string, ModelMeta>();
   for (const table of tables.values()) {
-    const marking = modelMarking(table.name, markings);
-    if (marking) models.set(table.name, fromMarking(table, marking));
+    const mine = markings?.filter((m) => m.model === table.name) ?? [];
+    if (mine.length > 0) models.set(table.name, fromMarkings(table, mine));
     else if (isBundled(table.name) && (legacy || hasBundledFields(table))) {
       models.set(table.name, fromBundled(table, table.name));
     }
@@ -217,52 +231,54 @@ function fromBundled(table: TableMeta, name: BundledModelName): ModelMeta {
   const spec = BUNDLED[name];
   for (const extra of spec.extra) requireField(name, table.fields, extra);
   const text = requireField(name, table.fields, spec.text);
-  return {
-    ...table,
-    idField: requireField(name, table.fields, "id"),
+  const vector: VectorMeta = {
+    vectorField: "embedding",
     textFields: [text],
     textField: text,
     embeddingModelField: requireField(name, table.fields, "embeddingModel"),
     payloadField: requireField(name, table.fields, "embeddingPayload"),
     contentHashField: requireField(name, table.fields, "contentHash"),
     embeddingColumn: "embedding",
-    searchVectorColumn: SEARCH_VECTOR_COLUMN,
     embedder: DEFAULT_EMBEDDER,
+  };
+  return {
+    ...table,
+    ...vector,
+    idField: requireField(name, table.fields, "id"),
+    searchVectorColumn: SEARCH_VECTOR_COLUMN,
+    vectors: [vector],
   };
 }
 
-function fromMarking(table: TableMeta, marking: VectorMarking): ModelMeta {
+/** A marked model: its first marking's vector in the flat fields, every marking in `vectors`. */
+function fromMarkings(table: TableMeta, markings: readonly VectorMarking[]): ModelMeta {
   const name = table.name;
   if (!table.idField) {
     throw new SchemaMismatchError(
       `Model "${name}" is marked with @embed but has no single-field @id; the extension finds rows by one id field.`,
     );
   }
-  const textFields = marking.sources.map((s) => requireField(name, table.fields, s.name));
+  const vectors = markings.map((marking): VectorMeta => {
+    const textFields = marking.sources.map((s) => requireField(name, table.fields, s.name));
+    return {
+      vectorField: marking.field,
+      textFields,
+      textField: textFields[0]!,
+      embeddingModelField: requireField(name, table.fields, marking.modelField.name),
+      payloadField: requireField(name, table.fields, marking.payload.name),
+      contentHashField: marking.hash && requireField(name, table.fields, marking.hash.name),
+      embeddingColumn: marking.column,
+      embedder: marking.embedder,
+    };
+  });
   return {
     ...table,
+    ...vectors[0]!,
     idField: table.idField,
-    schema: marking.dbSchema ?? table.schema,
-    textFields,
-    textField: textFields[0]!,
-    embeddingModelField: requireField(name, table.fields, marking.modelField.name),
-    payloadField: requireField(name, table.fields, marking.payload.name),
-    contentHashField: marking.hash && requireField(name, table.fields, marking.hash.name),
-    embeddingColumn: marking.column,
+    schema: markings[0]!.dbSchema ?? table.schema,
     searchVectorColumn: SEARCH_VECTOR_COLUMN,
-    embedder: marking.embedder,
+    vectors,
   };
-}
-
-/** The model's one marking; several vector fields on one model are refused by name. */
-function modelMarking(name: string, markings: readonly VectorMarking[] | undefined): VectorMarking | undefined {
-  const mine = markings?.filter((m) => m.model === name) ?? [];
-  if (mine.length > 1) {
-    throw new SchemaMismatchError(
-      `Model "${name}" marks ${mine.length} vector fields with @embed; the extension embeds and searches one per model today.`,
-    );
-  }
-  return mine[0];
 }
 
 function requireField(model: string, fields: ReadonlyMap<string, ScalarField>, name: string): ScalarField {

@@ -5,6 +5,7 @@ import { embedUnique } from "../embed/embed-unique.ts";
 import { embedderOf } from "../embed/embedder.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type BundledModelName, type ModelMeta, type ModelName, modelOf } from "../schema/model-meta.ts";
+import { eachVector } from "../schema/model-vectors.ts";
 import { quoteIdent, quoteTable } from "../sql/identifiers.ts";
 import { vectorToSql } from "../sql/vector-text.ts";
 
@@ -23,9 +24,11 @@ export interface ReembedOptions<M extends string = ModelName> {
 /** What `onProgress` receives after each batch of `$reembed`. */
 export interface ReembedProgress {
   readonly model: ModelName;
-  /** Rows embedded so far in this model. */
+  /** The marked vector field being filled (a model with several is done one vector after another). */
+  readonly vectorField: string;
+  /** Rows given this vector so far. */
   readonly done: number;
-  /** Rows that needed embedding when the run started. */
+  /** Rows that needed this vector when its run started. */
   readonly total: number;
 }
 
@@ -34,13 +37,17 @@ export interface ReembedProgress {
  * (by default the bundled ones).
  */
 export interface ReembedResult<M extends string = BundledModelName> {
-  /** Rows that got a vector, per model of the client (0 for the models it did not run on). */
+  /**
+   * Vectors written, per model of the client (0 for the models it did not run on): a row that got
+   * two of its marked vectors counts twice.
+   */
   readonly embedded: Record<M, number>;
 }
 
 /**
  * Gives a vector to every row that has none or whose vector came from another model (rows
- * written by other clients, or after changing the embedder). Each batch commits on its own and
+ * written by other clients, or after changing the embedder), for each marked vector of each
+ * model, with that vector's embedder. Each batch commits on its own and
  * only rows still needing work are read, so a run that is interrupted resumes where it stopped.
  * A row whose text changes while it is being embedded is left for the next run, never given
  * the vector of its old text.
@@ -59,43 +66,60 @@ export async function reembed(
   }
   const embedded: Record<ModelName, number> = Object.fromEntries([...ctx.schema.tables.keys()].map((n) => [n, 0]));
   for (const name of names) {
-    const model = modelOf(ctx.schema, name);
-    const embedder = embedderOf(ctx, model);
-    // Rows with text to embed (a row whose sources are all NULL has none).
-    const needs =
-      `(${quoteIdent(model.embeddingColumn)} IS NULL OR ${quoteIdent(model.embeddingModelField.column)} IS DISTINCT FROM $1) ` +
-      `AND ${sourceText(model)} IS NOT NULL`;
-    const [count] = await queryRows<{ n: number }>(client, {
-      sql: `SELECT count(*)::int AS n FROM ${quoteTable(model)} WHERE ${needs}`,
-      params: [embedder.modelId],
-    });
-    const total = count?.n ?? 0;
-    const batches = async () => {
-      let after = "";
-      while (!options.signal?.aborted) {
-        const rows = await queryRows<{ id: string; text: string; hash: string }>(
-          client,
-          selectBatch(model, needs, after, batchSize, embedder.modelId),
-        );
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1]!.id;
-        const vectors = await embedUnique(
-          ctx,
-          rows.map((r) => r.text),
-          model.embedder,
-        );
-        const update = updateBatch(model, rows, vectors, embedder.modelId);
-        await releaseDebugHistoryIfDue();
-        countSentChars(update.params[1]!.length);
-        const done = (embedded[name] ?? 0) + (await execute(client, update));
-        embedded[name] = done;
-        options.onProgress?.({ model: name, done, total });
-      }
-    };
-    // Each re-embedded row is a new row version for the HNSW graph: as costly as an insert.
-    await (ctx.bulkLoad ? ctx.bulkLoad.around([name], total, batches) : batches());
+    for (const model of eachVector(modelOf(ctx.schema, name))) {
+      await reembedVector(client, ctx, model, batchSize, options, (n) => {
+        embedded[name] = (embedded[name] ?? 0) + n;
+      });
+    }
   }
   return { embedded };
+}
+
+/** One marked vector of a model: its rows that need a vector, in batches; `add` counts each batch. */
+async function reembedVector(
+  client: RawClient,
+  ctx: StoreContext,
+  model: ModelMeta,
+  batchSize: number,
+  options: ReembedOptions,
+  add: (rows: number) => void,
+): Promise<void> {
+  const embedder = embedderOf(ctx, model);
+  // Rows with text to embed (a row whose sources are all NULL has none).
+  const needs =
+    `(${quoteIdent(model.embeddingColumn)} IS NULL OR ${quoteIdent(model.embeddingModelField.column)} IS DISTINCT FROM $1) ` +
+    `AND ${sourceText(model)} IS NOT NULL`;
+  const [count] = await queryRows<{ n: number }>(client, {
+    sql: `SELECT count(*)::int AS n FROM ${quoteTable(model)} WHERE ${needs}`,
+    params: [embedder.modelId],
+  });
+  const total = count?.n ?? 0;
+  let done = 0;
+  const batches = async () => {
+    let after = "";
+    while (!options.signal?.aborted) {
+      const rows = await queryRows<{ id: string; text: string; hash: string }>(
+        client,
+        selectBatch(model, needs, after, batchSize, embedder.modelId),
+      );
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      const vectors = await embedUnique(
+        ctx,
+        rows.map((r) => r.text),
+        model.embedder,
+      );
+      const update = updateBatch(model, rows, vectors, embedder.modelId);
+      await releaseDebugHistoryIfDue();
+      countSentChars(update.params[1]!.length);
+      const n = await execute(client, update);
+      done += n;
+      add(n);
+      options.onProgress?.({ model: model.name, vectorField: model.vectorField, done, total });
+    }
+  };
+  // Each re-embedded row is a new row version for the HNSW graph: as costly as an insert.
+  await (ctx.bulkLoad ? ctx.bulkLoad.around([model.name], total, batches) : batches());
 }
 
 /**

@@ -6,6 +6,7 @@ import { validateText } from "../embed/text.ts";
 import { validateVector } from "../embed/vector.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ModelMeta, modelOf } from "../schema/model-meta.ts";
+import { eachVector } from "../schema/model-vectors.ts";
 import { vectorToSql } from "../sql/vector-text.ts";
 import { collectWriteData, type WriteData } from "./write-data.ts";
 
@@ -31,7 +32,9 @@ interface Pending {
 /**
  * Embeds the texts a write sets and puts each vector into the row's payload field, so the
  * database trigger stores it in the same statement as the row (see the embedding_triggers
- * migration, or what `generate` writes), for every marked model the write reaches. A marking
+ * migration, or what `generate` writes), for every marking of every marked model the write
+ * reaches, each with its own embedder (a write that sets only one marking's sources embeds only
+ * that one; the other vectors' triggers keep their vectors). A marking
  * with several source fields embeds them joined by a space, NULLs skipped; an update that sets
  * only some of them sends no vector (the others' text is not in the call), and the trigger
  * clears the old one: `$reembed` fills it. Everything that can fail (validation, the model) runs before `query(args)`: a
@@ -47,28 +50,32 @@ export async function attachEmbeddings(ctx: StoreContext, model: string, operati
   await releaseDebugHistoryIfDue();
   const pending: Pending[] = [];
   for (const { model: rowModel, data, path, creates } of rows) {
-    const meta = modelOf(ctx.schema, rowModel);
-    if (Object.hasOwn(data, EMBEDDING_KEY)) {
-      const explicit = data[EMBEDDING_KEY];
-      delete data[EMBEDDING_KEY];
-      if (explicit === null || explicit === undefined) {
-        throw new InvalidArgumentError(`${path}.embedding must be a vector; omit it to embed the text.`, [
-          { path: [...path.split("."), EMBEDDING_KEY], message: "expected an array of numbers" },
-        ]);
+    const marked = modelOf(ctx.schema, rowModel);
+    for (const meta of eachVector(marked)) {
+      const key = explicitKey(marked, meta, data);
+      if (key !== undefined) {
+        const explicit = data[key];
+        delete data[key];
+        if (explicit === null || explicit === undefined) {
+          throw new InvalidArgumentError(`${path}.${key} must be a vector; omit it to embed the text.`, [
+            { path: [...path.split("."), key], message: "expected an array of numbers" },
+          ]);
+        }
+        const embedder = embedderOf(ctx, meta);
+        setVector(
+          data,
+          meta.payloadField.name,
+          meta.embeddingModelField.name,
+          validateVector(explicit, embedder.dimensions, `${path}.${key}`),
+          embedder.modelId,
+        );
+        continue;
       }
-      setVector(
-        data,
-        meta.payloadField.name,
-        meta.embeddingModelField.name,
-        validateVector(explicit, embedderOf(ctx, meta).dimensions, `${path}.embedding`),
-        embedderOf(ctx, meta).modelId,
-      );
-      continue;
+      const text = sourceText(meta, data, creates, path);
+      if (text === undefined) continue;
+      countSentChars(text.length);
+      pending.push({ model: meta, data, text });
     }
-    const text = sourceText(meta, data, creates, path);
-    if (text === undefined) continue;
-    countSentChars(text.length);
-    pending.push({ model: meta, data, text });
   }
   if (pending.length === 0) return;
 
@@ -91,6 +98,17 @@ export async function attachEmbeddings(ctx: StoreContext, model: string, operati
       );
     });
   }
+}
+
+/**
+ * Where a caller put a vector of its own for `vector`: under the vector field's name
+ * (`titleVector: [...]`), or, for the model's first vector, under `embedding` (unless another
+ * vector field has that name).
+ */
+function explicitKey(model: ModelMeta, vector: ModelMeta, data: Record<string, unknown>): string | undefined {
+  if (Object.hasOwn(data, vector.vectorField)) return vector.vectorField;
+  const alias = vector === model && !model.vectors.some((v) => v.vectorField === EMBEDDING_KEY);
+  return alias && Object.hasOwn(data, EMBEDDING_KEY) ? EMBEDDING_KEY : undefined;
 }
 
 /**
@@ -126,14 +144,17 @@ function sourceText(
  * with an opaque "Unknown error" instead of a message that points to `embedding`.
  */
 function rejectCallerPayload(ctx: StoreContext, { model, data, path }: WriteData): void {
-  const meta = modelOf(ctx.schema, model);
-  const payload = meta.payloadField.name;
-  if (data[payload] === undefined) return;
-  throw new InvalidArgumentError(
-    `${path}.${payload} is written by prisma-hybrid-store itself: pass \`${EMBEDDING_KEY}: number[]\` ` +
-      `to store your own vector, or omit it to embed ${meta.textField.name}.`,
-    [{ path: [...path.split("."), payload], message: `set by the save hook; use ${EMBEDDING_KEY} instead` }],
-  );
+  const marked = modelOf(ctx.schema, model);
+  for (const meta of eachVector(marked)) {
+    const payload = meta.payloadField.name;
+    if (data[payload] === undefined) continue;
+    const key = marked.vectors.length === 1 ? EMBEDDING_KEY : meta.vectorField;
+    throw new InvalidArgumentError(
+      `${path}.${payload} is written by prisma-hybrid-store itself: pass \`${key}: number[]\` ` +
+        `to store your own vector, or omit it to embed ${meta.textField.name}.`,
+      [{ path: [...path.split("."), payload], message: `set by the save hook; use ${key} instead` }],
+    );
+  }
 }
 
 function setVector(data: Record<string, unknown>, payload: string, modelField: string, v: number[], modelId: string) {

@@ -202,6 +202,24 @@ describe("checkDatabase on a user's own models (test/fixtures/your-models)", () 
     );
   });
 
+  test("a model with two vectors: each marking's trigger, column and HNSW index", async () => {
+    await expectMissing(
+      client,
+      [`DROP TRIGGER "articles_body_vector_before_write" ON ${t("articles")}`],
+      ['write-path trigger on "articles" ("bodyVectorPayload" -> "body_vector")'],
+    );
+    await expectMissing(
+      client,
+      [`ALTER TABLE ${t("articles")} DROP COLUMN "titleVector"`],
+      ['column "articles"."titleVector"'],
+    );
+    await expectWarnings(
+      client,
+      [`DROP INDEX "${schema}"."articles_titleVector_hnsw_idx"`],
+      [/^Index "articles_titleVector_hnsw_idx" is missing: similarity searches on "articles" scan/],
+    );
+  });
+
   test("a schema without markings: nothing to check, and a warning says so", async () => {
     const unmarked = clientWithSchema(fixture.schemaText.replaceAll("/// @embed", "/// embed"), schema);
     try {

@@ -190,7 +190,7 @@ describe("writes embed on any marked model", () => {
     assert.ok((result.embedded.Review ?? 0) >= 1, JSON.stringify(result));
     assert.deepEqual(
       Object.keys(result.embedded).sort(),
-      ["Document", "Product", "Review", "Tag"],
+      ["Article", "Document", "Product", "Review", "Tag"],
       "a count per model of the client",
     );
     assert.equal(result.embedded.Product, 0, "only the models asked for");
@@ -447,7 +447,7 @@ describe("the where fuzzer (test/fuzz) over Product, Review and the user's Docum
 });
 
 describe("types", () => {
-  test("strict tsc: the search methods take each model's own where/select/include", async () => {
+  test("strict tsc: the search methods take each model's own where/select/include, and Article's vectorField", async () => {
     const consumer = join(generated, "consumer.ts");
     writeFileSync(
       consumer,
@@ -495,9 +495,26 @@ export async function main() {
   // @ts-expect-error: stars is a Review field, not a Product one
   await prisma.product.similaritySearch({ query: "lamp", where: { stars: 5 } });
   await prisma.$reembed({ models: ["Review"] });
+  const articles = await prisma.article.similaritySearch({ query: "x", vectorField: "bodyVector", where: { lang: "en" } });
+  const title: string | undefined = articles[0]?.title;
+  await prisma.article.hybridSearch({ query: "x", vectorField: "titleVector" });
+  await prisma.article.explainSearch({ query: "x", vectorField: "titleVector" });
+  // @ts-expect-error: Article marks two vectors, so a search names one
+  await prisma.article.similaritySearch({ query: "x" });
+  // @ts-expect-error: as above
+  await prisma.article.hybridSearch({ query: "x", take: 3 });
+  // @ts-expect-error: as above
+  await prisma.article.explainSearch({ query: "x" });
+  // @ts-expect-error: not a vector field of Article
+  await prisma.article.similaritySearch({ query: "x", vectorField: "embedding" });
+  await prisma.article.textSearch({ query: "x" });
+  await prisma.product.similaritySearch({ query: "x", vectorField: "embedding" });
+  // @ts-expect-error: Product's one vector field is embedding
+  await prisma.product.similaritySearch({ query: "x", vectorField: "bodyVector" });
+  await prisma.review.hybridSearch({ query: "x", vectorField: "bodyVector" });
   // @ts-expect-error: the client has no model Nope
   await prisma.$reembed({ models: ["Nope"] });
-  return { price, similarity, name, sku, id, model, asked };
+  return { price, similarity, name, sku, id, model, asked, title };
 }
 `,
     );

@@ -58,6 +58,8 @@ describe("generate's migration on a user's own models", () => {
       ["products_description_embedding_hnsw_idx", "description_embedding", 384],
       ["Review_bodyVector_hnsw_idx", '"bodyVector"', 768],
       ["Document_embedding_hnsw_idx", "embedding", 384],
+      ["articles_titleVector_hnsw_idx", '"titleVector"', 384],
+      ["articles_body_vector_hnsw_idx", "body_vector", 768],
     ] as const) {
       const def = indexes.get(name);
       assert.ok(def, `${name} (dims ${dims})`);
@@ -66,7 +68,8 @@ describe("generate's migration on a user's own models", () => {
         new RegExp(`USING hnsw \\(${column} vector_cosine_ops\\) WITH \\(m='16', ef_construction='128'\\)`),
       );
     }
-    for (const name of ["products_searchVector_idx", "Review_searchVector_idx", "Document_searchVector_idx"]) {
+    const gin = ["products_searchVector_idx", "Review_searchVector_idx", "Document_searchVector_idx"];
+    for (const name of [...gin, "articles_searchVector_idx"]) {
       assert.match(indexes.get(name) ?? "", /USING gin \("searchVector"\)/, name);
     }
     const triggers = await withPg(async (c) => {
@@ -80,6 +83,8 @@ describe("generate's migration on a user's own models", () => {
     assert.deepEqual(triggers, [
       "Document_embedding_before_write",
       "Review_bodyVector_before_write",
+      "articles_body_vector_before_write",
+      "articles_titleVector_before_write",
       "products_description_embedding_before_write",
     ]);
   });
@@ -226,6 +231,33 @@ describe("generate's migration on a user's own models", () => {
         assert.deepEqual(found, expected, word);
         assert.ok(expected.length > 0);
       }
+    });
+  });
+
+  test("Article's two vectors: one INSERT sets both; a changed source clears only its own vector", async () => {
+    await inSchema(async (c) => {
+      const [title, body] = [unit(384), unit(768)];
+      const { rows } = await c.query(
+        `insert into articles (id, title, body, "titleVectorPayload", "bodyVectorPayload")
+         values ('a-1', 'Lamps', 'How to pick a lamp', $1, $2)
+         returning "titleVector"::text as t, body_vector::text as b, "bodyHash" as h`,
+        [vectorText(title), vectorText(body)],
+      );
+      assert.deepEqual(asStored(parse(rows[0].t)), asStored(title));
+      assert.deepEqual(asStored(parse(rows[0].b)), asStored(body));
+      assert.equal(rows[0].h, createHash("md5").update("How to pick a lamp").digest("hex"));
+      const read = async () =>
+        (
+          await c.query(
+            `select "titleVector" is not null as t, body_vector is not null as b from articles where id = 'a-1'`,
+          )
+        ).rows[0];
+      await c.query("update articles set title = 'Desk lamps' where id = 'a-1'");
+      assert.deepEqual(await read(), { t: false, b: true }, "a new title clears the title vector only");
+      await c.query(`update articles set "titleVectorPayload" = $1, body = 'Another body' where id = 'a-1'`, [
+        vectorText(title),
+      ]);
+      assert.deepEqual(await read(), { t: true, b: false }, "a new body clears the body vector only");
     });
   });
 

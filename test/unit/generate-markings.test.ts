@@ -87,7 +87,7 @@ describe("@embed markings", () => {
     ]);
   });
 
-  test("the fixture: @map/@@map names, several sources, a second embedder, a user Document", () => {
+  test("the fixture: @map/@@map names, several sources, a second embedder, a user Document, two vectors on Article", () => {
     const { markings, issues } = readMarkings(readFileSync(join(fixture, "schema.prisma"), "utf8"), REVIEW);
     assert.deepEqual(issues, []);
     const product = markings.find((m) => m.model === "Product")!;
@@ -106,8 +106,17 @@ describe("@embed markings", () => {
       ["title", "body"],
     );
     assert.deepEqual(
-      markings.map((m) => m.model),
-      ["Product", "Review", "Document"],
+      markings.map((m) => `${m.model}.${m.field}`),
+      ["Product.embedding", "Review.bodyVector", "Document.embedding", "Article.titleVector", "Article.bodyVector"],
+    );
+    const [title, body] = markings.filter((m) => m.model === "Article");
+    assert.deepEqual(
+      [title, body].map((m) => [m?.column, m?.dimensions, m?.embedder, m?.payload.name, m?.fullText.length]),
+      [
+        ["titleVector", 384, "default", "titleVectorPayload", 2],
+        ["body_vector", 768, "review", "bodyVectorPayload", 0],
+      ],
+      "one full-text column per model: the first marking's",
     );
   });
 
@@ -294,7 +303,7 @@ describe("generate", () => {
     writeFileSync(join(dir, "prisma/schema/models/shop.prisma"), `/// A shop's product${models}`);
     const result = await generateMigration({ schema: join(dir, "prisma/schema"), embedders: REVIEW });
     assert.equal(result.migrationsDir, join(dir, "prisma/schema/migrations"));
-    assert.equal(result.markings.length, 3);
+    assert.equal(result.markings.length, 5);
   });
 
   test("writes one migration the drift check accepts, then nothing on a second run", async () => {
@@ -366,7 +375,7 @@ describe("generate", () => {
       assert.equal(error.code, "INVALID_SCHEMA");
       assert.deepEqual(
         error.issues.map((i) => i.path.join(".")),
-        ["Product.embedding", "Review.bodyVector", "Document.embedding"],
+        ["Product.embedding", "Review.bodyVector", "Document.embedding", "Article.bodyVector"],
       );
       return true;
     });
@@ -380,7 +389,8 @@ describe("generate", () => {
     assert.equal(run.code, 1, run.stderr);
     assert.deepEqual(run.stderr.trim().split("\n"), [
       'prisma-hybrid-store generate: Review.bodyVector @embed(embedder: "review"): unknown embedder; declare its dimensions (generate --embedder review=N)',
-      "prisma-hybrid-store generate: 1 problem(s); nothing written.",
+      'prisma-hybrid-store generate: Article.bodyVector @embed(embedder: "review"): unknown embedder; declare its dimensions (generate --embedder review=N)',
+      "prisma-hybrid-store generate: 2 problem(s); nothing written.",
     ]);
     assert.deepEqual(readdirSync(join(dir, "migrations")), before);
     const check = await runCli([
@@ -394,12 +404,15 @@ describe("generate", () => {
     assert.equal(check.code, 1);
     assert.match(
       check.stderr,
-      /12 step\(s\) for Product\.embedding, Review\.bodyVector, Document\.embedding not migrated yet/,
+      /18 step\(s\) for Product\.embedding, Review\.bodyVector, Document\.embedding, Article\.titleVector, Article\.bodyVector not migrated yet/,
     );
     assert.deepEqual(readdirSync(join(dir, "migrations")), before);
     const ok = await runCli(["generate", "--schema", join(dir, "schema.prisma"), "--embedder", "review=768"]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /Marked fields: Product\.embedding, Review\.bodyVector, Document\.embedding\. Wrote /);
+    assert.match(
+      ok.stdout,
+      /Marked fields: Product\.embedding, Review\.bodyVector, Document\.embedding, Article\.titleVector, Article\.bodyVector\. Wrote .*\(18 step\(s\)\)/,
+    );
     const again = await runCli([
       "generate",
       "--schema",

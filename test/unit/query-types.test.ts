@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { hybridStore } from "../../src/extension.ts";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
+import type { OnVector, VectorFieldName } from "../../src/query/search-types.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
@@ -48,7 +49,28 @@ async function typeChecks(base: PrismaClient) {
   // relation filters are typed too
   await prisma.annotation.similaritySearch({ query: "x", where: { document: { is: { label: "contract" } } } });
   await prisma.document.similaritySearch({ query: "x", where: { annotations: { some: { page: 1 } } } });
+
+  // One marked vector: vectorField is optional and names it.
+  await prisma.annotation.similaritySearch({ query: "x", vectorField: "embedding" });
+  await prisma.document.hybridSearch({ query: "x", vectorField: "embedding" });
+  // @ts-expect-error not a vector field of Annotation
+  await prisma.annotation.similaritySearch({ query: "x", vectorField: "rawText" });
 }
+
+// A delegate whose fields show two payloads (two marked vectors), and one showing one.
+type Two = { fields: { id: unknown; titleVectorPayload: unknown; bodyVectorPayload: unknown } };
+type One = { fields: { id: unknown; embeddingPayload: unknown } };
+expectType<Equal<VectorFieldName<Two>, "titleVector" | "bodyVector">>(true);
+expectType<Equal<VectorFieldName<One>, "embedding">>(true);
+expectType<Equal<VectorFieldName<{ other: 1 }>, string>>(true);
+// Several vectors: an argument without vectorField must get one; one that has it stays as it is.
+expectType<Equal<OnVector<Two, { query: string }>, { query: string } & { vectorField: "titleVector" | "bodyVector" }>>(
+  true,
+);
+expectType<
+  Equal<OnVector<Two, { query: string; vectorField: "bodyVector" }>, { query: string; vectorField: "bodyVector" }>
+>(true);
+expectType<Equal<OnVector<One, { query: string }>, { query: string }>>(true);
 
 test("search method types come from the generated client (checked by tsc)", () => {
   assert.equal(typeof typeChecks, "function");

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { parseWhere } from "../../src/query/parse-where.ts";
 import type { SearchPlan } from "../../src/query/plan.ts";
 import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
-import { candidateLimit, pickIndex } from "../../src/query/vector-index.ts";
+import { candidateLimit, indexesColumn, pickIndex } from "../../src/query/vector-index.ts";
 import { projectSchema } from "../helpers/query.ts";
 
 const schema = projectSchema();
@@ -12,6 +12,25 @@ const plain = (key: string) => ({ opclass: "vector_cosine_ops", key, column: tru
 const half = (key: string) => ({ opclass: "halfvec_cosine_ops", key, column: false });
 
 describe("which HNSW index a table has (pg_get_indexdef's key text)", () => {
+  test("indexesColumn: a usable index on the column or its halfvec cast; another column's does not count", () => {
+    const index = (key: string, usable = true) => ({
+      ...plain(key),
+      name: "i",
+      definition: "",
+      usable,
+      partial: false,
+    });
+    assert.equal(indexesColumn([index("embedding")], "embedding"), true);
+    assert.equal(
+      indexesColumn([{ ...index("((embedding)::halfvec(384))"), ...half("((embedding)::halfvec(384))") }], "embedding"),
+      true,
+    );
+    assert.equal(indexesColumn([index('"titleVector"'), index("body_vector")], "titleVector"), true);
+    assert.equal(indexesColumn([index("body_vector")], "titleVector"), false, "another column's index");
+    assert.equal(indexesColumn([index("embedding", false)], "embedding"), false, "one being built");
+    assert.equal(indexesColumn([], "embedding"), false);
+  });
+
   test("a cosine index on the column wins, also over a halfvec index", () => {
     assert.deepEqual(pickIndex([plain("embedding")], "embedding"), { type: "vector" });
     assert.deepEqual(pickIndex([half("((embedding)::halfvec(384))"), plain("embedding")], "embedding"), {
