@@ -1,5 +1,5 @@
 import { queryRows } from "../db/execute.ts";
-import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import { fullTextColumn, type ModelMeta, type StoreSchema } from "../schema/model-meta.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
 import { SqlParams } from "../sql/sql-params.ts";
@@ -86,7 +86,7 @@ export function buildHybridQuery(
   const id = quoteIdent(model.idField.name);
   const tid = qualified(ROOT_ALIAS, model.idField.column);
   const emb = qualified(ROOT_ALIAS, model.embeddingColumn);
-  const sv = qualified(ROOT_ALIAS, model.searchVectorColumn);
+  const sv = qualified(ROOT_ALIAS, fullTextColumn(model));
   const and = filter === "TRUE" ? "" : ` AND ${filter}`;
 
   const vectorRows = (suffix: string) =>

@@ -2,7 +2,7 @@ import { Prisma } from "@prisma/client/extension";
 import type { StoreContext } from "../context.ts";
 import { embedderOf } from "../embed/embedder.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { type ModelMeta, modelOf } from "../schema/model-meta.ts";
+import { fullTextColumn, type ModelMeta, modelOf } from "../schema/model-meta.ts";
 import { payloadFields, vectorOf } from "../schema/model-vectors.ts";
 import { FilterCache } from "./filter-cache.ts";
 import type { HybridScores } from "./hybrid-search.ts";
@@ -157,6 +157,7 @@ export function modelMethods(ctx: StoreContext) {
       const { delegate, model: marked } = target(this);
       const a = parseHybridArgs(args);
       const model = vectorOf(marked, a.vectorField);
+      fullTextColumn(model); // before the query text is embedded
       const filter = where(model, a.where);
       const text = validateTextQuery(a.query);
       const plan = planChoice(a.exact, a.plan);

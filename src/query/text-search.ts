@@ -1,5 +1,5 @@
 import { queryRows } from "../db/execute.ts";
-import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
+import { fullTextColumn, type ModelMeta, type StoreSchema } from "../schema/model-meta.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
 import { SqlParams } from "../sql/sql-params.ts";
@@ -36,7 +36,7 @@ export function buildTextQuery(schema: StoreSchema, model: ModelMeta, request: T
   const params = new SqlParams();
   const query = tsQuery(params, request.query);
   const where = compileFilter(request.filter, { schema, model, params });
-  const sv = qualified(ROOT_ALIAS, model.searchVectorColumn);
+  const sv = qualified(ROOT_ALIAS, fullTextColumn(model));
   return params.finish(
     `SELECT ${selectFields(model, ROOT_ALIAS)}, ts_rank_cd(${sv}, "q"."query") AS "rank" ` +
       `FROM ${quoteTable(model)} AS ${quoteIdent(ROOT_ALIAS)}, ${query} AS "q"("query") ` +

@@ -62,8 +62,11 @@ export interface VectorMeta {
  */
 export interface ModelMeta extends TableMeta, VectorMeta {
   readonly idField: ScalarField;
-  /** The generated full-text column (the model's first marking's `fullText`). */
-  readonly searchVectorColumn: string;
+  /**
+   * The generated full-text column (the model's first marking's `fullText`); undefined when that
+   * marking says `fullText: []`, so the model has none (see {@link fullTextColumn}).
+   */
+  readonly searchVectorColumn: string | undefined;
   /** Every marked vector of the model, in schema order (at least one). */
   readonly vectors: readonly VectorMeta[];
 }
@@ -276,7 +279,7 @@ function fromMarkings(table: TableMeta, markings: readonly VectorMarking[]): Mod
     ...vectors[0]!,
     idField: table.idField,
     schema: markings[0]!.dbSchema ?? table.schema,
-    searchVectorColumn: SEARCH_VECTOR_COLUMN,
+    searchVectorColumn: markings[0]!.fullText.length > 0 ? SEARCH_VECTOR_COLUMN : undefined,
     vectors,
   };
 }
@@ -290,6 +293,20 @@ function requireField(model: string, fields: ReadonlyMap<string, ScalarField>, n
     );
   }
   return f;
+}
+
+/**
+ * The model's full-text column, for textSearch and hybridSearch.
+ *
+ * @throws SchemaMismatchError when its marking says `fullText: []`: without this, the search
+ *   would reach PostgreSQL and fail there on a column that does not exist.
+ */
+export function fullTextColumn(model: ModelMeta): string {
+  if (model.searchVectorColumn !== undefined) return model.searchVectorColumn;
+  throw new SchemaMismatchError(
+    `Model "${model.name}" has no full-text column: its first @embed marking says fullText: []. ` +
+      "Name the String fields to search there (fullText: [a, b]), run generate and migrate, or use similaritySearch.",
+  );
 }
 
 /** A field the library knows exists (checked in buildStoreSchema). */

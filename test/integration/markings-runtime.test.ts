@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, describe, test } from "node:test";
-import { InvalidSchemaError } from "../../src/errors.ts";
+import { InvalidSchemaError, SchemaMismatchError } from "../../src/errors.ts";
 import { hybridStore } from "../../src/extension.ts";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { createPrisma, uniqueLabel, withPg } from "../helpers/db.ts";
@@ -94,5 +94,46 @@ describe("markings read by the extension", () => {
     const [hit] = await prisma.annotation.similaritySearch({ query: label, take: 1, exact: true, where: { label } });
     assert.equal(hit?.id, row.id);
     assert.ok(hit.similarity > 0.999, String(hit.similarity));
+  });
+
+  test("fullText: [] leaves a model without text search: textSearch and hybridSearch fail typed, before any embedding", async () => {
+    const client = clientWith((s) =>
+      s.replace(
+        "/// @embed(from: rawText, hash: contentHash)",
+        "/// @embed(from: rawText, fullText: [], hash: contentHash)",
+      ),
+    );
+    const tiny = tinyEmbedder();
+    let embedded = 0;
+    const counting = {
+      modelId: tiny.modelId,
+      dimensions: tiny.dimensions,
+      embed: (texts: readonly string[]) => {
+        embedded += texts.length;
+        return tiny.embed(texts);
+      },
+    };
+    const prisma = client.$extends(hybridStore({ embedder: counting }));
+    const label = uniqueLabel("no-full-text");
+    const document = await prisma.document.create({ data: { content: "a document" } });
+    const row = await prisma.annotation.create({ data: { documentId: document.id, rawText: `${label} words`, label } });
+    const refused = (error: unknown) => {
+      assert.ok(error instanceof SchemaMismatchError, String(error));
+      assert.match(error.message, /Model "Annotation" has no full-text column: .*fullText: \[\]/);
+      return true;
+    };
+    const before = embedded;
+    await assert.rejects(prisma.annotation.textSearch({ query: "words", where: { label } }), refused);
+    await assert.rejects(prisma.annotation.hybridSearch({ query: "words", where: { label } }), refused);
+    assert.equal(embedded, before, "the refused searches embedded nothing");
+    // Only text search is gone: the vector and the other model's full text still work.
+    const [hit] = await prisma.annotation.similaritySearch({
+      query: `${label} words`,
+      take: 1,
+      exact: true,
+      where: { label },
+    });
+    assert.equal(hit?.id, row.id);
+    assert.ok(Array.isArray(await prisma.document.textSearch({ query: "document", take: 1 })));
   });
 });
