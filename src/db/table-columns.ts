@@ -1,5 +1,5 @@
 import { quoteTable } from "../sql/identifiers.ts";
-import { type CatalogType, catalogType } from "../sql/sql-params.ts";
+import { type CatalogType, catalogType, SqlParams } from "../sql/sql-params.ts";
 import type { RawClient } from "./execute.ts";
 
 /** What a bulk INSERT needs to know about one column of a table. */
@@ -30,12 +30,13 @@ export async function readColumns(
   client: RawClient,
   table: { readonly table: string; readonly schema: string | undefined },
 ): Promise<ReadonlyMap<string, ColumnInfo>> {
+  const params = new SqlParams();
   const rows = await client.$queryRawUnsafe<ColumnRow[]>(
     `SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS sql_type,
             format_type(a.atttypid, NULL) AS type, a.atthasdef AS has_default, a.attgenerated <> '' AS generated
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND t.typarray <> 0`,
-    quoteTable(table),
+      WHERE a.attrelid = to_regclass(${params.param(quoteTable(table))}) AND a.attnum > 0 AND NOT a.attisdropped AND t.typarray <> 0`,
+    ...params.values,
   );
   return new Map(
     rows.map((r) => [
