@@ -92,11 +92,15 @@ function insertStatements<R>(
   now: Date,
 ): CompiledQuery[] {
   // Prisma fills these on create (@updatedAt columns have no database default), so this SQL must
-  // too, with the same values; their types are the columns' own (VALUES rows).
-  const defaults = filled.map(({ field, fill }) => {
-    const value = defaultValue(fill, field, now, undefined);
-    return { column: field.column, read: () => (value === NO ? null : value) }; // NO: never for a current date
-  });
+  // too, with the same values (a UUID per row); their types are the columns' own (VALUES rows).
+  // NO comes only from a timestamp outside years 0-9999, which `now` is not.
+  const defaults = filled.map(({ field, fill }) => ({
+    column: field.column,
+    read: () => {
+      const value = defaultValue(fill, field, now, undefined);
+      return value === NO ? null : value;
+    },
+  }));
   const all: Column<R>[] = [...columns, ...defaults];
   const statements: CompiledQuery[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {

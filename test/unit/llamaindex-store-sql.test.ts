@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { SchemaMismatchError } from "../../src/errors.ts";
+import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { resolveStoreModels } from "../../src/llamaindex/store-models.ts";
 import { insertRefDocs, upsertNodes } from "../../src/llamaindex/store-sql.ts";
+import { readDataModel } from "../../src/schema/data-model.ts";
+import { buildStoreSchema } from "../../src/schema/model-meta.ts";
+import { schemaModels } from "../../src/schema/schema-models.ts";
 import { projectSchema } from "../helpers/query.ts";
 
 const schema = projectSchema();
@@ -49,4 +54,32 @@ test("required fields the store does not write: Prisma's generators are filled, 
       line,
     );
   }
+});
+
+test("a uuid() field the store does not write gets a new UUID in every row", () => {
+  const text = schemaText.replace("  rawText          String\n", "  rawText String\n  ref String @default(uuid())\n");
+  const base = readDataModel(
+    new PrismaClient({ adapter: new PrismaPg({ connectionString: "postgresql://unused@127.0.0.1:1/x" }) }),
+  );
+  const annotation = base.models.Annotation!;
+  const withRef = buildStoreSchema(
+    {
+      models: {
+        ...base.models,
+        Annotation: { ...annotation, fields: [...annotation.fields, { name: "ref", kind: "scalar", type: "String" }] },
+      },
+    },
+    undefined,
+    undefined,
+    schemaModels(text),
+  );
+  const models = resolveStoreModels(withRef, text, { nodeModel: "Annotation" });
+  const [upsert] = upsertNodes(models, [node, { ...node, id: "n2" }, { ...node, id: "n3" }], now);
+  const columns = /\(([^)]*)\) VALUES/.exec(upsert?.sql ?? "")?.[1]?.split(", ") ?? [];
+  const at = columns.indexOf('"ref"');
+  assert.ok(at >= 0, upsert?.sql);
+  const refs = [0, 1, 2].map((row) => upsert?.params[row * columns.length + at]);
+  assert.equal(new Set(refs).size, 3, `one UUID per row: ${refs.join(", ")}`);
+  for (const ref of refs)
+    assert.match(String(ref), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
