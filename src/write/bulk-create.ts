@@ -109,10 +109,10 @@ export function compileBulkCreate(
   columns: ReadonlyMap<string, ColumnInfo>,
   args: unknown,
   now: Date,
-  rows: Insert["rows"] = "unnest",
+  shape: Insert["rows"] = "unnest",
 ): CompiledQuery | undefined {
   const params = new SqlParams();
-  const sql = bulkCreateSql(params, meta, defaults, columns, args, now, rows);
+  const sql = bulkCreateSql(params, meta, defaults, columns, args, now, shape);
   return sql === undefined ? undefined : params.finish(sql);
 }
 
@@ -127,17 +127,17 @@ export function bulkCreateSql(
   columns: ReadonlyMap<string, ColumnInfo>,
   args: unknown,
   now: Date,
-  rows: Insert["rows"],
+  shape: Insert["rows"],
 ): string | undefined {
   if (!isPlainObject(args)) return undefined;
   const { data, skipDuplicates, ...rest } = args;
   if (Object.values(rest).some((v) => v !== undefined)) return undefined;
   if (skipDuplicates !== undefined && typeof skipDuplicates !== "boolean") return undefined;
-  const given = Array.isArray(data) ? data : [data];
-  if (given.length === 0 || !given.every(isPlainObject)) return undefined;
+  const rows = Array.isArray(data) ? data : [data];
+  if (rows.length === 0 || !rows.every(isPlainObject)) return undefined;
 
   const present = new Map<string, number>();
-  for (const row of given as Row[]) {
+  for (const row of rows as Row[]) {
     for (const [key, value] of Object.entries(row)) {
       if (value === undefined) continue;
       if (!meta.fields.has(key)) return undefined; // Prisma names the unknown argument
@@ -150,16 +150,16 @@ export function bulkCreateSql(
   for (const [name, field] of meta.fields) {
     const count = present.get(name) ?? 0;
     const fill = defaults.get(name);
-    if (count < given.length && fill?.kind === "unsupported") return undefined;
+    if (count < rows.length && fill?.kind === "unsupported") return undefined;
     const filled = prismaFills(fill);
     if (count === 0 && !filled) continue; // the column's default, or NULL: what Prisma leaves it to
     const column = columns.get(field.column);
     if (!column || column.generated || field.isList) return undefined;
     // Prisma writes DEFAULT for the rows without it; one array cannot say "default".
-    if (count < given.length && !filled && column.hasDefault) return undefined;
-    const cells = new Array<Element>(given.length);
-    for (let i = 0; i < given.length; i++) {
-      const value = (given[i] as Row)[name];
+    if (count < rows.length && !filled && column.hasDefault) return undefined;
+    const cells = new Array<Element>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const value = (rows[i] as Row)[name];
       const element =
         value === undefined ? defaultValue(fill, field, now, column.type) : toElement(value, field, column);
       if (element === NO) return undefined;
@@ -173,7 +173,7 @@ export function bulkCreateSql(
     table: meta,
     columns: written,
     values,
-    rows,
+    rows: shape,
     onConflict: skipDuplicates ? { action: "nothing" } : undefined,
   });
 }
