@@ -1,6 +1,7 @@
 import { COSINE_OPCLASSES, movesPayload, watchesSources } from "../schema/hybrid-sql.ts";
 import type { ReadyTable } from "../schema/ready-objects.ts";
 import { quoteIdent } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 
 /** One row of the catalog query: a table found, or one of its columns, triggers or indexes. */
 interface Found {
@@ -30,9 +31,14 @@ export async function missingObjects(
 ): Promise<{ missing: string[]; warnings: string[] }> {
   const schemas = tables.map((t) => t.dbSchema ?? schema ?? null);
   // ::text on every `name` column: @prisma/adapter-pg 6.x cannot read the `name` type (P2010).
+  const params = new SqlParams();
+  const wanted = `unnest(${params.param(schemas, "text[]")}, ${params.param(
+    tables.map((t) => t.table),
+    "text[]",
+  )})`;
   const found = await rows<Found>(
     `with wanted as (
-       select * from unnest($1::text[], $2::text[]) with ordinality as w(schema_name, table_name, key)
+       select * from ${wanted} with ordinality as w(schema_name, table_name, key)
      ), t as (
        select w.key::int as key, c.oid from wanted w join pg_class c on c.relname = w.table_name and c.relkind in ('r', 'p')
         where case when w.schema_name is null then pg_table_is_visible(c.oid)
@@ -51,8 +57,7 @@ export async function missingObjects(
             (select o.opcname::text from pg_opclass o where o.oid = x.indclass[0])
        from t join pg_index x on x.indrelid = t.oid join pg_class i on i.oid = x.indexrelid
        join pg_am am on am.oid = i.relam`,
-    schemas,
-    tables.map((t) => t.table),
+    ...params.values,
   );
   const missing: string[] = [];
   const warnings: string[] = [];

@@ -4,6 +4,7 @@ import { readAdapterSchema } from "../schema/adapter-schema.ts";
 import { readMarkings } from "../schema/markings.ts";
 import { type ReadyTable, readyTables } from "../schema/ready-objects.ts";
 import { quoteTable } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import { missingObjects } from "./check-objects.ts";
 import { connectionFailure } from "./connect.ts";
 import type { RawClient } from "./execute.ts";
@@ -160,10 +161,11 @@ export async function checkDatabase(client: RawClient): Promise<DatabaseReport> 
 
 async function migrationHistory(client: RawClient, schema: string | undefined) {
   const table = quoteTable({ table: "_prisma_migrations", schema });
+  const params = new SqlParams();
   const [{ exists }] = (await rows<{ exists: boolean }>(
     client,
-    "select to_regclass($1) is not null as exists",
-    table,
+    `select to_regclass(${params.param(table)}) is not null as exists`,
+    ...params.values,
   )) as [{ exists: boolean }];
   if (!exists) return [];
   return rows<{ name: string; finished: boolean; rolledBack: boolean }>(

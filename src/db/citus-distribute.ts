@@ -1,5 +1,6 @@
 import { ExtensionMissingError, SchemaMismatchError } from "../errors.ts";
 import { quoteIdent } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import { DEFAULT_EF_SEARCH } from "./hnsw-defaults.ts";
 
 /**
@@ -99,16 +100,16 @@ export async function distributeOnCitus(
     try {
       await session.query("SELECT set_config('citus.enable_unsafe_triggers', 'on', true)");
       if (document.kind === "local") {
-        await session.query("SELECT create_reference_table($1::regclass)", [quoteIdent(documentTable)]);
+        const reference = new SqlParams();
+        const table = reference.param(quoteIdent(documentTable), "regclass");
+        await session.query(`SELECT create_reference_table(${table})`, [...reference.values]);
         changed.push(documentTable);
       }
       if (annotation.kind === "local") {
         const shards = options.shardCount ?? (await defaultShardCount(session));
-        await session.query("SELECT create_distributed_table($1::regclass, $2, shard_count => $3::int)", [
-          quoteIdent(annotationTable),
-          column,
-          String(shards),
-        ]);
+        const p = new SqlParams();
+        const call = `create_distributed_table(${p.param(quoteIdent(annotationTable), "regclass")}, ${p.param(column)}, shard_count => ${p.param(String(shards), "int")})`;
+        await session.query(`SELECT ${call}`, [...p.values]);
         changed.push(annotationTable);
       }
       await session.query("COMMIT");
@@ -161,12 +162,14 @@ export async function requireCitus(session: SqlSession): Promise<void> {
 
 /** Where a table stands in Citus's metadata. */
 export async function tablePlacement(session: SqlSession, table: string): Promise<TablePlacement> {
+  const params = new SqlParams();
+  const relation = `to_regclass(${params.param(quoteIdent(table))})`;
   const { rows } = await session.query(
-    `SELECT to_regclass($1) IS NOT NULL AS "exists", p.partmethod AS "method", p.repmodel AS "replication",
+    `SELECT ${relation} IS NOT NULL AS "exists", p.partmethod AS "method", p.repmodel AS "replication",
             column_to_column_name(p.logicalrelid, p.partkey) AS "column",
             (SELECT count(*)::int FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid) AS "shards"
-     FROM (SELECT 1) AS one LEFT JOIN pg_dist_partition p ON p.logicalrelid = to_regclass($1)`,
-    [quoteIdent(table)],
+     FROM (SELECT 1) AS one LEFT JOIN pg_dist_partition p ON p.logicalrelid = ${relation}`,
+    [...params.values],
   );
   const row = rows[0] as {
     exists: boolean;

@@ -1,5 +1,6 @@
 import { DatabaseUnavailableError } from "../errors.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import type { RawClient } from "./execute.ts";
 import { queryRows } from "./execute.ts";
 
@@ -26,15 +27,16 @@ export async function shardRowEstimate(
   if (!explain.sql.startsWith("EXPLAIN (FORMAT JSON) SELECT ") || at < 0) return undefined;
   // Two rounds of format(): ours puts the quoted values in, Citus's puts each shard's name in.
   const template = `${shardTemplate(explain.sql.slice(0, at))} FROM %%s AS ${shardTemplate(explain.sql.slice(at + from.length))}`;
-  const values = explain.params.map((_, i) => `replace(quote_nullable($${i + 3}::text), '%', '%%')`);
+  const params = new SqlParams();
+  const shards = `run_command_on_shards(${params.param(relation, "regclass")}, format(${params.param(template)}`;
+  // format()'s n-th value argument is the EXPLAIN's n-th parameter, whatever its number here.
+  const values = explain.params.map((v) => `, replace(quote_nullable(${params.param(v, "text")}), '%', '%%')`);
   let rows: { success: boolean; result: string }[];
   try {
-    rows = await queryRows<{ success: boolean; result: string }>(client, {
-      sql:
-        `SELECT success, result FROM run_command_on_shards($1::regclass, ` +
-        `format($2${values.map((v) => `, ${v}`).join("")}))`,
-      params: [relation, template, ...explain.params],
-    });
+    rows = await queryRows<{ success: boolean; result: string }>(
+      client,
+      params.finish(`SELECT success, result FROM ${shards}${values.join("")}))`),
+    );
   } catch (error) {
     // A role that may not run commands on the shards still searches, with the generic estimate.
     if (error instanceof DatabaseUnavailableError) throw error;

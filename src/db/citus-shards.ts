@@ -1,4 +1,5 @@
 import { quoteIdent } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import type { SqlSession } from "./citus-distribute.ts";
 
 /** What the store needs on a table: its write triggers, its indexes (HNSW among them) and the generated column. */
@@ -35,12 +36,15 @@ export async function inspectPlacements(
   table: string,
 ): Promise<{ expected: TableParts; placements: PlacementParts[] }> {
   const name = quoteIdent(table);
-  const expectedRows = await session.query(`SELECT (${PARTS_SQL.replaceAll("'%1$s'", "$1")}) AS "parts"`, [name]);
+  const local = new SqlParams();
+  const parts = PARTS_SQL.replaceAll("'%1$s'", local.param(name)); // the same query, on the coordinator's table
+  const expectedRows = await session.query(`SELECT (${parts}) AS "parts"`, [...local.values]);
   const expected = parseParts(String((expectedRows.rows[0] as { parts: string }).parts));
+  const params = new SqlParams();
   const { rows } = await session.query(
     `SELECT p.shardid::int AS "shardId", p.nodename || ':' || p.nodeport AS "node", p.success, p.result
-     FROM run_command_on_placements($1::regclass, $2) AS p ORDER BY p.shardid, p.nodename, p.nodeport`,
-    [name, PARTS_SQL],
+     FROM run_command_on_placements(${params.param(name, "regclass")}, ${params.param(PARTS_SQL)}) AS p ORDER BY p.shardid, p.nodename, p.nodeport`,
+    [...params.values],
   );
   const placements = (rows as { shardId: number; node: string; success: boolean; result: string }[]).map((r) => {
     if (!r.success) throw new Error(`cannot inspect shard ${r.shardId} on ${r.node}: ${r.result}`);

@@ -1,3 +1,4 @@
+import { SqlParams } from "../sql/sql-params.ts";
 import { queryRows, type RawClient } from "./execute.ts";
 
 /** How Citus places a table: not at all (plain PostgreSQL too), a copy per node, or in shards. */
@@ -30,11 +31,12 @@ async function readKind(client: RawClient, relation: string): Promise<CitusTable
     params: [],
   });
   if (!citus?.installed) return "local";
-  const [row] = await queryRows<{ method: string; replication: string }>(client, {
-    sql: `SELECT partmethod::text AS "method", repmodel::text AS "replication" FROM pg_catalog.pg_dist_partition
-      WHERE logicalrelid = to_regclass($1)`,
-    params: [relation],
-  });
+  const params = new SqlParams();
+  const [row] = await queryRows<{ method: string; replication: string }>(
+    client,
+    params.finish(`SELECT partmethod::text AS "method", repmodel::text AS "replication" FROM pg_catalog.pg_dist_partition
+      WHERE logicalrelid = to_regclass(${params.param(relation)})`),
+  );
   if (!row) return "local";
   if (row.method === "h") return "distributed";
   // A "Citus local table" (method n, not replicated) lives on the coordinator only.

@@ -1,3 +1,4 @@
+import { SqlParams } from "../sql/sql-params.ts";
 import { queryRows, type RawClient } from "./execute.ts";
 
 /**
@@ -26,15 +27,16 @@ export interface HnswIndex {
 
 /** The HNSW indexes of `relation` (quoted and schema-qualified, as `quoteTable` writes it). */
 export function readHnswIndexes(client: RawClient, relation: string): Promise<HnswIndex[]> {
-  return queryRows<HnswIndex>(client, {
-    sql: `SELECT c.relname::text AS "name", pg_get_indexdef(i.indexrelid) AS "definition",
+  const params = new SqlParams();
+  return queryRows<HnswIndex>(
+    client,
+    params.finish(`SELECT c.relname::text AS "name", pg_get_indexdef(i.indexrelid) AS "definition",
         (i.indisvalid AND i.indisready) AS "usable", opc.opcname::text AS "opclass",
         pg_get_indexdef(i.indexrelid, 1, false) AS "key", i.indkey[0] <> 0 AS "column",
         i.indpred IS NOT NULL AS "partial"
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
       JOIN pg_catalog.pg_am am ON am.oid = c.relam
       JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[0]
-      WHERE i.indrelid = to_regclass($1) AND am.amname = 'hnsw' ORDER BY c.relname`,
-    params: [relation],
-  });
+      WHERE i.indrelid = to_regclass(${params.param(relation)}) AND am.amname = 'hnsw' ORDER BY c.relname`),
+  );
 }

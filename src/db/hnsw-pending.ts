@@ -1,3 +1,4 @@
+import { SqlParams } from "../sql/sql-params.ts";
 import { execute, queryRows, type RawClient } from "./execute.ts";
 import type { HnswIndex } from "./hnsw-indexes.ts";
 
@@ -37,12 +38,14 @@ export interface TableMark {
 }
 
 export async function readMark(client: RawClient, relation: string): Promise<TableMark> {
-  const [row] = await queryRows<{ comment: string | null; now: number; building: boolean }>(client, {
-    sql: `SELECT obj_description(to_regclass($1), 'pg_class') AS "comment",
+  const params = new SqlParams();
+  const table = `to_regclass(${params.param(relation)})`;
+  const [row] = await queryRows<{ comment: string | null; now: number; building: boolean }>(
+    client,
+    params.finish(`SELECT obj_description(${table}, 'pg_class') AS "comment",
         extract(epoch FROM clock_timestamp())::float8 AS "now",
-        EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p WHERE p.relid = to_regclass($1)) AS "building"`,
-    params: [relation],
-  });
+        EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p WHERE p.relid = ${table}) AS "building"`),
+  );
   const comment = row?.comment ?? null;
   const now = row?.now ?? 0;
   const marker = parseMarker(comment);
@@ -70,10 +73,13 @@ export async function writeMark(
 ): Promise<void> {
   const text = marker ? PREFIX + JSON.stringify(marker) : comment;
   // COMMENT takes no parameters: the server quotes the value (%L) and the table's name (regclass).
-  const [row] = await queryRows<{ sql: string }>(tx, {
-    sql: `SELECT format('COMMENT ON TABLE %s IS %L', to_regclass($1), $2::text) AS "sql"`,
-    params: [relation, text],
-  });
+  const params = new SqlParams();
+  const [row] = await queryRows<{ sql: string }>(
+    tx,
+    params.finish(
+      `SELECT format('COMMENT ON TABLE %s IS %L', to_regclass(${params.param(relation)}), ${params.param(text, "text")}) AS "sql"`,
+    ),
+  );
   if (row) await execute(tx, { sql: row.sql, params: [] });
 }
 
@@ -82,25 +88,29 @@ export async function writeMark(
  * across processes. `wait: false` returns whether it was free.
  */
 export async function lockTable(tx: RawClient, relation: string, wait: boolean): Promise<boolean> {
-  const key = `hashtextextended('prisma-hybrid-store:hnsw:' || to_regclass($1)::oid::text, 0)`;
-  const [row] = await queryRows<{ locked: boolean }>(tx, {
-    sql: wait
-      ? `SELECT true AS "locked" FROM (SELECT pg_advisory_xact_lock(${key})) AS l`
-      : `SELECT pg_try_advisory_xact_lock(${key}) AS "locked"`,
-    params: [relation],
-  });
+  const params = new SqlParams();
+  const key = `hashtextextended('prisma-hybrid-store:hnsw:' || to_regclass(${params.param(relation)})::oid::text, 0)`;
+  const [row] = await queryRows<{ locked: boolean }>(
+    tx,
+    params.finish(
+      wait
+        ? `SELECT true AS "locked" FROM (SELECT pg_advisory_xact_lock(${key})) AS l`
+        : `SELECT pg_try_advisory_xact_lock(${key}) AS "locked"`,
+    ),
+  );
   return row?.locked === true;
 }
 
 /** Tables whose comment holds a marker, schema-qualified (for `checkDatabase`). */
 export async function pendingTables(client: RawClient): Promise<string[]> {
-  const rows = await queryRows<{ relation: string }>(client, {
-    sql: `SELECT format('%I.%I', n.nspname, c.relname) AS "relation"
+  const params = new SqlParams();
+  const rows = await queryRows<{ relation: string }>(
+    client,
+    params.finish(`SELECT format('%I.%I', n.nspname, c.relname) AS "relation"
       FROM pg_catalog.pg_description d
       JOIN pg_catalog.pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND starts_with(d.description, $1) ORDER BY 1`,
-    params: [PREFIX],
-  });
+      WHERE c.relkind IN ('r', 'p') AND starts_with(d.description, ${params.param(PREFIX)}) ORDER BY 1`),
+  );
   return rows.map((r) => r.relation);
 }

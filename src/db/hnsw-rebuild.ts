@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import { execute, queryRows, type RawClient, toHybridStoreError } from "./execute.ts";
 import { readHnswIndexes } from "./hnsw-indexes.ts";
 import { lockTable, type PendingMarker, pendingTables, readMark, writeMark } from "./hnsw-pending.ts";
@@ -113,11 +114,7 @@ export async function buildPending(
       await lockTable(tx, relation, true);
       const mark = await readMark(tx, relation);
       if (mark.marker?.owner !== owner) return false;
-      await queryRows(tx, {
-        sql: `SELECT set_config('maintenance_work_mem', $1, true)
-          WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1)`,
-        params: [options.maintenanceWorkMem],
-      });
+      await queryRows(tx, raiseMaintenanceWorkMem(options.maintenanceWorkMem));
       for (const index of mark.marker.indexes) await run(tx, createStatement(index.definition, false));
       await writeMark(tx, relation, undefined, mark.marker.comment);
       return true;
@@ -183,17 +180,27 @@ async function run(client: RawClient, query: CompiledQuery): Promise<void> {
 
 /** DROP INDEX IF EXISTS in the table's schema, the name quoted by the server. */
 async function dropIndex(tx: RawClient, relation: string, name: string): Promise<void> {
-  const [row] = await queryRows<{ sql: string }>(tx, {
-    sql: `SELECT format('DROP INDEX IF EXISTS %I.%I', n.nspname, $2::text) AS "sql"
+  const params = new SqlParams();
+  const [row] = await queryRows<{ sql: string }>(
+    tx,
+    params.finish(`SELECT format('DROP INDEX IF EXISTS %I.%I', n.nspname, ${params.param(name, "text")}) AS "sql"
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.oid = to_regclass($1)`,
-    params: [relation, name],
-  });
+      WHERE c.oid = to_regclass(${params.param(relation)})`),
+  );
   if (row) await execute(tx, { sql: row.sql, params: [] });
 }
 
 async function setLocal(tx: RawClient, name: string, value: string): Promise<void> {
-  await queryRows(tx, { sql: `SELECT set_config($1, $2, true)`, params: [name, value] });
+  const params = new SqlParams();
+  await queryRows(tx, params.finish(`SELECT set_config(${params.param(name)}, ${params.param(value)}, true)`));
+}
+
+/** `maintenance_work_mem` raised to `size` for this transaction, never lowered. */
+function raiseMaintenanceWorkMem(size: string): CompiledQuery {
+  const params = new SqlParams();
+  const value = params.param(size);
+  return params.finish(`SELECT set_config('maintenance_work_mem', ${value}, true)
+          WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(${value})`);
 }
 
 /** Whether the server can build without blocking writers: PGlite runs one backend, so there it cannot. */

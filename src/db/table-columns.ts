@@ -1,10 +1,11 @@
 import { quoteTable } from "../sql/identifiers.ts";
+import { type CatalogType, catalogType, SqlParams } from "../sql/sql-params.ts";
 import type { RawClient } from "./execute.ts";
 
 /** What a bulk INSERT needs to know about one column of a table. */
 export interface ColumnInfo {
-  /** The column's type as an array, with its modifier: `timestamp(3) without time zone[]`. */
-  readonly arrayType: string;
+  /** The column's type with its modifier, to cast values to: `timestamp(3) without time zone`. */
+  readonly sqlType: CatalogType;
   /** `timestamp without time zone`, `jsonb`, ... */
   readonly type: string;
   readonly hasDefault: boolean;
@@ -14,7 +15,7 @@ export interface ColumnInfo {
 
 interface ColumnRow {
   name: string;
-  array_type: string;
+  sql_type: string;
   type: string;
   has_default: boolean;
   generated: boolean;
@@ -29,17 +30,18 @@ export async function readColumns(
   client: RawClient,
   table: { readonly table: string; readonly schema: string | undefined },
 ): Promise<ReadonlyMap<string, ColumnInfo>> {
+  const params = new SqlParams();
   const rows = await client.$queryRawUnsafe<ColumnRow[]>(
-    `SELECT a.attname::text AS name, format_type(t.typarray, a.atttypmod) AS array_type,
+    `SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS sql_type,
             format_type(a.atttypid, NULL) AS type, a.atthasdef AS has_default, a.attgenerated <> '' AS generated
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND t.typarray <> 0`,
-    quoteTable(table),
+      WHERE a.attrelid = to_regclass(${params.param(quoteTable(table))}) AND a.attnum > 0 AND NOT a.attisdropped AND t.typarray <> 0`,
+    ...params.values,
   );
   return new Map(
     rows.map((r) => [
       r.name,
-      { arrayType: r.array_type, type: r.type, hasDefault: r.has_default, generated: r.generated },
+      { sqlType: catalogType(r.sql_type), type: r.type, hasDefault: r.has_default, generated: r.generated },
     ]),
   );
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 import { quoteIdent } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import { maintainTables } from "./embedded-maintenance.ts";
 import { WireConnection } from "./wire-connection.ts";
 import {
@@ -334,10 +335,9 @@ export class WireServer {
     if (custom) await this.#db.exec("RESET ALL");
     if (c.settings.size > 0) {
       c.settingsChanged = true; // until read back: a bad start-up option may have half-applied
-      await this.#db.query("SELECT set_config(n, v, false) FROM unnest($1::text[], $2::text[]) AS s(n, v)", [
-        [...c.settings.keys()],
-        [...c.settings.values()],
-      ]);
+      const params = new SqlParams();
+      const settings = `unnest(${params.param([...c.settings.keys()], "text[]")}, ${params.param([...c.settings.values()], "text[]")})`;
+      await this.#db.query(`SELECT set_config(n, v, false) FROM ${settings} AS s(n, v)`, [...params.values]);
       c.settingsChanged = false;
     }
   }

@@ -3,6 +3,7 @@ import { type ClientDefault, modelDefaults } from "../schema/client-defaults.ts"
 import { readMarkings } from "../schema/markings.ts";
 import { type ModelMeta, modelOf, type ScalarField, type StoreSchema, type TableMeta } from "../schema/model-meta.ts";
 import { type SchemaModel, schemaModels } from "../schema/schema-models.ts";
+import { prismaFills } from "../write/default-values.ts";
 
 /** The node model (a marked model) and the columns the store fills on it. */
 export interface NodeModel {
@@ -16,8 +17,8 @@ export interface NodeModel {
   /** `label` (String) and `page` (Int) fields, when the model has them: filled from the same metadata keys. */
   readonly label: ScalarField | undefined;
   readonly page: ScalarField | undefined;
-  /** `@updatedAt` fields: Prisma fills them, so the store's SQL must too. */
-  readonly updatedAt: readonly ScalarField[];
+  /** Fields the store does not write that Prisma fills on create (`uuid()`, `now()`, `@updatedAt`, literals). */
+  readonly filled: readonly DefaultFill[];
 }
 
 /** The ref doc model: a row per source document, created when a node names one that is missing. */
@@ -30,7 +31,13 @@ export interface RefDocModel {
   readonly title: ScalarField | undefined;
   /** A Json `metadata` field: the ref doc's metadata. */
   readonly metadata: ScalarField | undefined;
-  readonly updatedAt: readonly ScalarField[];
+  readonly filled: readonly DefaultFill[];
+}
+
+/** A field the store's INSERT fills as Prisma would, and how (see src/write/default-values.ts). */
+export interface DefaultFill {
+  readonly field: ScalarField;
+  readonly fill: ClientDefault;
 }
 
 /** The pair a LlamaIndex store writes and reads. */
@@ -52,8 +59,9 @@ export interface StoreModelNames {
  * each naming the model and field: ids that are not Strings (LlamaIndex ids are), no or several
  * relations to a ref doc model, no Json field for metadata, a text field the marking does not
  * embed, a required field without a database default that the store's raw SQL would leave NULL.
- * `schemaText` (the client's own) gives `@default`s and `@updatedAt`s; without it, the bundled
- * shape is assumed.
+ * `schemaText` (the client's own) gives `@default`s and `@updatedAt`s (read by
+ * src/schema/client-defaults.ts, as for the fast `createMany`); without it, the bundled shape is
+ * assumed.
  *
  * @throws SchemaMismatchError
  */
@@ -92,33 +100,42 @@ export function resolveStoreModels(
   };
   // The schema text's models, parsed once for every field read below.
   const parsed = schemaText === undefined ? undefined : schemaModels(schemaText);
+  const defaultsOf = (table: TableMeta) => fieldDefaults(schemaText, table);
   const refDocText = refDocTable ? markedText(schema, schemaText, refDocTable) : [];
-  const refDocs = refDocTable && {
-    model: refDocTable,
+  const refDocWritten = refDocTable && {
     id: refDocTable.idField!,
     text: refDocText,
     title: typed(refDocTable, "title", "String"),
     metadata: typed(refDocTable, "metadata", "Json"),
-    updatedAt: updatedAtFields(parsed, refDocTable),
   };
-  const nodes = link &&
+  const refDocs = refDocTable &&
+    refDocWritten && {
+      model: refDocTable,
+      ...refDocWritten,
+      filled: prismaFilled(refDocTable, defaultsOf(refDocTable), written(refDocWritten)),
+    };
+  const nodeWritten = link &&
     text &&
     metadata && {
-      model,
       text,
       metadata,
       refDocKey: link.key,
       label: typed(model, "label", "String"),
       page: typed(model, "page", "Int"),
-      updatedAt: updatedAtFields(parsed, model),
     };
-  if (schemaText !== undefined && parsed !== undefined && nodes && refDocs) {
-    const filled = [nodes.text, nodes.metadata, nodes.refDocKey, model.payloadField, model.embeddingModelField];
-    unfilled(schemaText, parsed, model, [model.idField, ...filled]).forEach((f) => {
+  const nodeFields = nodeWritten && [
+    model.idField,
+    model.payloadField,
+    model.embeddingModelField,
+    ...written(nodeWritten),
+  ];
+  const nodes = nodeWritten &&
+    nodeFields && { model, ...nodeWritten, filled: prismaFilled(model, defaultsOf(model), nodeFields) };
+  if (parsed !== undefined && nodes && nodeFields && refDocs) {
+    unfilled(parsed, model, defaultsOf(model), nodeFields).forEach((f) => {
       refuse(`${n}.${f} is required and has no database default, and LlamaIndex nodes have no value for it`);
     });
-    const refDocFilled = [refDocs.id, ...refDocs.text, ...(refDocs.metadata ? [refDocs.metadata] : [])];
-    unfilled(schemaText, parsed, refDocs.model, refDocFilled).forEach((f) => {
+    unfilled(parsed, refDocs.model, defaultsOf(refDocs.model), written(refDocWritten)).forEach((f) => {
       refuse(
         `${refDocs.model.name}.${f} is required and has no database default, so the store cannot create a ref doc row`,
       );
@@ -210,31 +227,48 @@ function markedText(schema: StoreSchema, schemaText: string | undefined, table: 
   return (markings[0]?.sources ?? []).flatMap((s) => table.fields.get(s.name) ?? []);
 }
 
-function updatedAtFields(models: readonly SchemaModel[] | undefined, table: TableMeta): ScalarField[] {
-  if (models === undefined) return [table.fields.get("updatedAt") ?? []].flat();
-  const parsed = models.find((m) => m.name === table.name);
-  return (parsed?.fields ?? [])
-    .filter((f) => /(^|\s)@updatedAt\b/.test(f.attributes))
-    .flatMap((f) => table.fields.get(f.name) ?? []);
+/** The fields of an object of fields (undefined ones and lists of them flattened). */
+function written(fields: Record<string, ScalarField | readonly ScalarField[] | undefined>): ScalarField[] {
+  return Object.values(fields).flatMap((f) => f ?? []);
 }
 
-/** Required columns the store's INSERT leaves out and the database cannot fill (no default, not `@updatedAt`). */
+/**
+ * The model's `@default`s and `@updatedAt`s from the client's schema text; without the text,
+ * the bundled models' shape: an `updatedAt` field is `@updatedAt`.
+ */
+function fieldDefaults(schemaText: string | undefined, table: TableMeta): ReadonlyMap<string, ClientDefault> {
+  if (schemaText !== undefined) return modelDefaults(schemaText, table.name) ?? new Map();
+  return new Map(table.fields.has("updatedAt") ? [["updatedAt", { kind: "updatedAt" } as const]] : []);
+}
+
+/** The fields the store does not write that Prisma fills on create, with how it fills them. */
+function prismaFilled(
+  table: TableMeta,
+  defaults: ReadonlyMap<string, ClientDefault>,
+  writes: readonly ScalarField[],
+): DefaultFill[] {
+  const set = new Set(writes.map((f) => f.name));
+  return [...defaults].flatMap(([name, fill]) => {
+    const field = table.fields.get(name);
+    return field && !field.isList && !set.has(name) && prismaFills(fill) ? [{ field, fill }] : [];
+  });
+}
+
+/** Required fields the store's INSERT leaves out and neither it nor the database fills. */
 function unfilled(
-  schemaText: string,
   models: readonly SchemaModel[],
   table: TableMeta,
-  filled: readonly ScalarField[],
+  defaults: ReadonlyMap<string, ClientDefault>,
+  writes: readonly ScalarField[],
 ): string[] {
   const parsed = models.find((m) => m.name === table.name);
-  const defaults = modelDefaults(schemaText, table.name) ?? new Map<string, ClientDefault>();
   const relation = new Set(models.map((m) => m.name));
-  const set = new Set(filled.map((f) => f.name));
+  const set = new Set(writes.map((f) => f.name));
   return (parsed?.fields ?? [])
     .filter((f) => !f.optional && !f.list && !relation.has(f.type) && !set.has(f.name))
-    .filter((f) => !/(^|\s)@updatedAt\b/.test(f.attributes) && !databaseDefault(defaults.get(f.name)))
+    .filter((f) => {
+      const fill = defaults.get(f.name);
+      return fill === undefined || fill.kind === "unsupported";
+    })
     .map((f) => f.name);
 }
-
-/** Defaults the migration puts in the column (`uuid()` and the like are Prisma's, made in the client). */
-const databaseDefault = (d: ClientDefault | undefined) =>
-  d?.kind === "database" || d?.kind === "value" || d?.kind === "now";

@@ -1,16 +1,19 @@
-import type { ScalarField, TableMeta } from "../schema/model-meta.ts";
+import type { TableMeta } from "../schema/model-meta.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { type ConflictSet, insertSql, type OnConflict } from "../sql/insert.ts";
 import { type ParamCast, SqlParams } from "../sql/sql-params.ts";
-import type { StoreModels } from "./store-models.ts";
+import { defaultValue, NO } from "../write/default-values.ts";
+import type { DefaultFill, StoreModels } from "./store-models.ts";
 
 /** Rows per INSERT: 500 node rows bind at most 4,000 parameters, far below PostgreSQL's 65,535. */
 export const ROWS_PER_STATEMENT = 500;
 
 /** One column of a multi-row INSERT: the column name (from the schema) and an optional cast. */
-interface Column {
+interface Column<R> {
   readonly column: string;
   readonly cast?: ParamCast | undefined;
+  readonly read: (row: R) => unknown;
 }
 
 /** A node row as the INSERT binds it. */
@@ -40,65 +43,77 @@ export interface RefDocValues {
  * UPDATE sends it through the payload again (`EXCLUDED.<vector>::text`) and the BEFORE UPDATE
  * trigger stores it, instead of treating the new text as one without a vector.
  */
-export function upsertNodes(models: StoreModels, rows: readonly NodeValues[]): CompiledQuery[] {
+export function upsertNodes(models: StoreModels, rows: readonly NodeValues[], now: Date): CompiledQuery[] {
   const nodes = models.nodes;
   const model = nodes.model;
-  const columns: [Column, (r: NodeValues) => unknown][] = [
-    [{ column: model.idField.column }, (r) => r.id],
-    [{ column: nodes.refDocKey.column }, (r) => r.documentId],
-    [{ column: nodes.text.column }, (r) => r.rawText],
-    [{ column: model.payloadField.column }, (r) => r.payload],
-    [{ column: model.embeddingModelField.column }, (r) => r.embeddingModel],
-    [{ column: nodes.metadata.column, cast: "jsonb" }, (r) => r.metadata],
+  const columns: Column<NodeValues>[] = [
+    { column: model.idField.column, read: (r) => r.id },
+    { column: nodes.refDocKey.column, read: (r) => r.documentId },
+    { column: nodes.text.column, read: (r) => r.rawText },
+    { column: model.payloadField.column, read: (r) => r.payload },
+    { column: model.embeddingModelField.column, read: (r) => r.embeddingModel },
+    { column: nodes.metadata.column, cast: "jsonb", read: (r) => r.metadata },
   ];
-  if (nodes.label) columns.push([{ column: nodes.label.column }, (r) => r.label]);
-  if (nodes.page) columns.push([{ column: nodes.page.column, cast: "int" }, (r) => r.page]);
-  const payload = quoteIdent(model.payloadField.column);
-  const set = columns
+  if (nodes.label) columns.push({ column: nodes.label.column, read: (r) => r.label });
+  if (nodes.page) columns.push({ column: nodes.page.column, cast: "int", read: (r) => r.page });
+  const payload = model.payloadField.column;
+  const set: ConflictSet[] = columns
     .slice(1)
-    .map(([c]) => quoteIdent(c.column))
-    .map((c) =>
-      c === payload ? `${c} = EXCLUDED.${quoteIdent(model.embeddingColumn)}::text` : `${c} = EXCLUDED.${c}`,
+    .map(({ column }) =>
+      column === payload ? { column, from: model.embeddingColumn, cast: "text" } : { column, from: column },
     );
-  // The inserted row's CURRENT_TIMESTAMP: Citus refuses a non-IMMUTABLE function in DO UPDATE SET.
-  for (const f of nodes.updatedAt) set.push(`${quoteIdent(f.column)} = EXCLUDED.${quoteIdent(f.column)}`);
-  const conflict = `ON CONFLICT (${quoteIdent(model.idField.column)}) DO UPDATE SET ${set.join(", ")}`;
-  return insertStatements(model, nodes.updatedAt, columns, rows, conflict);
+  // The inserted row's time: Citus refuses a non-IMMUTABLE function in DO UPDATE SET.
+  for (const { field, fill } of nodes.filled) {
+    if (fill.kind === "updatedAt") set.push({ column: field.column, from: field.column });
+  }
+  const conflict: OnConflict = { action: "update", target: [model.idField.column], set };
+  return insertStatements(model, nodes.filled, columns, rows, conflict, now);
 }
 
 /** `INSERT INTO <ref doc table> (id, <text> "", title, metadata) ... ON CONFLICT (id) DO NOTHING`. */
-export function insertRefDocs(models: StoreModels, rows: readonly RefDocValues[]): CompiledQuery[] {
+export function insertRefDocs(models: StoreModels, rows: readonly RefDocValues[], now: Date): CompiledQuery[] {
   const refDocs = models.refDocs;
-  const columns: [Column, (r: RefDocValues) => unknown][] = [
-    [{ column: refDocs.id.column }, (r) => r.id],
-    ...refDocs.text.map((f): [Column, () => string] => [{ column: f.column }, () => ""]),
+  const columns: Column<RefDocValues>[] = [
+    { column: refDocs.id.column, read: (r) => r.id },
+    ...refDocs.text.map((f) => ({ column: f.column, read: () => "" })),
   ];
-  if (refDocs.title) columns.push([{ column: refDocs.title.column }, (r) => r.title]);
-  if (refDocs.metadata) columns.push([{ column: refDocs.metadata.column, cast: "jsonb" }, (r) => r.metadata]);
-  const conflict = `ON CONFLICT (${quoteIdent(refDocs.id.column)}) DO NOTHING`;
-  return insertStatements(refDocs.model, refDocs.updatedAt, columns, rows, conflict);
+  if (refDocs.title) columns.push({ column: refDocs.title.column, read: (r) => r.title });
+  if (refDocs.metadata) columns.push({ column: refDocs.metadata.column, cast: "jsonb", read: (r) => r.metadata });
+  const conflict: OnConflict = { action: "nothing", target: [refDocs.id.column] };
+  return insertStatements(refDocs.model, refDocs.filled, columns, rows, conflict, now);
 }
 
 function insertStatements<R>(
   model: TableMeta,
-  updatedAt: readonly ScalarField[],
-  columns: readonly [Column, (r: R) => unknown][],
+  filled: readonly DefaultFill[],
+  columns: readonly Column<R>[],
   rows: readonly R[],
-  conflict: string,
+  onConflict: OnConflict,
+  now: Date,
 ): CompiledQuery[] {
-  // @updatedAt columns have no database default: Prisma fills them, so this SQL must too.
-  const names = [...columns.map(([c]) => quoteIdent(c.column)), ...updatedAt.map((f) => quoteIdent(f.column))];
+  // Prisma fills these on create (@updatedAt columns have no database default), so this SQL must
+  // too, with the same values (a UUID per row); their types are the columns' own (VALUES rows).
+  // NO comes only from a timestamp outside years 0-9999, which `now` is not.
+  const defaults = filled.map(({ field, fill }) => ({
+    column: field.column,
+    read: () => {
+      const value = defaultValue(fill, field, now, undefined);
+      return value === NO ? null : value;
+    },
+  }));
+  const all: Column<R>[] = [...columns, ...defaults];
   const statements: CompiledQuery[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
     const params = new SqlParams();
-    const values = rows.slice(start, start + ROWS_PER_STATEMENT).map((row) => {
-      const cells = columns.map(([c, read]) => params.param(read(row), c.cast));
-      for (const _ of updatedAt) cells.push("CURRENT_TIMESTAMP");
-      return `(${cells.join(", ")})`;
+    const sql = insertSql(params, {
+      table: model,
+      columns: all.map((c) => ({ name: c.column, type: c.cast })),
+      values: all.map((c) => chunk.map((row) => c.read(row))),
+      rows: "values",
+      onConflict,
     });
-    statements.push(
-      params.finish(`INSERT INTO ${quoteTable(model)} (${names.join(", ")}) VALUES ${values.join(", ")} ${conflict}`),
-    );
+    statements.push(params.finish(sql));
   }
   return statements;
 }
@@ -106,32 +121,29 @@ function insertStatements<R>(
 /** Every node of a ref doc, then the ref doc row itself (no reliance on ON DELETE CASCADE). */
 export function deleteRefDoc(models: StoreModels, refDocId: string): CompiledQuery[] {
   const { nodes, refDocs } = models;
-  return [
-    {
-      sql: `DELETE FROM ${quoteTable(nodes.model)} WHERE ${quoteIdent(nodes.refDocKey.column)} = $1`,
-      params: [refDocId],
-    },
-    { sql: `DELETE FROM ${quoteTable(refDocs.model)} WHERE ${quoteIdent(refDocs.id.column)} = $1`, params: [refDocId] },
-  ];
+  const byKey = (table: TableMeta, column: string) => {
+    const params = new SqlParams();
+    return params.finish(`DELETE FROM ${quoteTable(table)} WHERE ${quoteIdent(column)} = ${params.param(refDocId)}`);
+  };
+  return [byKey(nodes.model, nodes.refDocKey.column), byKey(refDocs.model, refDocs.id.column)];
 }
 
 /** Node rows by id. */
 export function deleteNodes(models: StoreModels, ids: readonly string[]): CompiledQuery {
   const a = models.nodes.model;
-  return {
-    sql: `DELETE FROM ${quoteTable(a)} WHERE ${quoteIdent(a.idField.column)}::text = ANY($1::text[])`,
-    params: [ids],
-  };
+  const params = new SqlParams();
+  return params.finish(
+    `DELETE FROM ${quoteTable(a)} WHERE ${quoteIdent(a.idField.column)}::text = ANY(${params.param(ids, "text[]")})`,
+  );
 }
 
 /** The stored vectors of some node rows, as pgvector text. */
 export function selectEmbeddings(models: StoreModels, ids: readonly string[]): CompiledQuery {
   const a = models.nodes.model;
   const id = quoteIdent(a.idField.column);
-  return {
-    sql:
-      `SELECT ${id}::text AS "id", ${quoteIdent(a.embeddingColumn)}::text AS "embedding" ` +
-      `FROM ${quoteTable(a)} WHERE ${id}::text = ANY($1::text[]) AND ${quoteIdent(a.embeddingColumn)} IS NOT NULL`,
-    params: [ids],
-  };
+  const params = new SqlParams();
+  return params.finish(
+    `SELECT ${id}::text AS "id", ${quoteIdent(a.embeddingColumn)}::text AS "embedding" ` +
+      `FROM ${quoteTable(a)} WHERE ${id}::text = ANY(${params.param(ids, "text[]")}) AND ${quoteIdent(a.embeddingColumn)} IS NOT NULL`,
+  );
 }

@@ -117,8 +117,12 @@ export class PrismaHybridVectorStore<C extends PrismaLikeClient = PrismaLikeClie
     // the same (see prisma-debug-history.ts).
     await releaseDebugHistoryIfDue();
     for (const a of nodeRows) countSentChars(a.payload.length + a.rawText.length);
+    const now = new Date(); // one time of the write for every row, as Prisma's own createMany
     const write = () =>
-      this.#inTransaction([...insertRefDocs(this.#models, documents), ...upsertNodes(this.#models, nodeRows)]);
+      this.#inTransaction([
+        ...insertRefDocs(this.#models, documents, now),
+        ...upsertNodes(this.#models, nodeRows, now),
+      ]);
     // Many nodes relative to the table: the node model's graph is built once, after the INSERTs.
     const { bulkLoad } = this.#ctx;
     const model = this.#models.nodes.model.name;

@@ -2,7 +2,7 @@ import type { RawClient } from "../db/execute.ts";
 import { queryRows, toHybridStoreError } from "../db/execute.ts";
 import type { ModelMeta } from "../schema/model-meta.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
-import type { SqlParams } from "../sql/sql-params.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import type { SearchPlan } from "./plan.ts";
 
 /**
@@ -133,10 +133,9 @@ function setLocalBlock(settings: readonly (readonly [string, string])[]): string
  */
 export function settingsStatement(settings: readonly (readonly [string, string])[], at: SettingsAt): CompiledQuery {
   if (at === "shards") return { sql: setLocalBlock(settings), params: [] };
-  return {
-    sql: `SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`,
-    params: settings.flat(),
-  };
+  const params = new SqlParams();
+  const calls = settings.map(([name, value]) => `set_config(${params.param(name)}, ${params.param(value)}, true)`);
+  return params.finish(`SELECT ${calls.join(", ")}`);
 }
 
 /**
@@ -167,10 +166,9 @@ async function queryWithSettings<T>(
   // As on one server, where the statement's set_config() lasts until the caller's transaction
   // ends, the pgvector settings stay; the planner settings are put back.
   const names = settings.map(([name]) => name).filter((name) => !name.startsWith("hnsw."));
-  const [before] = await queryRows<Record<string, string>>(client, {
-    sql: `SELECT ${names.map((_, i) => `current_setting($${i + 1}) AS "${i}"`).join(", ")}`,
-    params: names,
-  });
+  const read = new SqlParams();
+  const current = names.map((name, i) => `current_setting(${read.param(name)}) AS "${i}"`);
+  const [before] = await queryRows<Record<string, string>>(client, read.finish(`SELECT ${current.join(", ")}`));
   await queryRows(client, apply(settings));
   try {
     return await queryRows<T>(client, query);

@@ -9,7 +9,10 @@ import { schemaBlocks, stripComment } from "./schema-blocks.ts";
  */
 export type ClientDefault =
   | { readonly kind: "uuid" }
+  /** `@default(now())`: the migration gives the column the same default. */
   | { readonly kind: "now" }
+  /** `@updatedAt`: Prisma's time of the write, on create and update; the column has no default. */
+  | { readonly kind: "updatedAt" }
   /** A literal; on a Json field, a string is the JSON text itself (`@default("{}")`). */
   | { readonly kind: "value"; readonly value: string | number | boolean }
   | { readonly kind: "database" }
@@ -58,7 +61,7 @@ export function modelDefaults(schema: string, model: string): Map<string, Client
 }
 
 function parseDefault(attributes: string, isList: boolean): ClientDefault | undefined {
-  if (/(^|\s)@updatedAt\b/.test(attributes)) return { kind: "now" };
+  if (/(^|\s)@updatedAt\b/.test(attributes)) return { kind: "updatedAt" };
   const at = attributes.indexOf("@default(");
   if (at === -1) return undefined;
   if (isList) return { kind: "unsupported" };

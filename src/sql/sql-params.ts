@@ -5,7 +5,22 @@ import type { CompiledQuery } from "./compiled-query.ts";
 export const MAX_PARAMS = 65_535;
 
 /** Casts a bound parameter may carry. A closed list: no caller-supplied text reaches SQL here. */
-export type ParamCast = "vector" | "jsonb" | "text" | "text[]" | "int" | "float8" | "numeric";
+export type ParamCast = "vector" | "jsonb" | "text" | "text[]" | "int" | "float8" | "numeric" | "regclass";
+
+/**
+ * A column's type as the catalog prints it (`format_type`, which quotes what needs quoting):
+ * `timestamp(3) without time zone`, `"My Enum"`. Made only by {@link catalogType}, from a
+ * catalog read, so a cast is either a {@link ParamCast} or the database's own text.
+ */
+export type CatalogType = string & { readonly __catalogType: unique symbol };
+
+/** Marks text read from the catalog's `format_type()` as a type a parameter may be cast to. */
+export function catalogType(formatted: string): CatalogType {
+  return formatted as CatalogType;
+}
+
+/** What a bound parameter may be cast to. */
+export type SqlType = ParamCast | CatalogType;
 
 /**
  * Collects the parameters of one statement. `param` is the only way a value reaches SQL: it
@@ -21,8 +36,11 @@ export type ParamCast = "vector" | "jsonb" | "text" | "text[]" | "int" | "float8
 export class SqlParams {
   readonly #values: unknown[] = [];
 
-  /** @throws InvalidFilterError past {@link MAX_PARAMS}: only a filter's lists can grow that long. */
-  param(value: unknown, cast?: ParamCast): string {
+  /**
+   * @throws InvalidFilterError past {@link MAX_PARAMS}: only a filter's lists can grow that long
+   * (statements with a parameter per value, as a multi-row INSERT, check {@link remaining} first).
+   */
+  param(value: unknown, cast?: SqlType): string {
     if (this.#values.length >= MAX_PARAMS) {
       throw new InvalidFilterError([
         {
@@ -33,6 +51,11 @@ export class SqlParams {
     }
     this.#values.push(value);
     return cast ? `$${this.#values.length}::${cast}` : `$${this.#values.length}`;
+  }
+
+  /** How many more parameters this statement can bind. */
+  get remaining(): number {
+    return MAX_PARAMS - this.#values.length;
   }
 
   get values(): readonly unknown[] {

@@ -1,5 +1,3 @@
-import { randomUUID } from "node:crypto";
-import { valuesInsert } from "../db/citus-insert.ts";
 import { CitusTables } from "../db/citus-tables.ts";
 import { connectionFailure } from "../db/connect.ts";
 import type { RawClient } from "../db/execute.ts";
@@ -8,7 +6,10 @@ import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefault, ClientDefaults } from "../schema/client-defaults.ts";
 import { type ModelMeta, modelOf, type ScalarField, type StoreSchema } from "../schema/model-meta.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
-import { quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { quoteTable } from "../sql/identifiers.ts";
+import { type Insert, type InsertColumn, insertSql } from "../sql/insert.ts";
+import { SqlParams } from "../sql/sql-params.ts";
+import { defaultValue, type Element, NO, prismaFills, timestampText } from "./default-values.ts";
 import { compileNestedCreate } from "./nested-create.ts";
 
 /**
@@ -99,8 +100,6 @@ export class BulkCreate {
   }
 }
 
-const NO = Symbol("not on this path");
-type Element = string | null | typeof NO;
 type Row = Record<string, unknown>;
 
 /** The statement for `createMany(args)`, or undefined when it must go through Prisma. */
@@ -110,10 +109,26 @@ export function compileBulkCreate(
   columns: ReadonlyMap<string, ColumnInfo>,
   args: unknown,
   now: Date,
-  shape: "unnest" | "values" = "unnest",
-  /** Placeholders start at `$offset+1`: for a statement that binds other values first. */
-  offset = 0,
+  shape: Insert["rows"] = "unnest",
 ): CompiledQuery | undefined {
+  const params = new SqlParams();
+  const sql = bulkCreateSql(params, meta, defaults, columns, args, now, shape);
+  return sql === undefined ? undefined : params.finish(sql);
+}
+
+/**
+ * The INSERT for `createMany(args)`, its values appended to `params` (nothing is appended when
+ * it is undefined: the call must go through Prisma).
+ */
+export function bulkCreateSql(
+  params: SqlParams,
+  meta: ModelMeta,
+  defaults: ReadonlyMap<string, ClientDefault>,
+  columns: ReadonlyMap<string, ColumnInfo>,
+  args: unknown,
+  now: Date,
+  shape: Insert["rows"],
+): string | undefined {
   if (!isPlainObject(args)) return undefined;
   const { data, skipDuplicates, ...rest } = args;
   if (Object.values(rest).some((v) => v !== undefined)) return undefined;
@@ -130,55 +145,37 @@ export function compileBulkCreate(
     }
   }
 
-  const names: string[] = [];
-  const arrays: string[] = [];
-  const params: Element[][] = [];
-  const infos: ColumnInfo[] = [];
+  const written: InsertColumn[] = [];
+  const values: Element[][] = [];
   for (const [name, field] of meta.fields) {
     const count = present.get(name) ?? 0;
     const fill = defaults.get(name);
     if (count < rows.length && fill?.kind === "unsupported") return undefined;
-    const filled = fill !== undefined && fill.kind !== "database";
+    const filled = prismaFills(fill);
     if (count === 0 && !filled) continue; // the column's default, or NULL: what Prisma leaves it to
     const column = columns.get(field.column);
     if (!column || column.generated || field.isList) return undefined;
     // Prisma writes DEFAULT for the rows without it; one array cannot say "default".
     if (count < rows.length && !filled && column.hasDefault) return undefined;
-    const values = new Array<Element>(rows.length);
+    const cells = new Array<Element>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const value = (rows[i] as Row)[name];
-      const element = value === undefined ? fillValue(fill, field, column, now) : toElement(value, field, column);
+      const element =
+        value === undefined ? defaultValue(fill, field, now, column.type) : toElement(value, field, column);
       if (element === NO) return undefined;
-      values[i] = element;
+      cells[i] = element;
     }
-    names.push(quoteIdent(field.column));
-    arrays.push(`$${offset + arrays.length + 1}::${column.arrayType}`);
-    params.push(values);
-    infos.push(column);
+    written.push({ name: field.column, type: column.sqlType });
+    values.push(cells);
   }
-  if (names.length === 0) return undefined;
-  const conflict = skipDuplicates ? " ON CONFLICT DO NOTHING" : "";
-  const listed =
-    shape === "values" && valuesInsert(quoteTable(meta), names, infos, params as (string | null)[][], conflict);
-  if (listed) return listed;
-  return {
-    sql: `INSERT INTO ${quoteTable(meta)} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})${conflict}`,
-    params,
-  };
-}
-
-function fillValue(fill: ClientDefault | undefined, field: ScalarField, column: ColumnInfo, now: Date): Element {
-  switch (fill?.kind) {
-    case "uuid":
-      return randomUUID();
-    case "now":
-      return timestamp(now, column);
-    case "value":
-      // A Json field's string default is already JSON text; anything else is its own text form.
-      return field.type === "Json" && typeof fill.value === "string" ? fill.value : String(fill.value);
-    default:
-      return null;
-  }
+  if (written.length === 0) return undefined;
+  return insertSql(params, {
+    table: meta,
+    columns: written,
+    values,
+    rows: shape,
+    onConflict: skipDuplicates ? { action: "nothing" } : undefined,
+  });
 }
 
 /** A value as the text PostgreSQL reads for the column's type; NO where Prisma must decide. */
@@ -199,24 +196,12 @@ function toElement(value: unknown, field: ScalarField, column: ColumnInfo): Elem
     case "Boolean":
       return typeof value === "boolean" ? String(value) : NO;
     case "DateTime":
-      return value instanceof Date ? timestamp(value, column) : NO;
+      return value instanceof Date ? timestampText(value, column.type) : NO;
     case "Json":
       return json(value);
     default:
       return NO; // Decimal: Prisma's own rounding and types
   }
-}
-
-/**
- * Prisma stores a Date in a `timestamp` column as its UTC wall time: the ISO text without the
- * zone, which PostgreSQL reads the same whatever the session's time zone.
- */
-function timestamp(date: Date, column: ColumnInfo): Element {
-  if (Number.isNaN(date.getTime())) return NO;
-  const iso = date.toISOString();
-  if (iso.length !== 24) return NO; // years outside 0000-9999
-  if (column.type === "timestamp without time zone") return iso.slice(0, -1);
-  return column.type === "timestamp with time zone" ? iso : NO;
 }
 
 /**

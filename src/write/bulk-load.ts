@@ -17,6 +17,7 @@ import type { HnswState } from "../db/hnsw-state.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type ModelName, modelOf, type StoreSchema } from "../schema/model-meta.ts";
 import { quoteTable } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 
 /**
  * When a load drops a table's HNSW index and builds it once at the end, instead of inserting
@@ -249,11 +250,12 @@ export function bulkLoadOptions(options: BulkLoadOptions | false | undefined): R
  * deletes without ANALYZE (PGlite runs no autovacuum, but keeps this count right).
  */
 async function liveRows(client: RawClient, relation: string): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(client, {
-    sql: `SELECT greatest(coalesce(s.n_live_tup, 0), c.reltuples, 0)::float8 AS n
+  const params = new SqlParams();
+  const [row] = await queryRows<{ n: number }>(
+    client,
+    params.finish(`SELECT greatest(coalesce(s.n_live_tup, 0), c.reltuples, 0)::float8 AS n
       FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = c.oid
-      WHERE c.oid = to_regclass($1)`,
-    params: [relation],
-  });
+      WHERE c.oid = to_regclass(${params.param(relation)})`),
+  );
   return row?.n ?? 0;
 }

@@ -4,7 +4,8 @@ import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefaults } from "../schema/client-defaults.ts";
 import type { StoreSchema } from "../schema/model-meta.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
-import { compileBulkCreate } from "./bulk-create.ts";
+import { SqlParams } from "../sql/sql-params.ts";
+import { bulkCreateSql } from "./bulk-create.ts";
 
 /** What a `document.create` with nested annotations becomes: one statement, and the new id. */
 export interface NestedCreate {
@@ -55,28 +56,27 @@ export function compileNestedCreate(
   if (id === undefined && documentDefaults.get(idField)?.kind === "uuid") id = randomUUID();
   if (typeof id !== "string") return undefined;
 
-  const parent = compileBulkCreate(
+  const params = new SqlParams();
+  const parent = bulkCreateSql(
+    params,
     meta.parent,
     documentDefaults,
     columns.Document,
     { data: [{ ...document, [idField]: id }] },
     now,
+    "unnest",
   );
   if (!parent) return undefined;
   const rows = children.map((c) => ({ ...c, [meta.key.name]: id }));
-  const child = compileBulkCreate(
+  const child = bulkCreateSql(
+    params,
     meta.child,
     annotationDefaults,
     columns.Annotation,
     { data: rows },
     now,
     "unnest",
-    parent.params.length,
   );
   if (!child) return undefined;
-  return {
-    query: { sql: `WITH d AS (${parent.sql}) ${child.sql}`, params: [...parent.params, ...child.params] },
-    id,
-    shape,
-  };
+  return { query: params.finish(`WITH d AS (${parent}) ${child}`), id, shape };
 }

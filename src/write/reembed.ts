@@ -6,7 +6,9 @@ import { embedderOf } from "../embed/embedder.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { type BundledModelName, type ModelMeta, type ModelName, modelOf } from "../schema/model-meta.ts";
 import { eachVector } from "../schema/model-vectors.ts";
+import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { quoteIdent, quoteTable } from "../sql/identifiers.ts";
+import { SqlParams } from "../sql/sql-params.ts";
 import { vectorToSql } from "../sql/vector-text.ts";
 
 /** Options for `prisma.$reembed()`; `M`, the client's model names (typed from the client). */
@@ -85,14 +87,13 @@ async function reembedVector(
   add: (rows: number) => void,
 ): Promise<void> {
   const embedder = embedderOf(ctx, model);
-  // Rows with text to embed (a row whose sources are all NULL has none).
-  const needs =
-    `(${quoteIdent(model.embeddingColumn)} IS NULL OR ${quoteIdent(model.embeddingModelField.column)} IS DISTINCT FROM $1) ` +
-    `AND ${sourceText(model)} IS NOT NULL`;
-  const [count] = await queryRows<{ n: number }>(client, {
-    sql: `SELECT count(*)::int AS n FROM ${quoteTable(model)} WHERE ${needs}`,
-    params: [embedder.modelId],
-  });
+  const counted = new SqlParams();
+  const [count] = await queryRows<{ n: number }>(
+    client,
+    counted.finish(
+      `SELECT count(*)::int AS n FROM ${quoteTable(model)} WHERE ${needs(counted, model, embedder.modelId)}`,
+    ),
+  );
   const total = count?.n ?? 0;
   let done = 0;
   const batches = async () => {
@@ -100,7 +101,7 @@ async function reembedVector(
     while (!options.signal?.aborted) {
       const rows = await queryRows<{ id: string; text: string; hash: string }>(
         client,
-        selectBatch(model, needs, after, batchSize, embedder.modelId),
+        selectBatch(model, after, batchSize, embedder.modelId),
       );
       if (rows.length === 0) break;
       after = rows[rows.length - 1]!.id;
@@ -111,8 +112,8 @@ async function reembedVector(
       );
       const update = updateBatch(model, rows, vectors, embedder.modelId);
       await releaseDebugHistoryIfDue();
-      countSentChars(update.params[1]!.length);
-      const n = await execute(client, update);
+      countSentChars(update.sentChars);
+      const n = await execute(client, update.query);
       done += n;
       add(n);
       options.onProgress?.({ model: model.name, vectorField: model.vectorField, done, total });
@@ -132,28 +133,37 @@ function sourceText(model: ModelMeta, alias?: string): string {
   return `nullif(concat_ws(' ', ${cols.join(", ")}), '')`;
 }
 
-function selectBatch(model: ModelMeta, needs: string, after: string, limit: number, modelId: string) {
+/** Rows with text to embed (a row whose sources are all NULL has none). */
+function needs(params: SqlParams, model: ModelMeta, modelId: string): string {
+  return (
+    `(${quoteIdent(model.embeddingColumn)} IS NULL OR ${quoteIdent(model.embeddingModelField.column)} IS DISTINCT FROM ${params.param(modelId)}) ` +
+    `AND ${sourceText(model)} IS NOT NULL`
+  );
+}
+
+function selectBatch(model: ModelMeta, after: string, limit: number, modelId: string): CompiledQuery {
   const id = quoteIdent(model.idField.column);
   const text = sourceText(model);
-  return {
-    sql:
-      `SELECT ${id}::text AS id, ${text} AS text, md5(${text}) AS hash ` +
-      `FROM ${quoteTable(model)} WHERE ${needs} AND ${id}::text > $2 ORDER BY ${id}::text LIMIT $3`,
-    params: [modelId, after, limit],
-  };
+  const params = new SqlParams();
+  const where = needs(params, model, modelId);
+  return params.finish(
+    `SELECT ${id}::text AS id, ${text} AS text, md5(${text}) AS hash FROM ${quoteTable(model)} ` +
+      `WHERE ${where} AND ${id}::text > ${params.param(after)} ORDER BY ${id}::text LIMIT ${params.param(limit)}`,
+  );
 }
 
 function updateBatch(model: ModelMeta, rows: { id: string; hash: string }[], vectors: number[][], modelId: string) {
   const values = rows.map((r, i) => ({ id: r.id, hash: r.hash, payload: vectorToSql(vectors[i]!) }));
   const t = (c: string) => `t.${quoteIdent(c)}`;
-  return {
-    sql:
-      `UPDATE ${quoteTable(model)} AS t SET ${quoteIdent(model.payloadField.column)} = v.payload, ` +
-      `${quoteIdent(model.embeddingModelField.column)} = $1 ` +
-      `FROM jsonb_to_recordset($2::jsonb) AS v(id text, hash text, payload text) ` +
+  const params = new SqlParams();
+  const recordset = JSON.stringify(values);
+  const query = params.finish(
+    `UPDATE ${quoteTable(model)} AS t SET ${quoteIdent(model.payloadField.column)} = v.payload, ` +
+      `${quoteIdent(model.embeddingModelField.column)} = ${params.param(modelId)} ` +
+      `FROM jsonb_to_recordset(${params.param(recordset, "jsonb")}) AS v(id text, hash text, payload text) ` +
       `WHERE ${t(model.idField.column)}::text = v.id AND md5(${sourceText(model, "t")}) = v.hash`,
-    params: [modelId, JSON.stringify(values)] as const,
-  };
+  );
+  return { query, sentChars: recordset.length };
 }
 
 const OPTION_KEYS = new Set(["models", "batchSize", "onProgress", "signal"]);

@@ -18,6 +18,29 @@ export function projectSchema(): StoreSchema {
 
 /** The same models with `@@map`/`@map` names, to prove SQL takes column names from the schema. */
 export function mappedSchema(): StoreSchema {
+  return renamedSchema(
+    (model) => `${model.toLowerCase()}s`,
+    (field) => `${field}_col`,
+  );
+}
+
+/**
+ * The same models with `@@map`/`@map` names (and an adapter schema) made of quotes, `$1`,
+ * semicolons and comments, as a schema may legally spell them: SQL must quote every one.
+ */
+export function hostileSchema(): StoreSchema {
+  return renamedSchema(
+    (model) => `${model}"; DROP TABLE x; --`,
+    (field) => `${field}'$1;/*"`,
+    `tenant"$2; --`,
+  );
+}
+
+function renamedSchema(
+  table: (model: string) => string,
+  column: (field: string) => string,
+  adapterSchema?: string,
+): StoreSchema {
   const base = readDataModel(
     new PrismaClient({ adapter: new PrismaPg({ connectionString: "postgresql://unused@127.0.0.1:1/x" }) }),
   );
@@ -25,11 +48,11 @@ export function mappedSchema(): StoreSchema {
   for (const [name, model] of Object.entries(base.models)) {
     if (!model) continue;
     models[name] = {
-      dbName: `${name.toLowerCase()}s`,
-      fields: model.fields.map((f) => (f.kind === "scalar" ? { ...f, dbName: `${f.name}_col` } : f)),
+      dbName: table(name),
+      fields: model.fields.map((f) => (f.kind === "scalar" ? { ...f, dbName: column(f.name) } : f)),
     };
   }
-  return buildStoreSchema({ models });
+  return buildStoreSchema({ models }, adapterSchema);
 }
 
 /** parseWhere + compileFilter on a fresh parameter list. */

@@ -119,13 +119,20 @@ describe("PrismaHybridVectorStore writes", () => {
     const docB = uniqueLabel("doc");
     const first = node(docA, "old text", { metadata: { label: "one", page: 1 } });
     await store.add([first]);
+    const created = await prisma.annotation.findUniqueOrThrow({ where: { id: first.id_ } });
     const second = node(docB, "new text", { id_: first.id_, metadata: { page: 2 } });
-    const third = node(docB, "newest text", { id_: first.id_, metadata: { label: "three", page: 2.5 } });
+    // Text that is SQL, a placeholder and escapes: stored as it is.
+    const hostile = `newest text: it's "$1"; DROP TABLE x; -- \\ \\'`;
+    const third = node(docB, hostile, { id_: first.id_, metadata: { label: `three $2 '; --`, page: 2.5 } });
     assert.deepEqual(await store.add([second, third]), [first.id_, first.id_], "a repeated id: the last node wins");
     const row = await prisma.annotation.findUniqueOrThrow({ where: { id: first.id_ } });
-    assert.equal(row.rawText, "newest text");
+    assert.equal(row.rawText, hostile);
     assert.equal(row.documentId, docB);
-    assert.equal(row.label, "three");
+    assert.equal(row.label, `three $2 '; --`);
+    // Prisma's defaults, as Prisma fills them: createdAt once, @updatedAt on every write.
+    assert.equal(row.createdAt.getTime(), created.createdAt.getTime());
+    assert.ok(row.updatedAt.getTime() >= created.updatedAt.getTime());
+    assert.ok(created.createdAt.getTime() === created.updatedAt.getTime(), "one time for both on create");
     assert.equal(row.page, null, "page 2.5 is not an Int: it stays in metadata only");
     assert.deepEqual((row.metadata as Record<string, unknown>).page, 2.5);
     const [expected] = await tinyEmbedder().embed([third.getContent(MetadataMode.EMBED)]);

@@ -70,6 +70,8 @@ function batch(documentId: string, label: string, idPrefix: string) {
     // Array literal syntax inside values: the driver must quote every element.
     { documentId, rawText: "NULL", label, metadata: { s: 'x"y\\z{},NULL' } },
     { documentId, rawText: '{a,"b"} \\ c', label },
+    // SQL, a placeholder and escapes in a value and a JSON key: stored as they are.
+    { documentId, rawText: `it's "$1"; DROP TABLE x; --`, label, metadata: { "$1'; --": "\\'$2" } },
   ];
 }
 
@@ -80,18 +82,18 @@ describe("fast createMany", () => {
     const started = Date.now();
     assert.deepEqual(
       await insertsOf(async () =>
-        assert.deepEqual(await fast.annotation.createMany({ data: batch(docA, a, a) }), { count: 6 }),
+        assert.deepEqual(await fast.annotation.createMany({ data: batch(docA, a, a) }), { count: 7 }),
       ),
       ["fast"],
     );
     assert.deepEqual(
       await insertsOf(async () =>
-        assert.deepEqual(await prismaPath.annotation.createMany({ data: batch(docB, b, b) }), { count: 6 }),
+        assert.deepEqual(await prismaPath.annotation.createMany({ data: batch(docB, b, b) }), { count: 7 }),
       ),
       ["prisma"],
     );
     const [rowsA, rowsB] = [await stored(a), await stored(b)];
-    assert.equal(rowsA.length, 6);
+    assert.equal(rowsA.length, 7);
     assert.ok(rowsA.some((r) => r.rawText === "NULL"));
     const comparable = (row: Record<string, unknown>, label: string, doc: string, generated: boolean) => {
       const { id, createdAt, updatedAt, ...rest } = row;

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import type { ColumnInfo } from "../../src/db/table-columns.ts";
 import { modelDefaults } from "../../src/schema/client-defaults.ts";
 import { buildStoreSchema } from "../../src/schema/model-meta.ts";
+import { catalogType } from "../../src/sql/sql-params.ts";
 import { compileBulkCreate } from "../../src/write/bulk-create.ts";
 
 const schemaText = readFileSync(new URL("../../prisma/schema.prisma", import.meta.url), "utf8");
@@ -15,7 +16,7 @@ describe("Prisma-side defaults read from the schema text", () => {
       id: { kind: "uuid" },
       metadata: { kind: "value", value: "{}" },
       createdAt: { kind: "now" },
-      updatedAt: { kind: "now" },
+      updatedAt: { kind: "updatedAt" },
     });
     assert.equal(modelDefaults(schemaText, "Annotation")?.get("id")?.kind, "uuid");
   });
@@ -88,23 +89,23 @@ describe("createMany compiled to one unnest INSERT", () => {
     },
   });
   const meta = schema.Document;
-  const column = (arrayType: string, type: string, hasDefault = false): ColumnInfo => ({
-    arrayType,
+  const column = (sqlType: string, type: string, hasDefault = false): ColumnInfo => ({
+    sqlType: catalogType(sqlType),
     type,
     hasDefault,
     generated: false,
   });
   const columns = new Map<string, ColumnInfo>([
-    ["id", column("text[]", "text")],
-    ["body", column("text[]", "text")],
-    ["embeddingModel", column("text[]", "text")],
-    ["embeddingPayload", column("text[]", "text")],
-    ["contentHash", column("text[]", "text")],
-    ["score", column("numeric(10,2)[]", "numeric")],
-    ["rank", column("integer[]", "integer", true)],
-    ["meta", column("jsonb[]", "jsonb")],
-    ["created_at", column("timestamp(3) without time zone[]", "timestamp without time zone", true)],
-    ["kind", column('"Kind"[]', '"Kind"')],
+    ["id", column("text", "text")],
+    ["body", column("text", "text")],
+    ["embeddingModel", column("text", "text")],
+    ["embeddingPayload", column("text", "text")],
+    ["contentHash", column("text", "text")],
+    ["score", column("numeric(10,2)", "numeric")],
+    ["rank", column("integer", "integer", true)],
+    ["meta", column("jsonb", "jsonb")],
+    ["created_at", column("timestamp(3) without time zone", "timestamp without time zone", true)],
+    ["kind", column('"Kind"', '"Kind"')],
   ]);
   const defaults = new Map([
     ["id", { kind: "uuid" } as const],
