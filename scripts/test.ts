@@ -7,15 +7,20 @@
  *   with its own database: an embedded PGlite server per worker by default, or with
  *   TEST_DATABASE_URL a scratch database per worker on that server (any PostgreSQL with
  *   pgvector). Each worker takes the next file when it is done with one, the slowest first.
+ *   Each file runs in its own process, bundled (scripts/test-bundle.ts) rather than under tsx.
  * - On a server, {@link SERIAL} files run after the others, alone.
  *
- * Migrations are applied with the real `prisma migrate deploy`. Extra arguments select test
- * files by substring: `npm test -- query`; a filter that selects no file fails the run.
+ * Migrations are applied with the real `prisma migrate deploy`, once, to a template database
+ * that the workers copy (scripts/pglite-template.ts, scripts/server-template.ts; both kept for
+ * later runs). Extra arguments select test files by substring: `npm test -- query`; a filter
+ * that selects no file fails the run.
  */
 import { fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join, sep } from "node:path";
 import { pgliteTemplate } from "./pglite-template.ts";
+import { serverTemplate } from "./server-template.ts";
+import { bundleDir, testBundler } from "./test-bundle.ts";
 import { capture, listTests, run } from "./test-process.ts";
 import type { FileResult, RunnerMessage, WorkerMessage } from "./test-worker.ts";
 
@@ -81,24 +86,43 @@ async function runUnit(): Promise<void> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   const t = performance.now();
-  // Kept and printed at the end, so that it does not interleave with the integration files'.
-  // node --test runs availableParallelism() - 1 files at once: one on a 2-core machine, where
-  // much of a unit file's time is its own process starting.
-  const concurrency = `--test-concurrency=${Math.max(2, availableParallelism())}`;
-  const r = await capture(
-    process.execPath,
-    ["--import", "tsx", "--test", concurrency, "--test-reporter=spec", ...unitFiles],
-    env,
-  );
-  report(
-    {
-      file: `test/unit (${unitFiles.length} files, concurrently)`,
-      code: r.code,
-      ms: performance.now() - t,
-      output: r.output,
-    },
-    0,
-  );
+  const bundler = testBundler(bundleDir("unit"));
+  try {
+    // Bundled files run in one `node --test`, those that need tsx in another beside it.
+    const commands = await Promise.all(unitFiles.map((f) => bundler.command(f)));
+    const bundled = commands.filter((c) => !c.tsxReason).map((c) => c.args.at(-1)!);
+    const underTsx = commands.filter((c) => c.tsxReason).map((c) => c.args.at(-1)!);
+    // node --test runs availableParallelism() - 1 files at once: one on a 2-core machine, where
+    // much of a unit file's time is its own process starting.
+    const concurrency = `--test-concurrency=${Math.max(2, availableParallelism())}`;
+    const runs = await Promise.all(
+      [
+        { files: bundled, args: ["--enable-source-maps"] },
+        { files: underTsx, args: ["--import", "tsx"] },
+      ]
+        .filter((group) => group.files.length > 0)
+        .map((group) =>
+          capture(
+            process.execPath,
+            [...group.args, "--test", concurrency, "--test-reporter=spec", ...group.files],
+            env,
+          ),
+        ),
+    );
+    // Kept and printed at the end, so that it does not interleave with the integration files'.
+    const notes = commands.filter((c) => c.tsxReason).map((c) => `(${c.args.at(-1)} under tsx: ${c.tsxReason})\n`);
+    report(
+      {
+        file: `test/unit (${unitFiles.length} files, concurrently)`,
+        code: runs.every((r) => r.code === 0) ? 0 : 1,
+        ms: performance.now() - t,
+        output: notes.join("") + runs.map((r) => r.output).join(""),
+      },
+      0,
+    );
+  } finally {
+    bundler.dispose();
+  }
 }
 
 // test/compat needs its Prisma 6/7 user projects installed (cached; see scripts/compat-setup.ts).
@@ -181,12 +205,12 @@ async function runIntegration(): Promise<void> {
   console.log(
     `${files.length} file(s) on ${count} worker(s), each with ${target}; serially after: ${serial.join(", ") || "none"}`,
   );
-  if (!process.env.TEST_DATABASE_URL) {
-    try {
-      process.env.PHS_TEST_PGLITE_TEMPLATE = await pgliteTemplate();
-    } catch (error) {
-      console.error(`no migrated PGlite template (each worker migrates its own): ${error}`);
-    }
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  try {
+    if (serverUrl) process.env.PHS_TEST_SERVER_TEMPLATE = await serverTemplate(serverUrl);
+    else process.env.PHS_TEST_PGLITE_TEMPLATE = await pgliteTemplate();
+  } catch (error) {
+    console.error(`no migrated template database (each worker migrates its own): ${error}`);
   }
   const workers = Array.from({ length: count }, (_, i) => startWorker(i + 1));
   try {
