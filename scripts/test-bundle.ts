@@ -49,6 +49,23 @@ export function testBundler(dir: string) {
         return { args: ["--import", "tsx", file], tsxReason: reason };
       }
     },
+    /**
+     * `files` for `node --test`, which takes one set of node options for all its files: the
+     * bundled ones in one group, those under tsx in another; `notes` says which run under tsx and why.
+     */
+    async groups(files: readonly string[]): Promise<{ groups: { args: string[]; files: string[] }[]; notes: string }> {
+      const commands = await Promise.all(files.map((f) => this.command(f)));
+      const pick = (underTsx: boolean) => commands.filter((c) => !!c.tsxReason === underTsx).map((c) => c.args.at(-1)!);
+      const groups = [
+        { args: ["--enable-source-maps"], files: pick(false) },
+        { args: ["--import", "tsx"], files: pick(true) },
+      ].filter((g) => g.files.length > 0);
+      const notes = commands
+        .filter((c) => c.tsxReason)
+        .map((c) => `(${c.args.at(-1)} under tsx: ${c.tsxReason})\n`)
+        .join("");
+      return { groups, notes };
+    },
     dispose(): void {
       rmSync(dir, { recursive: true, force: true });
     },

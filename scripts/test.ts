@@ -89,34 +89,22 @@ async function runUnit(): Promise<void> {
   const bundler = testBundler(bundleDir("unit"));
   try {
     // Bundled files run in one `node --test`, those that need tsx in another beside it.
-    const commands = await Promise.all(unitFiles.map((f) => bundler.command(f)));
-    const bundled = commands.filter((c) => !c.tsxReason).map((c) => c.args.at(-1)!);
-    const underTsx = commands.filter((c) => c.tsxReason).map((c) => c.args.at(-1)!);
+    const { groups, notes } = await bundler.groups(unitFiles);
     // node --test runs availableParallelism() - 1 files at once: one on a 2-core machine, where
     // much of a unit file's time is its own process starting.
     const concurrency = `--test-concurrency=${Math.max(2, availableParallelism())}`;
     const runs = await Promise.all(
-      [
-        { files: bundled, args: ["--enable-source-maps"] },
-        { files: underTsx, args: ["--import", "tsx"] },
-      ]
-        .filter((group) => group.files.length > 0)
-        .map((group) =>
-          capture(
-            process.execPath,
-            [...group.args, "--test", concurrency, "--test-reporter=spec", ...group.files],
-            env,
-          ),
-        ),
+      groups.map((group) =>
+        capture(process.execPath, [...group.args, "--test", concurrency, "--test-reporter=spec", ...group.files], env),
+      ),
     );
     // Kept and printed at the end, so that it does not interleave with the integration files'.
-    const notes = commands.filter((c) => c.tsxReason).map((c) => `(${c.args.at(-1)} under tsx: ${c.tsxReason})\n`);
     report(
       {
         file: `test/unit (${unitFiles.length} files, concurrently)`,
         code: runs.every((r) => r.code === 0) ? 0 : 1,
         ms: performance.now() - t,
-        output: notes.join("") + runs.map((r) => r.output).join(""),
+        output: notes + runs.map((r) => r.output).join(""),
       },
       0,
     );
