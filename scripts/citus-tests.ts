@@ -16,12 +16,19 @@ import { distributeOnCitus } from "../src/db/citus-distribute.ts";
 import { createCitusScratchDatabase } from "./citus-scratch-database.ts";
 import { bundleDir, testBundler } from "./test-bundle.ts";
 import { listTests, run } from "./test-process.ts";
+import { EMBEDDED_ONLY } from "./test-targets.ts";
 
 /**
  * Test files that do not apply to a Citus cluster, and why. Everything else in test/integration
  * and test/reliability runs, and must pass as on one server.
  */
 export const NOT_ON_CITUS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    Object.entries(EMBEDDED_ONLY).map(([file, why]) => [
+      file,
+      `never uses the database under test (${why}): the PGlite run has it`,
+    ]),
+  ),
   "embedded-db.test.ts": "the embedded PGlite server, not a PostgreSQL server",
   "embedded-connections.test.ts": "the embedded PGlite server's connections",
   "cli-db.test.ts": "the CLI's embedded database command",

@@ -38,7 +38,8 @@ export interface FileResult {
 }
 
 export type WorkerMessage = { ready: true } | { failed: string } | FileResult;
-export type RunnerMessage = { file: string } | { stop: true };
+/** `noDatabase`: run the file with DATABASE_URL unset (scripts/test.ts EMBEDDED_ONLY). */
+export type RunnerMessage = { file: string; noDatabase: boolean } | { stop: true };
 
 const send = (m: WorkerMessage) => process.send?.(m);
 
@@ -82,7 +83,8 @@ try {
     const started = performance.now();
     const cpu = cpuMs();
     const run = await bundler.command(m.file);
-    const r = await capture(process.execPath, ["--test-reporter=spec", ...run.args], env);
+    const fileEnv = m.noDatabase ? { ...env, DATABASE_URL: undefined } : env;
+    const r = await capture(process.execPath, ["--test-reporter=spec", ...run.args], fileEnv);
     const output = run.tsxReason ? `(under tsx: ${run.tsxReason})\n${r.output}` : r.output;
     send({ file: m.file, code: r.code, ms: performance.now() - started, cpuMs: cpu.since(), output });
   });

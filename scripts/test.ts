@@ -22,6 +22,7 @@ import { pgliteTemplate } from "./pglite-template.ts";
 import { serverTemplate } from "./server-template.ts";
 import { bundleDir, testBundler } from "./test-bundle.ts";
 import { capture, listTests, run } from "./test-process.ts";
+import { EMBEDDED_ONLY } from "./test-targets.ts";
 import type { FileResult, RunnerMessage, WorkerMessage } from "./test-worker.ts";
 
 /**
@@ -126,6 +127,13 @@ async function compatSetup(): Promise<void> {
   files = files.filter((f) => !f.startsWith(join("test", "compat")));
 }
 
+const isEmbeddedOnly = (f: string) => Object.hasOwn(EMBEDDED_ONLY, f.split("/").at(-1) ?? "");
+if (process.env.TEST_DATABASE_URL) {
+  const skipped = files.filter(isEmbeddedOnly);
+  if (skipped.length > 0) console.log(`not on a server (they do the same in the PGlite run): ${skipped.join(", ")}`);
+  files = files.filter((f) => !isEmbeddedOnly(f));
+}
+
 const isSerial = (f: string) => !!process.env.TEST_DATABASE_URL && Object.hasOwn(SERIAL, f.split("/").at(-1) ?? "");
 const seconds = (f: string) => SECONDS[f.split(sep).join("/")] ?? UNLISTED_SECONDS;
 
@@ -170,7 +178,7 @@ function startWorker(id: number): Worker {
             resolve(r);
           },
         };
-        child.send({ file } satisfies RunnerMessage);
+        child.send({ file, noDatabase: isEmbeddedOnly(file) } satisfies RunnerMessage);
       }),
     stop: async () => {
       if (child.connected) child.send({ stop: true } satisfies RunnerMessage);
