@@ -1,8 +1,8 @@
 /**
  * One worker of `npm test` (scripts/test.ts forks it with an IPC channel): its own fresh,
  * migrated database, then the test files the runner sends, one at a time, each in its own
- * process. Files on different workers never share a database, so they cannot see each other's
- * rows, settings or triggers.
+ * process, bundled (scripts/test-bundle.ts). Files on different workers never share a database,
+ * so they cannot see each other's rows, settings or triggers.
  *
  * - Default: an embedded PGlite server in this process (one per worker: PGlite runs on one
  *   thread, so workers sharing one would queue behind each other), started from a copy of the
