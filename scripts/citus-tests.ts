@@ -14,13 +14,21 @@ import { join } from "node:path";
 import pg from "pg";
 import { distributeOnCitus } from "../src/db/citus-distribute.ts";
 import { createCitusScratchDatabase } from "./citus-scratch-database.ts";
+import { bundleDir, testBundler } from "./test-bundle.ts";
 import { listTests, run } from "./test-process.ts";
+import { EMBEDDED_ONLY } from "./test-targets.ts";
 
 /**
  * Test files that do not apply to a Citus cluster, and why. Everything else in test/integration
  * and test/reliability runs, and must pass as on one server.
  */
 export const NOT_ON_CITUS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    Object.entries(EMBEDDED_ONLY).map(([file, why]) => [
+      file,
+      `never uses the database under test (${why}): the PGlite run has it`,
+    ]),
+  ),
   "embedded-db.test.ts": "the embedded PGlite server, not a PostgreSQL server",
   "embedded-connections.test.ts": "the embedded PGlite server's connections",
   "cli-db.test.ts": "the CLI's embedded database command",
@@ -118,28 +126,31 @@ try {
     await client.end();
   }
   const tapDir = mkdtempSync(join(tmpdir(), "phs-citus-tap-"));
-  const tap = join(tapDir, "results.tap");
+  const bundler = testBundler(bundleDir("citus"));
   try {
-    const code =
-      files.length === 0
-        ? 0
-        : await run(
-            process.execPath,
-            [
-              "--import",
-              "tsx",
-              "--test",
-              "--test-concurrency=1",
-              "--test-reporter=spec",
-              "--test-reporter-destination=stdout",
-              "--test-reporter=tap",
-              `--test-reporter-destination=${tap}`,
-              ...files,
-            ],
-            env,
-          );
-    status = code === 0 ? 0 : judge(readFileSync(tap, "utf8"));
+    // Bundled files (scripts/test-bundle.ts), then those that need tsx: one at a time throughout.
+    const { groups, notes } = await bundler.groups(files);
+    process.stdout.write(notes);
+    let code = 0;
+    let tapText = "";
+    for (const [i, group] of groups.entries()) {
+      const tap = join(tapDir, `results-${i}.tap`);
+      const args = [
+        ...group.args,
+        "--test",
+        "--test-concurrency=1",
+        "--test-reporter=spec",
+        "--test-reporter-destination=stdout",
+        "--test-reporter=tap",
+        `--test-reporter-destination=${tap}`,
+        ...group.files,
+      ];
+      code = Math.max(code, await run(process.execPath, args, env));
+      tapText += readFileSync(tap, "utf8");
+    }
+    status = code === 0 ? 0 : judge(tapText);
   } finally {
+    bundler.dispose();
     rmSync(tapDir, { recursive: true, force: true });
   }
 } finally {

@@ -1,11 +1,12 @@
 /**
  * CI step: a new user's first search, from the packed tarball, as README.md says.
  *
- * Packs the library (`npm pack`) and, for each kind of project below, makes an empty project in
- * a temporary folder (`npm init -y`), runs the README's install and set-up commands (read from
- * README.md, between `<!-- fresh-project: ... -->` markers, not copied here), writes the README's
- * snippet, type-checks it with strict `tsc` and runs it with the README's command: it must print
- * its results and exit. Then `npx prisma --version` must report the project's own Prisma.
+ * Packs the library (`npm pack`) and, for each kind of project below (all at once), makes an
+ * empty project in a temporary folder (`npm init -y`), runs the README's install and set-up
+ * commands (read from README.md, between `<!-- fresh-project: ... -->` markers, not copied
+ * here), writes the README's snippet, type-checks it with strict `tsc` and runs it with the
+ * README's command: it must print its results and exit. Then `npx prisma --version` must report
+ * the project's own Prisma.
  *
  * Only what cannot be as written is changed: `prisma-hybrid-store` is the tarball, the Prisma
  * packages get the version of the project kind, the model is the bundled tiny test model
@@ -16,7 +17,7 @@
  *   node --import tsx scripts/fresh-project.ts [kind ...]   (kinds: prisma7-esm prisma7-cjs prisma6-esm)
  *   PHS_FRESH_KEEP=1 keeps the folders; PHS_FRESH_DIR sets where they go (default: the OS temp dir).
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -98,7 +99,8 @@ function commands(code: string): string[][] {
     .map((line) => line.split(/\s+/));
 }
 
-function sh(line: readonly string[], cwd: string, baseEnv: NodeJS.ProcessEnv): string {
+/** Runs a command line to its end; its output, or an error with it when it fails. */
+async function sh(line: readonly string[], cwd: string, baseEnv: NodeJS.ProcessEnv, log: string[]): Promise<string> {
   // `NAME=value command ...`, as a POSIX shell reads it.
   const assignments = line.slice(
     0,
@@ -111,19 +113,34 @@ function sh(line: readonly string[], cwd: string, baseEnv: NodeJS.ProcessEnv): s
   const args = line.slice(assignments.length);
   const [cmd, ...rest] = args;
   const started = performance.now();
-  const result = spawnSync(cmd!, rest, { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const result = await new Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(cmd!, rest, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on("error", reject);
+      child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+    },
+  );
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
   if (result.status !== 0) {
+    const output = `${result.stdout}${result.stderr}`;
     throw new Error(`\`${line.join(" ")}\` failed (exit ${result.status ?? result.signal}) in ${cwd}:\n${output}`);
   }
-  console.log(`  $ ${line.join(" ")}  (${seconds} s)`);
-  return result.stdout ?? "";
+  log.push(`  $ ${line.join(" ")}  (${seconds} s)`);
+  return result.stdout;
 }
 
-function runKind(kind: Kind, tarball: string, readme: string, base: string): void {
+/** One project kind, start to end; what it did goes to `log` (printed once it is done). */
+async function runKind(kind: Kind, tarball: string, readme: string, base: string, log: string[]): Promise<void> {
   const dir = mkdtempSync(join(base, `phs-fresh-${kind.name}-`));
-  console.log(`--- ${kind.name} in ${dir}`);
+  log.push(`--- ${kind.name} in ${dir}`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CHECKPOINT_DISABLE: "1",
@@ -141,8 +158,8 @@ function runKind(kind: Kind, tarball: string, readme: string, base: string): voi
   for (const key of Object.keys(env))
     if (key.startsWith("npm_package_") || key === "npm_lifecycle_event") delete env[key];
   try {
-    sh(["npm", "init", "-y"], dir, env);
-    sh(["npm", "pkg", "set", `type=${kind.type}`], dir, env);
+    await sh(["npm", "init", "-y"], dir, env, log);
+    await sh(["npm", "pkg", "set", `type=${kind.type}`], dir, env, log);
     writeFileSync(
       join(dir, "tsconfig.json"),
       `${JSON.stringify({ compilerOptions: kind.tsconfig, include: ["src"] }, null, 2)}\n`,
@@ -150,25 +167,26 @@ function runKind(kind: Kind, tarball: string, readme: string, base: string): voi
 
     for (const args of commands(readmeBlock(readme, "install").code)) {
       const packages = args.indexOf("install") + 1;
-      sh(
+      await sh(
         args.map((arg, i) =>
           i < packages || arg.startsWith("-") ? arg : arg === "prisma-hybrid-store" ? tarball : versioned(arg, kind),
         ),
         dir,
         env,
+        log,
       );
     }
-    for (const args of commands(readmeBlock(readme, "setup").code)) sh(args, dir, env);
+    for (const args of commands(readmeBlock(readme, "setup").code)) await sh(args, dir, env, log);
 
     const snippet = readmeBlock(readme, "snippet");
     const file = join(dir, snippet.arg ?? "src/index.ts");
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, snippet.code);
-    sh(["npx", "tsc", "-p", "."], dir, env);
+    await sh(["npx", "tsc", "-p", "."], dir, env, log);
 
     const [run] = commands(readmeBlock(readme, "run").code);
-    const output = sh(run!, dir, env);
-    process.stdout.write(`${output.trimEnd().replace(/^/gm, "    ")}\n`);
+    const output = await sh(run!, dir, env, log);
+    log.push(output.trimEnd().replace(/^/gm, "    "));
     if (!/Rent is due on the first day of each month\./.test(output))
       throw new Error("the snippet printed no search hit");
 
@@ -176,7 +194,12 @@ function runKind(kind: Kind, tarball: string, readme: string, base: string): voi
       version: string;
     };
     // --version runs the schema engine for its version line: /bin/true answers, /bin/false fails it.
-    const reported = sh(["npx", "prisma", "--version"], dir, { ...env, PRISMA_SCHEMA_ENGINE_BINARY: "/bin/true" });
+    const reported = await sh(
+      ["npx", "prisma", "--version"],
+      dir,
+      { ...env, PRISMA_SCHEMA_ENGINE_BINARY: "/bin/true" },
+      log,
+    );
     const cli = /^prisma\s*:\s*(\S+)/m.exec(reported)?.[1];
     if (cli !== installed.version || cli !== kind.versions.prisma) {
       throw new Error(`npx prisma --version reports ${cli}; the project installed prisma ${installed.version}`);
@@ -186,7 +209,7 @@ function runKind(kind: Kind, tarball: string, readme: string, base: string): voi
       : [];
     if (nested.includes("prisma") || nested.includes(".bin"))
       throw new Error(`the library brought its own CLI: ${nested.join(", ")}`);
-    console.log(`  npx prisma --version: ${cli}, the project's own`);
+    log.push(`  npx prisma --version: ${cli}, the project's own`);
   } finally {
     if (!process.env.PHS_FRESH_KEEP) rmSync(dir, { recursive: true, force: true });
   }
@@ -211,16 +234,24 @@ const started = performance.now();
 const tarball = packLibrary(root);
 let failed = 0;
 try {
-  for (const kind of KINDS.filter((k) => wanted.length === 0 || wanted.includes(k.name))) {
-    const t0 = performance.now();
-    try {
-      runKind(kind, tarball, readme, base);
-      console.log(`--- ${kind.name}: ok (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-    } catch (error) {
-      failed++;
-      console.error(`--- ${kind.name}: FAILED\n${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  // The kinds at once: most of each is npm installing and processes starting, and they share
+  // nothing but npm's cache (safe for concurrent installs) and the tarball (read only). Each
+  // embedded database takes a free port.
+  await Promise.all(
+    KINDS.filter((k) => wanted.length === 0 || wanted.includes(k.name)).map(async (kind) => {
+      const t0 = performance.now();
+      const log: string[] = [];
+      try {
+        await runKind(kind, tarball, readme, base, log);
+        log.push(`--- ${kind.name}: ok (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+        console.log(log.join("\n"));
+      } catch (error) {
+        failed++;
+        log.push(`--- ${kind.name}: FAILED\n${error instanceof Error ? error.message : String(error)}`);
+        console.error(log.join("\n"));
+      }
+    }),
+  );
 } finally {
   rmSync(dirname(tarball), { recursive: true, force: true });
 }

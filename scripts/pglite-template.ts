@@ -15,7 +15,11 @@ import { capture } from "./test-process.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cache = join(root, "node_modules", ".cache", "prisma-hybrid-store");
 
-function templateKey(): string {
+/**
+ * A hash of what shapes a migrated database: the migrations, the Prisma version that applies
+ * them, and `extra` (files and packages of the database itself).
+ */
+export function migratedKey(extra: { files?: readonly string[]; packages?: readonly string[] } = {}): string {
   const hash = createHash("sha256");
   const migrations = join(root, "prisma", "migrations");
   for (const file of readdirSync(migrations, { recursive: true, encoding: "utf8" }).sort()) {
@@ -23,8 +27,8 @@ function templateKey(): string {
     hash.update(`${file}\0`);
     if (file.endsWith(".sql") || file.endsWith(".toml")) hash.update(readFileSync(path));
   }
-  hash.update(readFileSync(join(root, "src", "db", "embedded.ts")));
-  for (const pkg of ["@electric-sql/pglite", "@electric-sql/pglite-pgvector", "prisma"]) {
+  for (const file of extra.files ?? []) hash.update(readFileSync(join(root, file)));
+  for (const pkg of ["prisma", ...(extra.packages ?? [])]) {
     const manifest = JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")) as {
       version: string;
     };
@@ -32,6 +36,12 @@ function templateKey(): string {
   }
   return hash.digest("hex").slice(0, 16);
 }
+
+const templateKey = () =>
+  migratedKey({
+    files: ["src/db/embedded.ts"],
+    packages: ["@electric-sql/pglite", "@electric-sql/pglite-pgvector"],
+  });
 
 /** The template's data directory (copy it; never start it), built first if it is not cached. */
 export async function pgliteTemplate(): Promise<string> {

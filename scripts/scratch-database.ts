@@ -8,9 +8,13 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-export async function createScratchDatabase(serverUrl: string): Promise<ScratchDatabase> {
+/** A new database; a copy of `options.template` (a database on the same server) when given. */
+export async function createScratchDatabase(
+  serverUrl: string,
+  options: { template?: string } = {},
+): Promise<ScratchDatabase> {
   const name = `phs_${process.pid}_${randomBytes(3).toString("hex")}`;
-  await admin(serverUrl, `CREATE DATABASE "${name}"`);
+  await admin(serverUrl, `CREATE DATABASE "${name}"${options.template ? ` TEMPLATE "${options.template}"` : ""}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
@@ -20,7 +24,8 @@ export async function createScratchDatabase(serverUrl: string): Promise<ScratchD
   };
 }
 
-async function admin(serverUrl: string, sql: string): Promise<void> {
+/** Runs one statement (CREATE or DROP DATABASE: outside a transaction) on the server's default database. */
+export async function admin(serverUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {

@@ -7,16 +7,22 @@
  *   with its own database: an embedded PGlite server per worker by default, or with
  *   TEST_DATABASE_URL a scratch database per worker on that server (any PostgreSQL with
  *   pgvector). Each worker takes the next file when it is done with one, the slowest first.
+ *   Each file runs in its own process, bundled (scripts/test-bundle.ts) rather than under tsx.
  * - On a server, {@link SERIAL} files run after the others, alone.
  *
- * Migrations are applied with the real `prisma migrate deploy`. Extra arguments select test
- * files by substring: `npm test -- query`; a filter that selects no file fails the run.
+ * Migrations are applied with the real `prisma migrate deploy`, once, to a template database
+ * that the workers copy (scripts/pglite-template.ts, scripts/server-template.ts; both kept for
+ * later runs). Extra arguments select test files by substring: `npm test -- query`; a filter
+ * that selects no file fails the run.
  */
 import { fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join, sep } from "node:path";
 import { pgliteTemplate } from "./pglite-template.ts";
+import { serverTemplate } from "./server-template.ts";
+import { bundleDir, testBundler } from "./test-bundle.ts";
 import { capture, listTests, run } from "./test-process.ts";
+import { EMBEDDED_ONLY } from "./test-targets.ts";
 import type { FileResult, RunnerMessage, WorkerMessage } from "./test-worker.ts";
 
 /**
@@ -32,10 +38,15 @@ export const SERIAL: Readonly<Record<string, string>> = {
 /**
  * Seconds the slowest files took in CI (the server run, 2 workers beside the PGlite run,
  * 2026-12-02), down to cli-errors' 24; the files after it were among the slowest in an earlier
- * run and have stand-ins below 24 in that run's order, not measurements. Workers take the longest file first (LPT scheduling), so that no worker
- * is left with a long file at the end; files not listed count {@link UNLISTED_SECONDS}.
+ * run and have stand-ins below 24 in that run's order, not measurements. faults.test.ts is first
+ * with a stand-in: on PGlite it is the longest file (bundled, 2 workers, 2026-12-02: 82 s CPU,
+ * 226 s on a loaded machine where bad-inputs-cli took 32 s CPU and 91 s); on a server it runs
+ * last anyway ({@link SERIAL}).
+ * Workers take the longest file first (LPT scheduling), so that no worker is left with a long
+ * file at the end; files not listed count {@link UNLISTED_SECONDS}.
  */
 const SECONDS: Readonly<Record<string, number>> = {
+  "test/reliability/faults.test.ts": 90,
   "test/integration/query-recall-calibration.test.ts": 79,
   "test/reliability/bad-inputs-cli.test.ts": 77,
   "test/integration/cli-ingest.test.ts": 61,
@@ -43,7 +54,6 @@ const SECONDS: Readonly<Record<string, number>> = {
   "test/integration/llamaindex-churn.test.ts": 45,
   "test/integration/query-paging.test.ts": 43,
   "test/compat/types.test.ts": 42,
-  "test/reliability/faults.test.ts": 34,
   "test/integration/embedded-db.test.ts": 34,
   "test/integration/cli-init.test.ts": 30,
   "test/integration/cli-search.test.ts": 26,
@@ -81,24 +91,31 @@ async function runUnit(): Promise<void> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   const t = performance.now();
-  // Kept and printed at the end, so that it does not interleave with the integration files'.
-  // node --test runs availableParallelism() - 1 files at once: one on a 2-core machine, where
-  // much of a unit file's time is its own process starting.
-  const concurrency = `--test-concurrency=${Math.max(2, availableParallelism())}`;
-  const r = await capture(
-    process.execPath,
-    ["--import", "tsx", "--test", concurrency, "--test-reporter=spec", ...unitFiles],
-    env,
-  );
-  report(
-    {
-      file: `test/unit (${unitFiles.length} files, concurrently)`,
-      code: r.code,
-      ms: performance.now() - t,
-      output: r.output,
-    },
-    0,
-  );
+  const bundler = testBundler(bundleDir("unit"));
+  try {
+    // Bundled files run in one `node --test`, those that need tsx in another beside it.
+    const { groups, notes } = await bundler.groups(unitFiles);
+    // node --test runs availableParallelism() - 1 files at once: one on a 2-core machine, where
+    // much of a unit file's time is its own process starting.
+    const concurrency = `--test-concurrency=${Math.max(2, availableParallelism())}`;
+    const runs = await Promise.all(
+      groups.map((group) =>
+        capture(process.execPath, [...group.args, "--test", concurrency, "--test-reporter=spec", ...group.files], env),
+      ),
+    );
+    // Kept and printed at the end, so that it does not interleave with the integration files'.
+    report(
+      {
+        file: `test/unit (${unitFiles.length} files, concurrently)`,
+        code: runs.every((r) => r.code === 0) ? 0 : 1,
+        ms: performance.now() - t,
+        output: notes + runs.map((r) => r.output).join(""),
+      },
+      0,
+    );
+  } finally {
+    bundler.dispose();
+  }
 }
 
 // test/compat needs its Prisma 6/7 user projects installed (cached; see scripts/compat-setup.ts).
@@ -108,6 +125,13 @@ async function compatSetup(): Promise<void> {
   if ((await run(process.execPath, ["--import", "tsx", "scripts/compat-setup.ts"], process.env)) === 0) return;
   failed = true;
   files = files.filter((f) => !f.startsWith(join("test", "compat")));
+}
+
+const isEmbeddedOnly = (f: string) => Object.hasOwn(EMBEDDED_ONLY, f.split("/").at(-1) ?? "");
+if (process.env.TEST_DATABASE_URL) {
+  const skipped = files.filter(isEmbeddedOnly);
+  if (skipped.length > 0) console.log(`not on a server (they do the same in the PGlite run): ${skipped.join(", ")}`);
+  files = files.filter((f) => !isEmbeddedOnly(f));
 }
 
 const isSerial = (f: string) => !!process.env.TEST_DATABASE_URL && Object.hasOwn(SERIAL, f.split("/").at(-1) ?? "");
@@ -154,7 +178,7 @@ function startWorker(id: number): Worker {
             resolve(r);
           },
         };
-        child.send({ file } satisfies RunnerMessage);
+        child.send({ file, noDatabase: isEmbeddedOnly(file) } satisfies RunnerMessage);
       }),
     stop: async () => {
       if (child.connected) child.send({ stop: true } satisfies RunnerMessage);
@@ -181,12 +205,12 @@ async function runIntegration(): Promise<void> {
   console.log(
     `${files.length} file(s) on ${count} worker(s), each with ${target}; serially after: ${serial.join(", ") || "none"}`,
   );
-  if (!process.env.TEST_DATABASE_URL) {
-    try {
-      process.env.PHS_TEST_PGLITE_TEMPLATE = await pgliteTemplate();
-    } catch (error) {
-      console.error(`no migrated PGlite template (each worker migrates its own): ${error}`);
-    }
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  try {
+    if (serverUrl) process.env.PHS_TEST_SERVER_TEMPLATE = await serverTemplate(serverUrl);
+    else process.env.PHS_TEST_PGLITE_TEMPLATE = await pgliteTemplate();
+  } catch (error) {
+    console.error(`no migrated template database (each worker migrates its own): ${error}`);
   }
   const workers = Array.from({ length: count }, (_, i) => startWorker(i + 1));
   try {

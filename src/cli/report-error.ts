@@ -1,21 +1,20 @@
-import { HybridStoreError } from "../index.ts";
-import { toHybridStoreError } from "../tooling/index.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const BIN = "prisma-hybrid-store";
 
 /**
  * Prints an error as one line on stderr and returns the exit code: 2 for a wrong command line,
- * 1 for anything that failed at run time. PHS_DEBUG=1 adds the stack and causes.
+ * 1 for anything that failed at run time. PHS_DEBUG=1 adds the stack and causes. The library
+ * loads only for a run-time error: a usage error stays as cheap as `--help`.
  */
-export function reportError(error: unknown, command: string | undefined): number {
+export async function reportError(error: unknown, command: string | undefined): Promise<number> {
   const prefix = command ? `${BIN} ${command}` : BIN;
   if (error instanceof UsageError) {
     const helpFor = error.command ?? command;
     process.stderr.write(`${prefix}: ${error.message} (see '${BIN}${helpFor ? ` ${helpFor}` : ""} --help')\n`);
     return 2;
   }
-  process.stderr.write(`${prefix}: ${describeError(error).replace(/\s*\n\s*/g, " ")}\n`);
+  process.stderr.write(`${prefix}: ${(await describeError(error)).replace(/\s*\n\s*/g, " ")}\n`);
   if (process.env.PHS_DEBUG) process.stderr.write(`${debugDetails(error)}\n`);
   return 1;
 }
@@ -24,7 +23,11 @@ export function reportError(error: unknown, command: string | undefined): number
  * Our errors as they are; database errors mapped to what they mean; anything else is a bug
  * or an environment problem, said as such rather than dressed as a failed query.
  */
-function describeError(error: unknown): string {
+async function describeError(error: unknown): Promise<string> {
+  const [{ HybridStoreError }, { toHybridStoreError }] = await Promise.all([
+    import("../index.ts"),
+    import("../tooling/index.ts"),
+  ]);
   if (error instanceof HybridStoreError) return error.message;
   const { code } = (error ?? {}) as { code?: unknown };
   const fromDatabase =

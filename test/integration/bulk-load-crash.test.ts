@@ -8,10 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { bundleModule } from "../../scripts/bundle-module.ts";
 import { checkDatabase } from "../../src/db/check.ts";
 import { hybridStore, withEmbedding } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
@@ -19,8 +22,19 @@ import { databaseUrl, hnswIndexes, onCitus, uniqueLabel, withPg } from "../helpe
 import { tinyEmbedder } from "../helpers/store.ts";
 import { crashRows } from "../helpers/vectors.ts";
 
-const child = fileURLToPath(new URL("../helpers/bulk-load-child.ts", import.meta.url));
-const tsx = import.meta.resolve("tsx");
+// The child runs bundled, as the test files do (scripts/test-bundle.ts): no tsx loader to start.
+// Inside the repository, so that its package imports resolve to node_modules.
+const cacheDir = fileURLToPath(new URL("../../node_modules/.cache", import.meta.url));
+mkdirSync(cacheDir, { recursive: true });
+const bundleDir = mkdtempSync(join(cacheDir, "phs-bulk-load-child-"));
+after(() => rmSync(bundleDir, { recursive: true, force: true }));
+let childBundle: Promise<string> | undefined;
+const bundledChild = () => {
+  const outfile = join(bundleDir, "bulk-load-child.mjs");
+  const source = fileURLToPath(new URL("../helpers/bulk-load-child.ts", import.meta.url));
+  childBundle ??= bundleModule(source, { outfile }).then(() => outfile);
+  return childBundle;
+};
 
 function client() {
   const prisma = new PrismaClient({
@@ -41,7 +55,7 @@ const tableComment = () =>
 async function crashedLoad(documentId: string, label: string, seed: number, rows: number): Promise<void> {
   const proc: ChildProcessByStdio<null, Readable, Readable> = spawn(
     process.execPath,
-    ["--import", tsx, child, documentId, label, String(seed), String(rows)],
+    [await bundledChild(), documentId, label, String(seed), String(rows)],
     { env: process.env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";

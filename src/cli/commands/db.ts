@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
-import { DEFAULT_DATA_DIR } from "../../index.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { formatDuration } from "../format.ts";
+import { DEFAULT_DATA_DIR } from "../library-defaults.ts";
 import { BIN } from "../report-error.ts";
 
 const DEFAULT_PORT = 5433;

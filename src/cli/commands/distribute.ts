@@ -1,12 +1,3 @@
-import pg from "pg";
-import {
-  connectionFailure,
-  distributeOnCitus,
-  incompletePlacements,
-  inspectPlacements,
-  requireCitus,
-  tablePlacement,
-} from "../../tooling/index.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { BIN } from "../report-error.ts";
@@ -45,6 +36,16 @@ Options:
     const shardCount = intOption(values["shard-count"], "shard-count", "distribute", { min: 1, max: 64_000 });
     const url = process.env.DATABASE_URL?.trim();
     if (!url) throw new UsageError("needs DATABASE_URL: the Citus coordinator (the embedded database has no Citus)");
+    // Loaded here, not at the top: --help and usage errors stay fast without the library.
+    const [{ default: pg }, tooling] = await Promise.all([import("pg"), import("../../tooling/index.ts")]);
+    const {
+      connectionFailure,
+      distributeOnCitus,
+      incompletePlacements,
+      inspectPlacements,
+      requireCitus,
+      tablePlacement,
+    } = tooling;
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();

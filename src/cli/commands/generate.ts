@@ -1,9 +1,7 @@
 import { relative } from "node:path";
-import { InvalidSchemaError } from "../../index.ts";
-import { formatMarkingIssue } from "../../tooling/index.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
-import { generateMigration } from "../generate-migration.ts";
+import type { GenerateResult } from "../generate-migration.ts";
 import { BIN } from "../report-error.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -53,7 +51,13 @@ Then: npx prisma migrate deploy (or npx ${BIN} migrate for the bundled models)`,
       return 0;
     }
     const embedders = parseEmbedders(values.embedder);
-    let result: Awaited<ReturnType<typeof generateMigration>>;
+    // Loaded here, not at the top: --help and usage errors stay fast without the library.
+    const [{ InvalidSchemaError }, { formatMarkingIssue }, { generateMigration }] = await Promise.all([
+      import("../../index.ts"),
+      import("../../tooling/index.ts"),
+      import("../generate-migration.ts"),
+    ]);
+    let result: GenerateResult;
     try {
       result = await generateMigration({
         schema: values.schema ?? "prisma/schema.prisma",

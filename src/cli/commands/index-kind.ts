@@ -1,7 +1,6 @@
 import { relative } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, print } from "../command.ts";
-import { writeIndexMigration } from "../index-migration.ts";
 import { BIN } from "../report-error.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -34,6 +33,8 @@ Options:
       return 0;
     }
     if (values.halfvec === values.vector) throw new UsageError("give one of --halfvec or --vector", "index");
+    // Loaded here, not at the top: --help and usage errors stay fast without the library.
+    const { writeIndexMigration } = await import("../index-migration.ts");
     const file = await writeIndexMigration(
       values.migrations ?? "prisma/migrations",
       values.halfvec ? "halfvec" : "vector",

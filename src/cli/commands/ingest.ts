@@ -1,8 +1,9 @@
 import { basename, dirname } from "node:path";
-import { collectFiles, DEFAULT_CHUNK_OPTIONS, type IngestResult, ingestFiles } from "../../index.ts";
+import type { IngestResult } from "../../index.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { formatDuration } from "../format.ts";
+import { DEFAULT_CHUNK_OPTIONS } from "../library-defaults.ts";
 import { ProgressBar } from "../progress-bar.ts";
 import { BIN } from "../report-error.ts";
 import { UsageError } from "../usage-error.ts";
@@ -68,9 +69,11 @@ directory, so they recognise the files. Progress goes to stderr, the summary to 
     }
     const label = values["label-from-folder"] ? (path: string) => basename(dirname(path)) : values.label;
 
+    // The library, the model, Prisma and PGlite load here, not at the top: --help and usage
+    // errors stay fast.
+    const { collectFiles, ingestFiles } = await import("../../index.ts");
     // Missing paths and the model are checked before the database is touched.
     await collectFiles(positionals);
-    // The model, Prisma and PGlite load here, not at the top: --help and usage errors stay fast.
     await (await import("../prisma-runtime.ts")).checkPrismaRuntime();
     const { loadCliEmbedder, modelLine } = await import("../load-model.ts");
     const { connectStore } = await import("../connect.ts");

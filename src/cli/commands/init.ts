@@ -1,7 +1,6 @@
 import { relative } from "node:path";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, print } from "../command.ts";
-import { initProject } from "../init-project.ts";
 import { BIN } from "../report-error.ts";
 
 const spec = {
@@ -38,6 +37,8 @@ Then: npx prisma generate && npx ${BIN} migrate`,
       print(this.help);
       return 0;
     }
+    // Loaded here, not at the top: --help and usage errors stay fast without the library.
+    const { initProject } = await import("../init-project.ts");
     const result = await initProject({
       schema: values.schema ?? "prisma/schema.prisma",
       migrations: values.migrations,

@@ -1,4 +1,3 @@
-import { migrateDeploy } from "../apply-migrations.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Command, note, print } from "../command.ts";
 import { formatDuration } from "../format.ts";
@@ -29,7 +28,9 @@ Options:
       print(this.help);
       return 0;
     }
+    // Loaded here, not at the top: --help and usage errors stay fast without the library.
     const { openDatabase } = await import("../local-database.ts");
+    const { migrateDeploy } = await import("../apply-migrations.ts");
     const database = await openDatabase({ dataDir: values["data-dir"] });
     try {
       note(`Migrating ${database.description === "DATABASE_URL" ? redact(database.url) : database.description}...`);
