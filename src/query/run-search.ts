@@ -166,9 +166,7 @@ async function queryWithSettings<T>(
   // As on one server, where the statement's set_config() lasts until the caller's transaction
   // ends, the pgvector settings stay; the planner settings are put back.
   const names = settings.map(([name]) => name).filter((name) => !name.startsWith("hnsw."));
-  const read = new SqlParams();
-  const current = names.map((name, i) => `current_setting(${read.param(name)}) AS "${i}"`);
-  const [before] = await queryRows<Record<string, string>>(client, read.finish(`SELECT ${current.join(", ")}`));
+  const before = names.length > 0 ? await currentSettings(client, names) : undefined;
   await queryRows(client, apply(settings));
   try {
     return await queryRows<T>(client, query);
@@ -176,6 +174,14 @@ async function queryWithSettings<T>(
     if (names.length > 0)
       await queryRows(client, apply(names.map((name, i) => [name, before?.[String(i)] ?? ""] as const)));
   }
+}
+
+/** The session's values of the settings `names`, keyed by their position. */
+async function currentSettings(client: SearchClient, names: readonly string[]): Promise<Record<string, string>> {
+  const read = new SqlParams();
+  const current = names.map((name, i) => `current_setting(${read.param(name)}) AS "${i}"`);
+  const [row] = await queryRows<Record<string, string>>(client, read.finish(`SELECT ${current.join(", ")}`));
+  return row ?? {};
 }
 
 /**

@@ -135,7 +135,7 @@ export function runtimeSuite(kind: CompatKind): void {
       const defaults = readClientDefaults(base);
       assert.deepEqual(
         [defaults?.get("Annotation")?.get("id"), defaults?.get("Annotation")?.get("updatedAt")],
-        [{ kind: "uuid" }, { kind: "now" }],
+        [{ kind: "uuid" }, { kind: "updatedAt" }],
       );
       const outside: boolean[] = [];
       const probe = base.$extends({
