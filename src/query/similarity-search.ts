@@ -211,7 +211,7 @@ function outputColumns(model: ModelMeta): string {
  * for 10 rows (seen in test/integration/query-paging at `efSearch: 10`, on a table not yet
  * analyzed), and that page would not be a slice of the stream the later pages read.
  */
-const UNFORCED_MIN_ROWS = 3000;
+export const UNFORCED_MIN_ROWS = 3000;
 
 /** Whether PostgreSQL is trusted to walk the index: the first page of an unfiltered auto plan over many rows. */
 function walksIndexUnforced(plan: SearchPlan, request: SimilarityRequest): boolean {

@@ -143,21 +143,23 @@ function failingEmbedder(marker: string): Embedder {
 describe("ingestFiles (library)", () => {
   test("a crash leaves each file fully stored or absent, and the next run resumes", async () => {
     const label = uniqueLabel("resume");
-    const dir = corpus({ "1.md": sentences("one", 4), "2.md": sentences("two", 4), "3.md": sentences("three", 4) });
+    // Sources are relative to the root: names of its own, so that no other test's 1.md counts.
+    const [one, two, three] = [1, 2, 3].map((n) => `${label}-${n}.md`);
+    const dir = corpus({ [one!]: sentences("one", 4), [two!]: sentences("two", 4), [three!]: sentences("three", 4) });
     // The three small files share one transaction; the second one's embedding fails.
     const crashing = base.$extends(hybridStore({ embedder: failingEmbedder("two"), cacheSize: 0 }));
     await assert.rejects(ingestFiles(crashing, [dir], { label, root: dir }), (e: unknown) => {
       assert.ok(e instanceof IngestFileError);
-      assert.equal(e.file, "2.md");
+      assert.equal(e.file, two);
       assert.equal(e.code, "EMBEDDING_FAILED");
       return true;
     });
-    assert.deepEqual([...new Set((await stored(label)).map((r) => r.source))], ["1.md"]);
+    assert.deepEqual([...new Set((await stored(label)).map((r) => r.source))], [one]);
 
     const prisma = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
     const result = await ingestFiles(prisma, [dir], { label, root: dir });
     assert.deepEqual(result.files, { new: 2, changed: 0, unchanged: 1 });
-    assert.deepEqual([...new Set((await stored(label)).map((r) => r.source))], ["1.md", "2.md", "3.md"]);
+    assert.deepEqual([...new Set((await stored(label)).map((r) => r.source))], [one, two, three]);
   });
 
   test("a changed file is replaced in one transaction: a failure in a later batch keeps the old chunks", async () => {
@@ -192,7 +194,8 @@ describe("ingestFiles (library)", () => {
 
   test("reports progress with totals, rate and time left; a signal stops between files", async () => {
     const label = uniqueLabel("progress");
-    const dir = corpus({ "a.md": sentences("a", 8), "b.md": sentences("b", 8), "c.md": sentences("c", 8) });
+    // Sources are relative to the root: names of its own, so that no other test's a.md is "changed".
+    const dir = corpus(Object.fromEntries(["a", "b", "c"].map((f) => [`${label}-${f}.md`, sentences(f, 8)])));
     const prisma = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
     const events: IngestProgress[] = [];
     const controller = new AbortController();

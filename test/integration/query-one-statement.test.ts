@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { UNFORCED_MIN_ROWS } from "../../src/query/similarity-search.ts";
 import { databaseUrl, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
 import { bulkInsertAnnotations, gaussian, randomUnit, rng, vectorText } from "../helpers/vectors.ts";
@@ -78,16 +79,38 @@ const session = async () =>
     )
   )[0]!;
 
-/** The same search written by hand, its settings made by SET LOCAL in a transaction. */
-async function inTransaction(query: number[], ef: number, iterative: "off" | "relaxed_order", filtered: boolean) {
+/**
+ * The same search written by hand, its settings made by SET LOCAL in a transaction; `forced`
+ * adds the planner settings the library sets when it forces the index (below
+ * UNFORCED_MIN_ROWS). On one server the session's `enable_seqscan = off` already keeps both on
+ * the index; on Citus a session SET does not reach the shards, whose planner may otherwise scan
+ * a small shard exactly where the library walks its index.
+ */
+async function inTransaction(
+  query: number[],
+  ef: number,
+  iterative: "off" | "relaxed_order",
+  filtered: boolean,
+  forced = false,
+) {
+  const settings: [string, string][] = [
+    ["hnsw.ef_search", String(Number(ef))],
+    ["hnsw.iterative_scan", iterative === "off" ? "off" : "relaxed_order"],
+    ...(forced
+      ? ([
+          ["enable_seqscan", "off"],
+          ["enable_sort", "off"],
+          ["jit", "off"],
+        ] as [string, string][])
+      : []),
+  ];
   // On Citus only SET LOCAL reaches the shards (set_config() stays on the coordinator).
   const rows = await base.$transaction([
-    onCitus()
-      ? base.$executeRawUnsafe(`SET LOCAL hnsw.ef_search = ${Number(ef)}`)
-      : base.$executeRawUnsafe(`SELECT set_config('hnsw.ef_search', $1, true)`, String(ef)),
-    onCitus()
-      ? base.$executeRawUnsafe(`SET LOCAL hnsw.iterative_scan = ${iterative === "off" ? "off" : "relaxed_order"}`)
-      : base.$executeRawUnsafe(`SELECT set_config('hnsw.iterative_scan', $1, true)`, iterative),
+    ...settings.map(([name, value]) =>
+      onCitus()
+        ? base.$executeRawUnsafe(`SET LOCAL ${name} = ${value}`)
+        : base.$executeRawUnsafe(`SELECT set_config($1, $2, true)`, name, value),
+    ),
     base.$queryRawUnsafe<{ id: string }[]>(
       `SELECT id FROM (SELECT id, embedding <=> $1::vector AS d FROM "Annotation" WHERE embedding IS NOT NULL` +
         `${filtered ? ` AND "rawText" LIKE '%' || $2` : ""} ORDER BY embedding <=> $1::vector LIMIT 10) c ORDER BY d, id`,
@@ -95,7 +118,7 @@ async function inTransaction(query: number[], ef: number, iterative: "off" | "re
       ...(filtered ? [marker] : []),
     ),
   ]);
-  return (rows[2] as { id: string }[]).map((r) => r.id);
+  return (rows.at(-1) as { id: string }[]).map((r) => r.id);
 }
 
 describe("pgvector settings inside the search statement (one round trip)", () => {
@@ -110,8 +133,9 @@ describe("pgvector settings inside the search statement (one round trip)", () =>
       const highIds = high.map((r) => r.id);
       // Both HNSW plans scan iteratively (relaxed order): so does the oracle. A plain scan would
       // return fewer than 10 rows wherever dead tuples (other files' deletes) sit near the query.
-      assert.deepEqual(lowIds, await inTransaction(query, 10, "relaxed_order", false));
-      assert.deepEqual(highIds, await inTransaction(query, 400, "relaxed_order", false));
+      const forced = (low.plan.estimatedRows ?? 0) < UNFORCED_MIN_ROWS;
+      assert.deepEqual(lowIds, await inTransaction(query, 10, "relaxed_order", false, forced));
+      assert.deepEqual(highIds, await inTransaction(query, 400, "relaxed_order", false, forced));
       if (lowIds.join() !== highIds.join()) differs++;
     }
     // If the settings were ignored, both would run at the session's 77 and agree everywhere.
@@ -137,7 +161,8 @@ describe("pgvector settings inside the search statement (one round trip)", () =>
       assert.equal(plan.fellBack, false, "the iterative scan found 10 rows itself");
       assert.deepEqual(
         rows.map((r) => r.id),
-        await inTransaction(query, 10, "relaxed_order", true),
+        // An iterative plan always forces the index (only an unfiltered "hnsw" may not).
+        await inTransaction(query, 10, "relaxed_order", true, true),
       );
       const bare = await inTransaction(query, 10, "off", true);
       assert.ok(bare.length < 10, `the bare index returned ${bare.length} rows`);
@@ -147,13 +172,15 @@ describe("pgvector settings inside the search statement (one round trip)", () =>
 
   test("inside a caller's interactive transaction the settings last until it ends, then are gone", async () => {
     const query = queries[0]!;
+    const { plan } = await prisma.annotation.explainSearch({ query, take: 10, plan: "hnsw", efSearch: 10 });
     const inside = await prisma.$transaction(async (tx) => {
       const ids = await tx.annotation.similaritySearch({ query, take: 10, plan: "hnsw", efSearch: 10 });
       const [s] = await tx.$queryRawUnsafe<{ ef: string }[]>(`SELECT current_setting('hnsw.ef_search') AS ef`);
       return { ids: ids.map((r) => r.id), ef: s!.ef };
     });
     assert.equal(inside.ef, "10", "SET LOCAL semantics within the caller's transaction");
-    assert.deepEqual(inside.ids, await inTransaction(query, 10, "relaxed_order", false));
+    const forced = (plan.estimatedRows ?? 0) < UNFORCED_MIN_ROWS;
+    assert.deepEqual(inside.ids, await inTransaction(query, 10, "relaxed_order", false, forced));
     assert.equal((await session()).ef, "77");
   });
 });
