@@ -1,12 +1,13 @@
 /**
- * The integration suite on a Citus cluster: a fresh database on the cluster, the bundled
- * migrations, `distribute` (reference "Document", "Annotation" distributed by "id"), then the
- * test files that apply, and test/citus (shards, rebalance, estimates, ingest routing).
+ * The integration suite on a Citus cluster: fresh databases on the cluster (one per lane), the
+ * bundled migrations, `distribute` (reference "Document", "Annotation" distributed by "id"),
+ * then the test files that apply, and test/citus (shards, rebalance, estimates, ingest routing).
  *
  *   CITUS_URL=postgresql://postgres:postgres@127.0.0.1:56100/postgres node --import tsx scripts/citus-tests.ts [substring...]
  *
  * CITUS_URL is the coordinator of a running cluster (../shared/scripts/citus-cluster.sh in CI).
  * PHS_CITUS_SHARD_COUNT sets the shards of "Annotation" (default 4, see docs/scaling.md).
+ * PHS_CITUS_LANES (default 2) files run at once, each lane on a database of its own.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,9 +15,10 @@ import { join } from "node:path";
 import pg from "pg";
 import { distributeOnCitus } from "../src/db/citus-distribute.ts";
 import { createCitusScratchDatabase } from "./citus-scratch-database.ts";
+import type { ScratchDatabase } from "./scratch-database.ts";
 import { bundleDir, testBundler } from "./test-bundle.ts";
-import { listTests, run } from "./test-process.ts";
-import { EMBEDDED_ONLY } from "./test-targets.ts";
+import { capture, listTests, run } from "./test-process.ts";
+import { expectedSeconds, TARGET_FREE } from "./test-targets.ts";
 
 /**
  * Test files that do not apply to a Citus cluster, and why. Everything else in test/integration
@@ -24,7 +26,7 @@ import { EMBEDDED_ONLY } from "./test-targets.ts";
  */
 export const NOT_ON_CITUS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(
-    Object.entries(EMBEDDED_ONLY).map(([file, why]) => [
+    Object.entries(TARGET_FREE).map(([file, why]) => [
       file,
       `never uses the database under test (${why}): the PGlite run has it`,
     ]),
@@ -105,61 +107,94 @@ const files = ["test/citus", "test/integration", "test/reliability"]
   .filter((f) => !Object.hasOwn(NOT_ON_CITUS, f.split("/").at(-1) ?? ""))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 
+const lanes = Math.max(1, Math.min(Number(process.env.PHS_CITUS_LANES ?? 2), files.length));
 const started = performance.now();
-const scratch = await createCitusScratchDatabase(serverUrl);
-console.log(`test database: ${scratch.name} on the Citus coordinator ${new URL(serverUrl).host}`);
 for (const [file, why] of Object.entries(NOT_ON_CITUS)) console.log(`not on Citus: ${file} (${why})`);
+const databases: ScratchDatabase[] = [];
 let status = 1;
 try {
-  const env = { ...process.env, DATABASE_URL: scratch.url, PHS_TEST_TARGET: "citus" };
-  if ((await run("npx", ["prisma", "migrate", "deploy"], env, true)) !== 0)
-    throw new Error("prisma migrate deploy failed");
-  const client = new pg.Client({ connectionString: scratch.url });
-  await client.connect();
-  try {
-    const result = await distributeOnCitus(client, { shardCount });
-    console.log(`distributed: ${result.changed.join(", ")} (${shardCount} shards)`);
-    // Fault-injection tests create their own triggers on "Annotation"; on a distributed table
-    // Citus allows that only with this setting (as for any trigger of a user's own).
-    await client.query(`ALTER DATABASE "${scratch.name}" SET citus.enable_unsafe_triggers = on`);
-  } finally {
-    await client.end();
-  }
-  const tapDir = mkdtempSync(join(tmpdir(), "phs-citus-tap-"));
-  const bundler = testBundler(bundleDir("citus"));
-  try {
-    // Bundled files (scripts/test-bundle.ts), then those that need tsx: one at a time throughout.
-    const { groups, notes } = await bundler.groups(files);
-    process.stdout.write(notes);
-    let code = 0;
-    let tapText = "";
-    for (const [i, group] of groups.entries()) {
-      const tap = join(tapDir, `results-${i}.tap`);
-      const args = [
-        ...group.args,
-        "--test",
-        "--test-concurrency=1",
-        "--test-reporter=spec",
-        "--test-reporter-destination=stdout",
-        "--test-reporter=tap",
-        `--test-reporter-destination=${tap}`,
-        ...group.files,
-      ];
-      code = Math.max(code, await run(process.execPath, args, env));
-      tapText += readFileSync(tap, "utf8");
-    }
-    status = code === 0 ? 0 : judge(tapText);
-  } finally {
-    bundler.dispose();
-    rmSync(tapDir, { recursive: true, force: true });
-  }
+  for (let i = 0; i < lanes; i++) databases.push(await createCitusScratchDatabase(serverUrl));
+  await Promise.all(databases.map(prepare));
+  console.log(
+    `${files.length} file(s) on ${lanes} lane(s), each with its own database on the Citus coordinator ${new URL(serverUrl).host} (${shardCount} shards)`,
+  );
+  const { code, tapText } = await runFiles(files);
+  status = code === 0 ? 0 : judge(tapText);
 } finally {
-  await scratch.drop();
+  await Promise.all(databases.map((d) => d.drop()));
 }
 console.log(
   `citus tests: ${status === 0 ? "passed" : "FAILED"} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 process.exit(status);
+
+/** The env a test file runs with on `database`. */
+function testEnv(database: ScratchDatabase): NodeJS.ProcessEnv {
+  return { ...process.env, DATABASE_URL: database.url, PHS_TEST_TARGET: "citus" };
+}
+
+/** Migrates `database` and distributes its tables as `distribute` does. */
+async function prepare(database: ScratchDatabase): Promise<void> {
+  if ((await run("npx", ["prisma", "migrate", "deploy"], testEnv(database), true)) !== 0)
+    throw new Error(`prisma migrate deploy failed on ${database.name}`);
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await distributeOnCitus(client, { shardCount });
+    // Fault-injection tests create their own triggers on "Annotation"; on a distributed table
+    // Citus allows that only with this setting (as for any trigger of a user's own).
+    await client.query(`ALTER DATABASE "${database.name}" SET citus.enable_unsafe_triggers = on`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs `files` on the lanes, each file in its own `node --test` on its lane's database, the
+ * longest expected first (as scripts/test.ts's workers take them); prints each file's output
+ * when it ends. Returns the highest exit code and every file's TAP output, for {@link judge}.
+ */
+async function runFiles(files: readonly string[]): Promise<{ code: number; tapText: string }> {
+  const tapDir = mkdtempSync(join(tmpdir(), "phs-citus-tap-"));
+  const bundler = testBundler(bundleDir("citus"));
+  try {
+    const queue = [...files].sort((a, b) => expectedSeconds(b, "server") - expectedSeconds(a, "server"));
+    let tapText = "";
+    let worst = 0;
+    let count = 0;
+    const lane = async (database: ScratchDatabase, id: number) => {
+      for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+        const command = await bundler.command(file);
+        const tap = join(tapDir, `${++count}.tap`);
+        const t = performance.now();
+        const { code, output } = await capture(
+          process.execPath,
+          [
+            "--test",
+            "--test-reporter=spec",
+            "--test-reporter-destination=stdout",
+            "--test-reporter=tap",
+            `--test-reporter-destination=${tap}`,
+            ...command.args,
+          ],
+          testEnv(database),
+        );
+        const note = command.tsxReason ? `, under tsx: ${command.tsxReason}` : "";
+        const seconds = ((performance.now() - t) / 1000).toFixed(1);
+        process.stdout.write(
+          `\n── ${file} (${seconds} s, lane ${id}${note}${code === 0 ? "" : ", failures"})\n${output}`,
+        );
+        tapText += readFileSync(tap, "utf8");
+        worst = Math.max(worst, code);
+      }
+    };
+    await Promise.all(databases.map((d, i) => lane(d, i + 1)));
+    return { code: worst, tapText };
+  } finally {
+    bundler.dispose();
+    rmSync(tapDir, { recursive: true, force: true });
+  }
+}
 
 /** 0 when every failed test is one of {@link FAILS_ON_CITUS}; prints which failed and why. */
 function judge(tapText: string): number {

@@ -38,7 +38,7 @@ export interface FileResult {
 }
 
 export type WorkerMessage = { ready: true } | { failed: string } | FileResult;
-/** `noDatabase`: run the file with DATABASE_URL unset (scripts/test.ts EMBEDDED_ONLY). */
+/** `noDatabase`: run the file with DATABASE_URL unset (scripts/test-targets.ts TARGET_FREE). */
 export type RunnerMessage = { file: string; noDatabase: boolean } | { stop: true };
 
 const send = (m: WorkerMessage) => process.send?.(m);

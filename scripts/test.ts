@@ -17,12 +17,12 @@
  */
 import { fork } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import { pgliteTemplate } from "./pglite-template.ts";
 import { serverTemplate } from "./server-template.ts";
 import { bundleDir, testBundler } from "./test-bundle.ts";
 import { capture, listTests, run } from "./test-process.ts";
-import { EMBEDDED_ONLY } from "./test-targets.ts";
+import { expectedSeconds, TARGET_FREE } from "./test-targets.ts";
 import type { FileResult, RunnerMessage, WorkerMessage } from "./test-worker.ts";
 
 /**
@@ -34,39 +34,6 @@ export const SERIAL: Readonly<Record<string, string>> = {
   "server-crash.test.ts": "crashes and restarts the server: every other worker's connections would break",
   "faults.test.ts": "its server variant crashes and restarts the server, as server-crash does",
 };
-
-/**
- * Seconds the slowest files took in CI (the server run, 2 workers beside the PGlite run,
- * 2026-12-02), down to cli-errors' 24; the files after it were among the slowest in an earlier
- * run and have stand-ins below 24 in that run's order, not measurements. faults.test.ts is first
- * with a stand-in: on PGlite it is the longest file (bundled, 2 workers, 2026-12-02: 82 s CPU,
- * 226 s on a loaded machine where bad-inputs-cli took 32 s CPU and 91 s); on a server it runs
- * last anyway ({@link SERIAL}).
- * Workers take the longest file first (LPT scheduling), so that no worker is left with a long
- * file at the end; files not listed count {@link UNLISTED_SECONDS}.
- */
-const SECONDS: Readonly<Record<string, number>> = {
-  "test/reliability/faults.test.ts": 90,
-  "test/integration/query-recall-calibration.test.ts": 79,
-  "test/reliability/bad-inputs-cli.test.ts": 77,
-  "test/integration/cli-ingest.test.ts": 61,
-  "test/integration/query-halfvec.test.ts": 45,
-  "test/integration/llamaindex-churn.test.ts": 45,
-  "test/integration/query-paging.test.ts": 43,
-  "test/compat/types.test.ts": 42,
-  "test/integration/embedded-db.test.ts": 34,
-  "test/integration/cli-init.test.ts": 30,
-  "test/integration/cli-search.test.ts": 26,
-  "test/integration/cli-errors.test.ts": 24,
-  "test/integration/where-fuzz.test.ts": 23,
-  "test/integration/cli-docs-samples.test.ts": 22,
-  "test/integration/cli-db.test.ts": 21,
-  "test/integration/db-errors.test.ts": 20,
-  "test/integration/cli-db-signals.test.ts": 19,
-  "test/compat/prisma7.test.ts": 18,
-  "test/integration/cli-demo.test.ts": 17,
-};
-const UNLISTED_SECONDS = 10;
 
 const started = performance.now();
 const filters = process.argv.slice(2);
@@ -118,24 +85,32 @@ async function runUnit(): Promise<void> {
   }
 }
 
-// test/compat needs its Prisma 6/7 user projects installed (cached; see scripts/compat-setup.ts).
-// If that fails, the other tests still run and the run fails.
-async function compatSetup(): Promise<void> {
-  if (!files.some((f) => f.startsWith(join("test", "compat")))) return;
-  if ((await run(process.execPath, ["--import", "tsx", "scripts/compat-setup.ts"], process.env)) === 0) return;
-  failed = true;
-  files = files.filter((f) => !f.startsWith(join("test", "compat")));
+const isCompat = (f: string) => f.startsWith(join("test", "compat"));
+
+/**
+ * test/compat needs its Prisma 6/7 user projects installed (cached; see scripts/compat-setup.ts;
+ * ~45 s of `npm ci` on a new clone). Workers run other files meanwhile and take a compat file
+ * only once this is done; if it fails, each compat file is reported as failed, not run.
+ */
+function compatSetup(): { ready: Promise<boolean>; settled: () => boolean } {
+  let settled = false;
+  const ready = files.some(isCompat)
+    ? run(process.execPath, ["--import", "tsx", "scripts/compat-setup.ts"], process.env).then((code) => code === 0)
+    : Promise.resolve(true);
+  void ready.then(() => {
+    settled = true;
+  });
+  return { ready, settled: () => settled };
 }
 
-const isEmbeddedOnly = (f: string) => Object.hasOwn(EMBEDDED_ONLY, f.split("/").at(-1) ?? "");
+const isTargetFree = (f: string) => Object.hasOwn(TARGET_FREE, f.split("/").at(-1) ?? "");
 if (process.env.TEST_DATABASE_URL) {
-  const skipped = files.filter(isEmbeddedOnly);
+  const skipped = files.filter(isTargetFree);
   if (skipped.length > 0) console.log(`not on a server (they do the same in the PGlite run): ${skipped.join(", ")}`);
-  files = files.filter((f) => !isEmbeddedOnly(f));
+  files = files.filter((f) => !isTargetFree(f));
 }
 
 const isSerial = (f: string) => !!process.env.TEST_DATABASE_URL && Object.hasOwn(SERIAL, f.split("/").at(-1) ?? "");
-const seconds = (f: string) => SECONDS[f.split(sep).join("/")] ?? UNLISTED_SECONDS;
 
 interface Worker {
   readonly id: number;
@@ -178,7 +153,7 @@ function startWorker(id: number): Worker {
             resolve(r);
           },
         };
-        child.send({ file, noDatabase: isEmbeddedOnly(file) } satisfies RunnerMessage);
+        child.send({ file, noDatabase: isTargetFree(file) } satisfies RunnerMessage);
       }),
     stop: async () => {
       if (child.connected) child.send({ stop: true } satisfies RunnerMessage);
@@ -196,14 +171,15 @@ function report(r: FileResult, worker: number): void {
 
 async function runIntegration(): Promise<void> {
   if (files.length === 0) return;
-  const queue = files.filter((f) => !isSerial(f)).sort((a, b) => seconds(b) - seconds(a));
+  const kind = process.env.TEST_DATABASE_URL ? "server" : "pglite";
+  const queue = files.filter((f) => !isSerial(f)).sort((a, b) => expectedSeconds(b, kind) - expectedSeconds(a, kind));
   const serial = files.filter(isSerial);
   const count = Math.max(1, Math.min(Number(process.env.PHS_TEST_WORKERS ?? 3), queue.length));
-  const target = process.env.TEST_DATABASE_URL
+  const where = process.env.TEST_DATABASE_URL
     ? `a scratch database on ${new URL(process.env.TEST_DATABASE_URL).host}`
     : "an embedded PGlite";
   console.log(
-    `${files.length} file(s) on ${count} worker(s), each with ${target}; serially after: ${serial.join(", ") || "none"}`,
+    `${files.length} file(s) on ${count} worker(s), each with ${where}; serially after: ${serial.join(", ") || "none"}`,
   );
   const serverUrl = process.env.TEST_DATABASE_URL;
   try {
@@ -219,7 +195,19 @@ async function runIntegration(): Promise<void> {
         failed = true;
         return;
       }
-      for (let f = queue.shift(); f !== undefined; f = queue.shift()) report(await w.run(f), w.id);
+      for (let f = await nextFile(); f !== undefined; f = await nextFile()) {
+        if (isCompat(f) && !(await compat.ready)) {
+          const output = "not run: the compatibility projects could not be set up (compat-setup's output above)\n";
+          report({ file: f, code: 1, ms: 0, output }, w.id);
+        } else report(await w.run(f), w.id);
+      }
+    };
+    // The longest first, but not a compat file before its projects are ready.
+    const nextFile = async (): Promise<string | undefined> => {
+      const i = compat.settled() ? 0 : queue.findIndex((f) => !isCompat(f));
+      if (i >= 0) return queue.splice(i, 1)[0];
+      await compat.ready;
+      return queue.shift();
     };
     await Promise.all(workers.map(drain));
     const [first, ...others] = workers;
@@ -231,7 +219,7 @@ async function runIntegration(): Promise<void> {
   }
 }
 
-await compatSetup();
+const compat = compatSetup();
 await Promise.all([runUnit(), runIntegration()]);
 const slowest = timings.sort((a, b) => b.ms - a.ms).slice(0, 12);
 const cpuColumn = (ms: number | undefined) => (ms === undefined ? "" : `  CPU ${seconds1(ms).padStart(6)} s`);
