@@ -101,7 +101,13 @@ describe("re-ingest churn", () => {
     });
     const extended = prisma.$extends(hybridStore({ embedder: tinyEmbedder() }));
     const { plan } = await extended.annotation.explainSearch({ query: queries[0]!, take: 10 });
-    if (live < 20_000) assert.equal(plan.estimatedRows, live, plan.reason);
+    // An estimate above HNSW_VISIT_COST is replaced by the count of live rows. A smaller one is
+    // used as it is and gives an exact scan, exact whatever the count: on PGlite, which has no
+    // autoanalyze, statistics an earlier file's ANALYZE took of a nearly empty table say 1 row.
+    if (live < 20_000) {
+      if ((plan.estimatedRows ?? 0) > HNSW_VISIT_COST) assert.equal(plan.estimatedRows, live, plan.reason);
+      else assert.equal(plan.kind, "exact", plan.reason);
+    }
     const scoped = await extended.annotation.explainSearch({
       query: queries[0]!,
       take: 10,
