@@ -78,7 +78,7 @@ export async function queryIndexRows<T>(client: SearchClient, query: CompiledQue
  * also marks the statement's own small sorts (the list's order) as disabled, and the cost that
  * adds would trigger JIT compilation (about 1 s per statement measured), hence `jit` off.
  */
-const FORCE_INDEX_SETTINGS: readonly (readonly [string, string])[] = [
+export const FORCE_INDEX_SETTINGS: readonly (readonly [string, string])[] = [
   ["enable_sort", "off"],
   ["enable_seqscan", "off"],
   ["jit", "off"],

@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { hybridStore } from "../../src/extension.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { FORCE_INDEX_SETTINGS } from "../../src/query/run-search.ts";
 import { UNFORCED_MIN_ROWS } from "../../src/query/similarity-search.ts";
 import { databaseUrl, onCitus, uniqueLabel, withPg } from "../helpers/db.ts";
 import { tinyEmbedder } from "../helpers/store.ts";
@@ -79,10 +80,13 @@ const session = async () =>
     )
   )[0]!;
 
+/** Whether the library forces the index for an unfiltered top-10 HNSW search with this plan. */
+const forcesIndex = (plan: { estimatedRows: number | null }) => (plan.estimatedRows ?? 0) < UNFORCED_MIN_ROWS;
+
 /**
  * The same search written by hand, its settings made by SET LOCAL in a transaction; `forced`
- * adds the planner settings the library sets when it forces the index (below
- * UNFORCED_MIN_ROWS). On one server the session's `enable_seqscan = off` already keeps both on
+ * adds the planner settings the library sets when it forces the index (FORCE_INDEX_SETTINGS,
+ * below UNFORCED_MIN_ROWS). On one server the session's `enable_seqscan = off` already keeps both on
  * the index; on Citus a session SET does not reach the shards, whose planner may otherwise scan
  * a small shard exactly where the library walks its index.
  */
@@ -93,16 +97,10 @@ async function inTransaction(
   filtered: boolean,
   forced = false,
 ) {
-  const settings: [string, string][] = [
+  const settings: (readonly [string, string])[] = [
     ["hnsw.ef_search", String(Number(ef))],
     ["hnsw.iterative_scan", iterative === "off" ? "off" : "relaxed_order"],
-    ...(forced
-      ? ([
-          ["enable_seqscan", "off"],
-          ["enable_sort", "off"],
-          ["jit", "off"],
-        ] as [string, string][])
-      : []),
+    ...(forced ? FORCE_INDEX_SETTINGS : []),
   ];
   // On Citus only SET LOCAL reaches the shards (set_config() stays on the coordinator).
   const rows = await base.$transaction([
@@ -133,7 +131,7 @@ describe("pgvector settings inside the search statement (one round trip)", () =>
       const highIds = high.map((r) => r.id);
       // Both HNSW plans scan iteratively (relaxed order): so does the oracle. A plain scan would
       // return fewer than 10 rows wherever dead tuples (other files' deletes) sit near the query.
-      const forced = (low.plan.estimatedRows ?? 0) < UNFORCED_MIN_ROWS;
+      const forced = forcesIndex(low.plan);
       assert.deepEqual(lowIds, await inTransaction(query, 10, "relaxed_order", false, forced));
       assert.deepEqual(highIds, await inTransaction(query, 400, "relaxed_order", false, forced));
       if (lowIds.join() !== highIds.join()) differs++;
@@ -179,7 +177,7 @@ describe("pgvector settings inside the search statement (one round trip)", () =>
       return { ids: ids.map((r) => r.id), ef: s!.ef };
     });
     assert.equal(inside.ef, "10", "SET LOCAL semantics within the caller's transaction");
-    const forced = (plan.estimatedRows ?? 0) < UNFORCED_MIN_ROWS;
+    const forced = forcesIndex(plan);
     assert.deepEqual(inside.ids, await inTransaction(query, 10, "relaxed_order", false, forced));
     assert.equal((await session()).ef, "77");
   });
