@@ -100,7 +100,10 @@ export function buildHybridQuery(
   const textList =
     `SELECT ${tid} AS ${id}, ts_rank_cd(${sv}, "q"."query") AS "score" FROM ${table}, "q" ` +
     `WHERE ${sv} @@ "q"."query"${and} ORDER BY "score" DESC, ${tid} LIMIT ${n}`;
-  const textScore = `CASE WHEN ${sv} @@ "q"."query" THEN ts_rank_cd(${sv}, "q"."query") END`;
+  // A row of either list carries its distance or text score from there; only a row missing from
+  // that list has it computed again (a 384-d distance and a ts_rank_cd per row add up).
+  const distance = `coalesce("f"."distance", ${emb} <=> ${vector})`;
+  const textScore = `coalesce("f"."textScore", CASE WHEN ${sv} @@ "q"."query" THEN ts_rank_cd(${sv}, "q"."query") END)`;
   const fusion = r.fusion ?? { type: "rrf", k: 60 };
   let fused: string;
   if (fusion.type === "rrf") {
@@ -109,16 +112,17 @@ export function buildHybridQuery(
   } else {
     const a = params.param(fusion.alpha, "float8");
     fused =
-      `${a} * coalesce(1 - (${emb} <=> ${vector}), 0) + ` +
+      `${a} * coalesce(1 - ${distance}, 0) + ` +
       `(1 - ${a}) * coalesce(${textScore} / nullif((SELECT max("score") FROM "x"), 0), 0)`;
   }
   return params.finish(
     `WITH "q" AS (SELECT ${query} AS "query"), ` +
       `"v" AS (SELECT ${id}, "distance", (row_number() OVER (ORDER BY "distance", ${id}))::int AS "rank" FROM (${vectorList}) AS "c"), ` +
       `"x" AS (SELECT ${id}, "score", (row_number() OVER (ORDER BY "score" DESC, ${id}))::int AS "rank" FROM (${textList}) AS "c"), ` +
-      `"f" AS (SELECT coalesce("v".${id}, "x".${id}) AS ${id}, "v"."rank" AS "vectorRank", "x"."rank" AS "textRank" ` +
+      `"f" AS (SELECT coalesce("v".${id}, "x".${id}) AS ${id}, "v"."rank" AS "vectorRank", "x"."rank" AS "textRank", ` +
+      `"v"."distance", "x"."score" AS "textScore" ` +
       `FROM "v" FULL OUTER JOIN "x" ON "x".${id} = "v".${id}) ` +
-      `SELECT ${selectFields(model, ROOT_ALIAS)}, "f"."vectorRank", "f"."textRank", (${emb} <=> ${vector}) AS "distance", ` +
+      `SELECT ${selectFields(model, ROOT_ALIAS)}, "f"."vectorRank", "f"."textRank", ${distance} AS "distance", ` +
       `${textScore} AS "textScore", (${fused}) AS "score", (SELECT count(*) FROM "v")::int AS "vectorCandidates" ` +
       `FROM "f" JOIN ${table} ON ${tid} = "f".${id} CROSS JOIN "q" ` +
       `ORDER BY "score" DESC, ${tid} LIMIT ${params.param(r.take)} OFFSET ${params.param(r.skip ?? 0)}`,

@@ -141,7 +141,7 @@ describe("hybrid search SQL", () => {
     assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, "40", "relaxed_order", 0.3, 5, 0]);
     assert.match(
       q.sql,
-      /\(\$7::float8 \* coalesce\(1 - \("t0"."embedding" <=> \$1::vector\), 0\) \+ \(1 - \$7::float8\) \* coalesce\(/,
+      /\(\$7::float8 \* coalesce\(1 - coalesce\("f"."distance", "t0"."embedding" <=> \$1::vector\), 0\) \+ \(1 - \$7::float8\) \* coalesce\(/,
     );
     assert.match(q.sql, /nullif\(\(SELECT max\("score"\) FROM "x"\), 0\)/);
     assert.ok(
