@@ -33,6 +33,14 @@ export interface EmbeddedDatabaseOptions {
    * would (PGlite has none); 0 turns it off. Default 5000.
    */
   maintenanceIntervalMs?: number;
+  /**
+   * How long (ms) a connection may keep the one backend while other connections wait and it
+   * sends nothing: idle in a transaction, inside an unfinished extended-protocol cycle or COPY,
+   * or holding a session advisory lock. It is then disconnected with FATAL 25P03, as
+   * PostgreSQL's `idle_in_transaction_session_timeout` does, and its transaction rolled back,
+   * so the others go on. A connection alone is never disconnected. 0 turns it off. Default 60000.
+   */
+  idleInTransactionTimeoutMs?: number;
   /** Close the database on SIGINT/SIGTERM before the process exits. Default true. */
   handleSignals?: boolean;
 }
@@ -99,6 +107,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     maxConnections,
     maxBufferedOutput: options.maxBufferedOutput ?? 256 * 1024 * 1024,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? 5000,
+    idleHoldTimeoutMs: options.idleInTransactionTimeoutMs ?? 60_000,
   });
   let port: number;
   try {

@@ -29,6 +29,8 @@ export class WireConnection {
   readonly output = new OutputScanner();
   /** Messages received and not yet run. The start-up packet is queued with type 0. */
   readonly messages: FrontendMessage[] = [];
+  /** When the oldest of `messages` arrived. */
+  waitingSince = 0;
   #queuedBytes = 0;
   #input: Buffer = Buffer.alloc(0);
   started = false;
@@ -115,6 +117,7 @@ export class WireConnection {
     while (!this.closed) {
       const message = this.started ? this.#typed() : this.#startup();
       if (!message) break;
+      if (this.messages.length === 0) this.waitingSince = Date.now();
       this.messages.push(message);
       this.#queuedBytes += message.bytes.length;
     }

@@ -24,6 +24,11 @@ export interface WireServerOptions {
   readonly maxBufferedOutput: number;
   /** How often to check whether tables need VACUUM/ANALYZE; 0 turns maintenance off. */
   readonly maintenanceIntervalMs: number;
+  /**
+   * How long a connection may keep the backend without sending anything while others wait,
+   * before it is disconnected (FATAL 25P03); 0 never disconnects it.
+   */
+  readonly idleHoldTimeoutMs: number;
 }
 
 const [Q, P, B, S, X, F, H] = ["Q", "P", "B", "S", "X", "F", "H"].map((c) => c.charCodeAt(0));
@@ -74,12 +79,15 @@ export class WireServer {
   /** The last pass left VACUUMs for a longer idle moment. */
   #vacuumDeferred = false;
   #timer: NodeJS.Timeout | undefined;
+  /** When the connection holding the backend last had a turn. */
+  #holderIdleSince = 0;
+  #idleCheck: NodeJS.Timeout | undefined;
 
   constructor(db: PGlite, options: WireServerOptions) {
     this.#db = db;
     this.#options = options;
     this.#server = createServer((socket) => {
-      if (this.#stopped || this.#connections.size >= options.maxConnections) {
+      if (this.#stopped || this.#openConnections() >= options.maxConnections) {
         // Closed once the error is out, as PostgreSQL does: a socket only ended, never read,
         // stays open after the client leaves, and server.close() in stop() would never return.
         socket.on("error", () => socket.destroy());
@@ -112,6 +120,7 @@ export class WireServer {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#idleCheck);
     for (const c of this.#connections) c.close();
     await this.#pumping;
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -136,10 +145,12 @@ export class WireServer {
       } else if (this.#maintenanceDue !== 0 && this.#holder === null && this.#maintenanceWait() === 0) {
         await this.#maintain();
       } else if (!this.#again) {
-        // When a client holds the backend, its next message (or its close) wakes the server.
+        // When a client holds the backend, its next message (or its close) wakes the server,
+        // or the end of its idle time if others wait.
         if (this.#maintenanceDue !== 0 && this.#holder === null) {
           setTimeout(() => this.#wake(), this.#maintenanceWait()).unref();
         }
+        this.#scheduleIdleCheck();
         return;
       }
       // Let sockets, timers and signals in between turns: the backend runs each one synchronously.
@@ -151,7 +162,8 @@ export class WireServer {
     const holder = this.#holder;
     if (holder && (holder.closed || holder.holdsBackend)) {
       if (holder.closed) return () => this.#cleanUp(holder);
-      return holder.messages.length > 0 ? () => this.#turn(holder) : null;
+      if (holder.messages.length > 0) return () => this.#turn(holder);
+      return this.#idleHoldLeft(holder) <= 0 ? () => this.#endIdleHold(holder) : null;
     }
     this.#holder = null;
     const list = [...this.#connections];
@@ -178,6 +190,55 @@ export class WireServer {
       c.fatal("XX000", `embedded database error: ${(error as Error).message}`);
     }
     this.#holder = c.holdsBackend || c.closed ? c : null;
+    this.#holderIdleSince = Date.now();
+  }
+
+  #openConnections(): number {
+    let open = 0;
+    for (const c of this.#connections) if (!c.closed) open++;
+    return open;
+  }
+
+  /**
+   * Milliseconds `holder` may still keep the backend idle: the timeout from its last turn or
+   * from when another connection started waiting, whichever is later; infinite while nobody waits.
+   * PostgreSQL leaves an idle transaction alone by default (it blocks only what it locked); here
+   * it blocks every other connection, and a client that waits for one of those (say, a query
+   * sent outside its own open transaction) would wait forever.
+   */
+  #idleHoldLeft(holder: WireConnection): number {
+    const timeout = this.#options.idleHoldTimeoutMs;
+    if (timeout <= 0) return Infinity;
+    let waitingSince = Infinity;
+    for (const c of this.#connections) {
+      if (c !== holder && !c.closed && c.messages.length > 0) waitingSince = Math.min(waitingSince, c.waitingSince);
+    }
+    return waitingSince === Infinity ? Infinity : Math.max(this.#holderIdleSince, waitingSince) + timeout - Date.now();
+  }
+
+  #scheduleIdleCheck(): void {
+    const holder = this.#holder;
+    if (!holder || this.#idleCheck) return;
+    const left = this.#idleHoldLeft(holder);
+    if (left === Infinity) return;
+    this.#idleCheck = setTimeout(
+      () => {
+        this.#idleCheck = undefined;
+        this.#wake();
+      },
+      Math.max(0, left),
+    );
+    this.#idleCheck.unref();
+  }
+
+  /** As PostgreSQL's idle_in_transaction_session_timeout ends a session; the next turn rolls it back. */
+  async #endIdleHold(holder: WireConnection): Promise<void> {
+    const waited = Date.now() - this.#holderIdleSince;
+    holder.fatal(
+      "25P03",
+      `terminating connection due to idle-in-transaction timeout: it kept the embedded database's ` +
+        `only backend for ${waited} ms without sending anything while other connections waited`,
+    );
   }
 
   async #start(c: WireConnection, message: FrontendMessage): Promise<void> {

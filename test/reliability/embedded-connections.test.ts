@@ -8,8 +8,11 @@
  * They start their own in-memory embedded database, so they run the same on both targets.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../../src/db/embedded.ts";
 import { within } from "../helpers/time.ts";
 import { bind, execute, flush, parse, query, rows, sync, Wire } from "../helpers/wire.ts";
@@ -103,3 +106,102 @@ describe("the embedded server keeps each connection's queries apart", () => {
     }
   });
 });
+
+describe("a connection that keeps the backend idle while others wait", () => {
+  const IDLE_MS = 2000;
+  let idle: EmbeddedDatabase;
+  before(async () => {
+    idle = await startEmbeddedDatabase({
+      dataDir: "memory",
+      idleInTransactionTimeoutMs: IDLE_MS,
+      handleSignals: false,
+    });
+    await withClient(idle.url, (c) => c.query("CREATE TABLE idle_tx (v text)"));
+  });
+  after(() => idle.stop());
+
+  const count = () =>
+    withClient(
+      idle.url,
+      async (c) => (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM idle_tx")).rows[0]?.n,
+    );
+
+  test("is disconnected with 25P03 and rolled back, and the waiting connection goes on", async () => {
+    const a = new pg.Client({ connectionString: idle.url });
+    // The FATAL comes first, then "Connection terminated unexpectedly" as the socket closes.
+    const aError = new Promise<Error & { code?: string }>((resolve) => a.on("error", resolve));
+    await a.connect();
+    try {
+      await a.query("BEGIN");
+      await a.query("INSERT INTO idle_tx VALUES ('never committed')");
+      // Without the timeout this would wait for `a` forever: nothing here ends its transaction.
+      assert.equal(await settle(count()), 0);
+      const error = await settle(aError);
+      assert.equal(error.code, "25P03", String(error));
+      await assert.rejects(a.query("SELECT 1"));
+    } finally {
+      await a.end().catch(() => undefined);
+    }
+  });
+
+  test("is kept while nobody waits, and while it keeps sending", async () => {
+    await withClient(idle.url, async (a) => {
+      await a.query("BEGIN");
+      await a.query("INSERT INTO idle_tx VALUES ('alone')");
+      await sleep(2 * IDLE_MS); // nobody waits: no reason to end it
+      const waiting = count();
+      // Another connection waits now; each statement comes well within the idle time.
+      for (let i = 0; i < 10; i++) {
+        await sleep(IDLE_MS / 20);
+        await a.query("INSERT INTO idle_tx VALUES ('busy')");
+      }
+      await a.query("COMMIT");
+      assert.equal(await settle(waiting), 11);
+    });
+    await withClient(idle.url, (c) => c.query("TRUNCATE idle_tx"));
+  });
+});
+
+test("a connection closed while another holds the backend no longer counts against maxConnections", async () => {
+  const small = await startEmbeddedDatabase({ dataDir: "memory", maxConnections: 2, handleSignals: false });
+  try {
+    await withClient(small.url, async (a) => {
+      await a.query("BEGIN");
+      // The second slot is taken and given back while `a` holds the backend, so the server cannot
+      // clean it up yet; a third connection must still get in (and run once `a` commits).
+      const second = connect(small.port, "127.0.0.1");
+      await once(second, "connect");
+      second.destroy();
+      await once(second, "close");
+      let third: Promise<unknown> | undefined;
+      // The server hears of the close a moment later: until then the slot is taken, so retry.
+      // Refused is an immediate FATAL 53300; accepted waits for `a`, so still pending means in.
+      for (let attempt = 0; attempt < 50 && !third; attempt++) {
+        const tried = withClient(small.url, async (c) => (await c.query("SELECT 1 AS one")).rows);
+        const refused = await Promise.race([
+          tried.then(
+            () => false,
+            (e: { code?: string }) => e.code === "53300",
+          ),
+          sleep(100, false),
+        ]);
+        if (!refused) third = tried;
+      }
+      assert.ok(third, "the closed connection's slot was never given back");
+      await a.query("COMMIT");
+      assert.deepEqual(await settle(third), [{ one: 1 }]);
+    });
+  } finally {
+    await small.stop();
+  }
+});
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
