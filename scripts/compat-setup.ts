@@ -27,7 +27,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { isRunning } from "../src/db/embedded.ts";
+import { takePidLock } from "../src/db/pid-lock.ts";
 import { COMPAT_KINDS, type CompatKind, compatRoot, projectDir, projectSource, repoRoot } from "./compat-paths.ts";
 
 const STAMP = ".phs-compat.json";
@@ -94,22 +94,16 @@ function withLock(fn: () => void): void {
   mkdirSync(compatRoot(), { recursive: true });
   const lock = join(compatRoot(), ".setup.lock");
   const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(readFileSync(lock, "utf8"));
-      if (!isRunning(owner)) rmSync(lock, { force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} is held by process ${owner}`);
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-    }
+  let taken = takePidLock(lock);
+  while (!("release" in taken)) {
+    if (Date.now() > deadline) throw new Error(`${lock} is held by process ${taken.owner}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    taken = takePidLock(lock);
   }
   try {
     fn();
   } finally {
-    rmSync(lock, { force: true });
+    taken.release();
   }
 }
 

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { DatabaseUnavailableError } from "../errors.ts";
+import { takePidLock } from "./pid-lock.ts";
 import { WireServer } from "./wire-server.ts";
 
 /** Options for {@link startEmbeddedDatabase}. */
@@ -147,35 +148,14 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
  * lock left by a process that no longer runs is taken over.
  */
 function lock(dataDir: string): () => void {
-  const file = `${dataDir}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: "wx" });
-      return () => rmSync(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(readFileSync(file, "utf8"));
-      if (isRunning(owner)) {
-        throw new DatabaseUnavailableError(
-          `The embedded database in ${dataDir} is in use by another process (pid ${owner}). ` +
-            "Stop it, use its DATABASE_URL, or choose another data directory.",
-        );
-      }
-      rmSync(file, { force: true });
-    }
-  }
-  throw new DatabaseUnavailableError(`Could not lock ${dataDir}.`);
-}
-
-/** Whether a process with this pid exists (signal 0 only asks). */
-export function isRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  const taken = takePidLock(`${dataDir}.lock`);
+  if ("release" in taken) return taken.release;
+  throw new DatabaseUnavailableError(
+    taken.owner > 0
+      ? `The embedded database in ${dataDir} is in use by another process (pid ${taken.owner}). ` +
+          "Stop it, use its DATABASE_URL, or choose another data directory."
+      : `Could not lock ${dataDir}.`,
+  );
 }
 
 const listenFailure = (host: string, port: number, cause: unknown) =>
