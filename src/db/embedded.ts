@@ -108,7 +108,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     maxConnections,
     maxBufferedOutput: options.maxBufferedOutput ?? 256 * 1024 * 1024,
     maintenanceIntervalMs: options.maintenanceIntervalMs ?? 5000,
-    idleHoldTimeoutMs: options.idleInTransactionTimeoutMs ?? 60_000,
+    idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? 60_000,
   });
   let port: number;
   try {

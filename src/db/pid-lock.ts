@@ -46,7 +46,7 @@ function readOwner(file: string): number | undefined {
 }
 
 /** Whether a process with this pid exists (EPERM: it does, under another user). */
-export function isRunning(pid: number): boolean {
+function isRunning(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

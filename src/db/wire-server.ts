@@ -28,7 +28,7 @@ export interface WireServerOptions {
    * How long a connection may keep the backend without sending anything while others wait,
    * before it is disconnected (FATAL 25P03); 0 never disconnects it.
    */
-  readonly idleHoldTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
 }
 
 const [Q, P, B, S, X, F, H] = ["Q", "P", "B", "S", "X", "F", "H"].map((c) => c.charCodeAt(0));
@@ -207,7 +207,7 @@ export class WireServer {
    * sent outside its own open transaction) would wait forever.
    */
   #idleHoldLeft(holder: WireConnection): number {
-    const timeout = this.#options.idleHoldTimeoutMs;
+    const timeout = this.#options.idleInTransactionTimeoutMs;
     if (timeout <= 0) return Infinity;
     let waitingSince = Infinity;
     for (const c of this.#connections) {
