@@ -26,9 +26,9 @@ export function createPrisma(options: { max?: number } = {}): PrismaClient {
   return new PrismaClient({ adapter });
 }
 
-/** A plain pg client for checks that must not go through the library. */
-export async function withPg<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl() });
+/** A plain pg client for checks that must not go through the library (on `url`, else the test database). */
+export async function withPg<T>(fn: (client: pg.Client) => Promise<T>, url = databaseUrl()): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);

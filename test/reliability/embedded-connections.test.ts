@@ -14,6 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../../src/db/embedded.ts";
+import { withPg } from "../helpers/db.ts";
 import { within } from "../helpers/time.ts";
 import { bind, execute, flush, parse, query, rows, sync, Wire } from "../helpers/wire.ts";
 
@@ -116,15 +117,12 @@ describe("a connection that keeps the backend idle while others wait", () => {
       idleInTransactionTimeoutMs: IDLE_MS,
       handleSignals: false,
     });
-    await withClient(idle.url, (c) => c.query("CREATE TABLE idle_tx (v text)"));
+    await withPg((c) => c.query("CREATE TABLE idle_tx (v text)"), idle.url);
   });
   after(() => idle.stop());
 
   const count = () =>
-    withClient(
-      idle.url,
-      async (c) => (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM idle_tx")).rows[0]?.n,
-    );
+    withPg(async (c) => (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM idle_tx")).rows[0]?.n, idle.url);
 
   test("is disconnected with 25P03 and rolled back, and the waiting connection goes on", async () => {
     const a = new pg.Client({ connectionString: idle.url });
@@ -145,7 +143,7 @@ describe("a connection that keeps the backend idle while others wait", () => {
   });
 
   test("is kept while nobody waits, and while it keeps sending", async () => {
-    await withClient(idle.url, async (a) => {
+    await withPg(async (a) => {
       await a.query("BEGIN");
       await a.query("INSERT INTO idle_tx VALUES ('alone')");
       await sleep(2 * IDLE_MS); // nobody waits: no reason to end it
@@ -157,15 +155,15 @@ describe("a connection that keeps the backend idle while others wait", () => {
       }
       await a.query("COMMIT");
       assert.equal(await settle(waiting), 11);
-    });
-    await withClient(idle.url, (c) => c.query("TRUNCATE idle_tx"));
+    }, idle.url);
+    await withPg((c) => c.query("TRUNCATE idle_tx"), idle.url);
   });
 });
 
 test("a connection closed while another holds the backend no longer counts against maxConnections", async () => {
   const small = await startEmbeddedDatabase({ dataDir: "memory", maxConnections: 2, handleSignals: false });
   try {
-    await withClient(small.url, async (a) => {
+    await withPg(async (a) => {
       await a.query("BEGIN");
       // The second slot is taken and given back while `a` holds the backend, so the server cannot
       // clean it up yet; a third connection must still get in (and run once `a` commits).
@@ -177,7 +175,7 @@ test("a connection closed while another holds the backend no longer counts again
       // The server hears of the close a moment later: until then the slot is taken, so retry.
       // Refused is an immediate FATAL 53300; accepted waits for `a`, so still pending means in.
       for (let attempt = 0; attempt < 50 && !third; attempt++) {
-        const tried = withClient(small.url, async (c) => (await c.query("SELECT 1 AS one")).rows);
+        const tried = withPg(async (c) => (await c.query("SELECT 1 AS one")).rows, small.url);
         const refused = await Promise.race([
           tried.then(
             () => false,
@@ -190,18 +188,8 @@ test("a connection closed while another holds the backend no longer counts again
       assert.ok(third, "the closed connection's slot was never given back");
       await a.query("COMMIT");
       assert.deepEqual(await settle(third), [{ one: 1 }]);
-    });
+    }, small.url);
   } finally {
     await small.stop();
   }
 });
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
