@@ -2,7 +2,7 @@ import { DimensionMismatchError } from "../errors.ts";
 
 /**
  * Checks a caller's vector: an array (or Float32Array/Float64Array) of exactly `dimensions`
- * finite numbers. Returns a plain copy so later changes by the caller cannot reach the database.
+ * finite numbers that float4, what pgvector stores, can hold (within about ±3.4e38). Returns a plain copy so later changes by the caller cannot reach the database.
  */
 export function validateVector(value: unknown, dimensions: number, where = "embedding"): number[] {
   const isArray = Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
@@ -12,11 +12,13 @@ export function validateVector(value: unknown, dimensions: number, where = "embe
   const numbers = Array.from(value as ArrayLike<unknown>);
   if (numbers.length !== dimensions) throw new DimensionMismatchError(dimensions, numbers.length);
   numbers.forEach((n, i) => {
-    if (typeof n !== "number" || !Number.isFinite(n)) {
+    if (typeof n !== "number" || !Number.isFinite(Math.fround(n))) {
+      const received =
+        typeof n !== "number" ? typeof n : Number.isFinite(n) ? `${n}, beyond float4's range` : String(n);
       throw new DimensionMismatchError(
         dimensions,
         numbers.length,
-        `Expected ${where}[${i}] to be a finite number, received ${typeof n === "number" ? String(n) : typeof n}.`,
+        `Expected ${where}[${i}] to be a finite number, received ${received}.`,
       );
     }
   });

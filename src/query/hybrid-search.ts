@@ -3,7 +3,7 @@ import { fullTextColumn, type ModelMeta, type StoreSchema } from "../schema/mode
 import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
 import { SqlParams } from "../sql/sql-params.ts";
-import { vectorToSql } from "../sql/vector-text.ts";
+import { vectorToBinary } from "../sql/vector-binary.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
@@ -78,7 +78,7 @@ export function buildHybridQuery(
   settings: SettingsAt = "statement",
 ): CompiledQuery {
   const params = new SqlParams();
-  const vector = params.param(vectorToSql(r.vector), "vector");
+  const vector = params.param(vectorToBinary(r.vector), "vector");
   const query = tsQuery(params, r.text);
   const filter = compileFilter(r.filter, { schema, model, params });
   const n = params.param(candidatesFor(r));

@@ -93,6 +93,35 @@ describe("similaritySearch against brute force", () => {
     }
   });
 
+  test("the query vector reaches the database as its float32 values, in every plan and in hybrid search", async () => {
+    const next = rng(31);
+    // Values over many magnitudes, so a wrong byte order or precision shows in the distance.
+    const query = Array.from({ length: DIMS }, () => (next() - 0.5) * 10 ** Math.floor(next() * 12 - 6));
+    // The oracle: pgvector's text input of the same float32 values (shortest digits that read back exactly).
+    const text = JSON.stringify(query.map(Math.fround));
+    const truth = await base.$queryRawUnsafe<{ id: string; distance: number }[]>(
+      `SELECT id, embedding <=> $1::vector AS distance FROM "Annotation" WHERE label = $2 AND embedding IS NOT NULL`,
+      text,
+      label,
+    );
+    const expected = new Map(truth.map((r) => [r.id, r.distance]));
+    for (const plan of ["exact", "hnsw"] as const) {
+      const hits = await prisma.annotation.similaritySearch({ query, where: { label }, take: 10, plan });
+      assert.equal(hits.length, 10);
+      for (const h of hits) assert.equal(h.distance, expected.get(h.id), `${plan}: row ${h.id}`);
+    }
+    const fused = await prisma.annotation.hybridSearch({ query: "row", vector: query, where: { label }, take: 10 });
+    for (const h of fused) if (h.distance !== null) assert.equal(h.distance, expected.get(h.id), `hybrid: row ${h.id}`);
+  });
+
+  test("a query vector float4 cannot hold is rejected before anything is sent", async () => {
+    const before = sent;
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1e39]) {
+      const query = Array.from({ length: DIMS }, (_, i) => (i === 0 ? bad : 1));
+      await assert.rejects(prisma.annotation.similaritySearch({ query, take: 1 }), DimensionMismatchError);
+    }
+    assert.equal(sent, before);
+  });
   test("the opposite vector is least similar (similarity near -1, distance near 2)", async () => {
     const query = rows[0]!.vector.map((x) => -x);
     const hits = await prisma.annotation.similaritySearch({ query, where: { label }, take: 32 });

@@ -7,6 +7,7 @@ import type { SearchPlan } from "../../src/query/plan.ts";
 import { defaultEfSearch } from "../../src/query/plan.ts";
 import { buildSimilarityQuery } from "../../src/query/similarity-search.ts";
 import { buildTextQuery } from "../../src/query/text-search.ts";
+import { vectorToBinary } from "../../src/sql/vector-binary.ts";
 import { projectSchema } from "../helpers/query.ts";
 
 const schema = projectSchema();
@@ -37,7 +38,7 @@ describe("similarity search SQL", () => {
         `SELECT ${COLUMNS}, ("t0"."embedding" <=> $1::vector) + 0 AS "distance" FROM "Annotation" AS "t0" ` +
         `WHERE "t0"."embedding" IS NOT NULL AND "t0"."label" = $2 ` +
         `ORDER BY "distance", "t0"."id" LIMIT $3 OFFSET $4`,
-      params: ["[1,0,0]", "x", 5, 2],
+      params: [vectorToBinary([1, 0, 0]), "x", 5, 2],
     });
   });
 
@@ -55,7 +56,7 @@ describe("similarity search SQL", () => {
     );
     assert.deepEqual(
       q.params,
-      ["[1,0,0]", "x", "40", "relaxed_order", 20, 10, 5, 7],
+      [vectorToBinary([1, 0, 0]), "x", "40", "relaxed_order", 20, 10, 5, 7],
       "the index delivers the blocks up to skip + take",
     );
     // The tutorial this replaces sorted by -distance: never descending here.
@@ -115,7 +116,7 @@ describe("text search SQL", () => {
 describe("hybrid search SQL", () => {
   test("one statement: two candidate lists under the same filter, full outer join, RRF", () => {
     const q = buildHybridQuery(schema, schema.Annotation, { text: "cats", vector, filter, take: 5 }, exact);
-    assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, 60, 5, 0]);
+    assert.deepEqual(q.params, [vectorToBinary([1, 0, 0]), "cats", "x", 60, 60, 5, 0]);
     assert.equal(q.sql.split(`"t0"."label" = $3`).length, 3, "the compiled filter appears in both lists");
     assert.match(q.sql, /^WITH "q" AS \(SELECT websearch_to_tsquery\('english', \$2::text\) AS "query"\), "v" AS /);
     assert.match(q.sql, /FROM "v" FULL OUTER JOIN "x" ON "x"."id" = "v"."id"/);
@@ -138,7 +139,7 @@ describe("hybrid search SQL", () => {
       { text: "cats", vector, filter, take: 5, fusion: { type: "weighted", alpha: 0.3 } },
       iterative,
     );
-    assert.deepEqual(q.params, ["[1,0,0]", "cats", "x", 60, "40", "relaxed_order", 0.3, 5, 0]);
+    assert.deepEqual(q.params, [vectorToBinary([1, 0, 0]), "cats", "x", 60, "40", "relaxed_order", 0.3, 5, 0]);
     assert.match(
       q.sql,
       /\(\$7::float8 \* coalesce\(1 - coalesce\("f"."distance", "t0"."embedding" <=> \$1::vector\), 0\) \+ \(1 - \$7::float8\) \* coalesce\(/,
