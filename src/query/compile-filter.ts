@@ -51,7 +51,40 @@ interface Scope {
  * ```
  */
 export function compileFilter(node: FilterNode, options: CompileOptions): string {
-  return compile(node, { ...options, alias: options.alias ?? ROOT_ALIAS, depth: 0, negated: false, reversed: false });
+  const { schema, model, params } = options;
+  const alias = options.alias ?? ROOT_ALIAS;
+  const key = `${alias}\u0000${params.values.length}`;
+  let byPlace = compiled.get(node);
+  const hit = byPlace?.get(key);
+  if (hit && hit.schema === schema && hit.model === model) {
+    params.append(hit.values);
+    return hit.sql;
+  }
+  const start = params.values.length;
+  const sql = compile(node, { schema, model, params, alias, depth: 0, negated: false, reversed: false });
+  if (!byPlace || byPlace.size >= MAX_PLACES) {
+    byPlace = new Map();
+    compiled.set(node, byPlace);
+  }
+  byPlace.set(key, { schema, model, sql, values: params.values.slice(start) });
+  return sql;
+}
+
+/**
+ * Compiled filters by node, alias and first parameter number. The model methods reuse one frozen
+ * node per distinct `where` (filter-cache.ts), and each statement compiles it at the same place,
+ * so a repeated search binds the same values without walking the node again. The SQL depends on
+ * nothing else but the schema and model, which each entry checks.
+ */
+const compiled = new WeakMap<FilterNode, Map<string, CompiledFilter>>();
+/** Places remembered per node: a statement kind (search, hybrid, estimate, cursor) has one or two. */
+const MAX_PLACES = 8;
+
+interface CompiledFilter {
+  readonly schema: StoreSchema;
+  readonly model: TableMeta;
+  readonly sql: string;
+  readonly values: readonly unknown[];
 }
 
 function compile(node: FilterNode, s: Scope): string {

@@ -276,10 +276,12 @@ export async function runSimilaritySearch(
     raw = await queryRows<RawRow>(client, buildSimilarityQuery(ctx.schema, model, request, plan));
     fellBack = true;
   }
-  const rows = raw.map((r) => {
-    const distance = num(r.distance);
-    return { ...r, distance, similarity: 1 - distance };
-  });
+  // The driver's rows are this call's own: scored in place rather than copied.
+  const rows = raw as (RawRow & SimilarityScores)[];
+  for (const r of rows) {
+    r.distance = num(r.distance);
+    r.similarity = 1 - r.distance;
+  }
   const min = request.minSimilarity;
   return { rows: min === undefined ? rows : rows.filter((r) => r.similarity >= min), plan, fellBack };
 }

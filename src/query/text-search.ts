@@ -56,6 +56,7 @@ export async function runTextSearch(
   model: ModelMeta,
   request: TextRequest,
 ): Promise<(RawRow & TextScores)[]> {
-  const rows = await queryRows<RawRow>(client, buildTextQuery(ctx.schema, model, request));
-  return rows.map((r) => ({ ...r, rank: num(r.rank) }));
+  const rows = await queryRows<RawRow & TextScores>(client, buildTextQuery(ctx.schema, model, request));
+  for (const r of rows) r.rank = num(r.rank);
+  return rows;
 }

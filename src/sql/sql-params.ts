@@ -41,16 +41,20 @@ export class SqlParams {
    * (statements with a parameter per value, as a multi-row INSERT, check {@link remaining} first).
    */
   param(value: unknown, cast?: SqlType): string {
-    if (this.#values.length >= MAX_PARAMS) {
-      throw new InvalidFilterError([
-        {
-          path: [],
-          message: `binds more than ${MAX_PARAMS} values, PostgreSQL's limit for one statement (shorten its in/notIn lists or ORs)`,
-        },
-      ]);
-    }
+    if (this.#values.length >= MAX_PARAMS) throw tooManyParams();
     this.#values.push(value);
     return cast ? `$${this.#values.length}::${cast}` : `$${this.#values.length}`;
+  }
+
+  /**
+   * Appends values whose placeholders a statement already holds: a part compiled before at the
+   * same place, which numbered them as these (see compile-filter.ts).
+   *
+   * @throws InvalidFilterError past {@link MAX_PARAMS}, as {@link param}.
+   */
+  append(values: readonly unknown[]): void {
+    if (this.#values.length + values.length > MAX_PARAMS) throw tooManyParams();
+    for (const value of values) this.#values.push(value);
   }
 
   /** How many more parameters this statement can bind. */
@@ -66,4 +70,13 @@ export class SqlParams {
   finish(sql: string): CompiledQuery {
     return { sql, params: [...this.#values] };
   }
+}
+
+function tooManyParams(): InvalidFilterError {
+  return new InvalidFilterError([
+    {
+      path: [],
+      message: `binds more than ${MAX_PARAMS} values, PostgreSQL's limit for one statement (shorten its in/notIn lists or ORs)`,
+    },
+  ]);
 }

@@ -12,7 +12,7 @@
  * vectorToBinary([1, -0.5]); // <Buffer 00 02 00 00 3f 80 00 00 bf 00 00 00>
  * ```
  */
-export function vectorToBinary(vector: readonly number[]): Buffer {
+export function vectorToBinary(vector: ArrayLike<number>): Buffer {
   const out = Buffer.allocUnsafe(4 + 4 * vector.length);
   out.writeUInt16BE(vector.length, 0);
   out.writeUInt16BE(0, 2);

@@ -264,3 +264,31 @@ describe("compileFilter: column and table names come from the schema", () => {
     });
   });
 });
+
+describe("compileFilter: a node compiled again", () => {
+  const node = and(
+    compare(field(schema.Annotation, "label"), "=", "x"),
+    inList(field(schema.Annotation, "page"), [1, 2]),
+  );
+  const compileAt = (before: unknown[], alias?: string, model = schema.Annotation, s = schema) => {
+    const params = new SqlParams();
+    for (const v of before) params.param(v);
+    const sql = compileFilter(node, { schema: s, model, params, ...(alias ? { alias } : {}) });
+    return { sql, params: [...params.values] };
+  };
+
+  test("at the same place binds the same values after the statement's own", () => {
+    const first = compileAt(["v"]);
+    assert.deepEqual(first, { sql: `("t0"."label" = $2 AND "t0"."page" IN ($3, $4))`, params: ["v", "x", 1, 2] });
+    assert.deepEqual(compileAt(["w"]), { ...first, params: ["w", "x", 1, 2] });
+  });
+
+  test("elsewhere numbers and names its parameters for that place", () => {
+    assert.deepEqual(compileAt([]), { sql: `("t0"."label" = $1 AND "t0"."page" IN ($2, $3))`, params: ["x", 1, 2] });
+    assert.deepEqual(compileAt(["a", "b"], "t1"), {
+      sql: `("t1"."label" = $3 AND "t1"."page" IN ($4, $5))`,
+      params: ["a", "b", "x", 1, 2],
+    });
+    assert.deepEqual(compileAt([]).params, ["x", 1, 2]);
+  });
+});

@@ -10,7 +10,8 @@ describe("vectorToBinary", () => {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     assert.equal(view.getInt16(0), vector.length);
     assert.equal(view.getInt16(2), 0);
-    vector.forEach((x, i) => assert.ok(Object.is(view.getFloat32(4 + 4 * i), Math.fround(x)), `value ${i}`));
+    for (const [i, x] of vector.entries())
+      assert.ok(Object.is(view.getFloat32(4 + 4 * i), Math.fround(x)), `value ${i}`);
     assert.deepEqual([...vectorToBinary([1])], [0, 1, 0, 0, 0x3f, 0x80, 0, 0]);
   });
 });
