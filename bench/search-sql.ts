@@ -26,6 +26,9 @@ export interface Statement {
 
 export type VectorPlan = "exact" | "hnsw" | "hnsw-iterative";
 
+/** The query vector's parameter: pgvector's text form, or its binary form (what the library sends, src/sql/vector-binary.ts). */
+export type QueryVectorParam = string | Uint8Array;
+
 /**
  * How a hand-written HNSW statement carries its pgvector settings: `inline` as the library does
  * (in the index's order-by argument, one statement, see src/query/run-search.ts), `transaction`
@@ -55,7 +58,7 @@ function inlineVector(plan: VectorPlan, efSearch: number): string {
 
 /** Top-k by cosine distance under `plan`: exact scan of the filtered rows, or the HNSW index. */
 export function vectorSearch(
-  vector: string,
+  vector: QueryVectorParam,
   filter: SqlFilter,
   k: number,
   plan: VectorPlan,
@@ -93,7 +96,7 @@ export function textSearch(text: string, filter: SqlFilter, k: number): Statemen
 
 /** Reciprocal rank fusion (k = 60) of `candidates` vector and `candidates` text results. */
 export function hybridSearch(
-  vector: string,
+  vector: QueryVectorParam,
   text: string,
   filter: SqlFilter,
   k: number,

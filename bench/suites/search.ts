@@ -3,6 +3,8 @@
  * against the same statements hand-written with `$queryRawUnsafe`, in the same run, query by
  * query: latency, recall@10 against exact search, rows returned, and the library's overhead.
  */
+
+import { vectorToBinary } from "../../src/sql/vector-binary.ts";
 import { basePrisma, precomputedEmbedder, SEARCH_TRANSACTION_TIMEOUT_MS, storePrisma } from "../clients.ts";
 import { FILTERS, LABEL_1, vectorOf } from "../data.ts";
 import { ensureDataset, runStatement } from "../dataset.ts";
@@ -65,6 +67,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
         "recall@10",
         "rows returned",
         "hand-written: one statement / batch transaction (per-query)",
+        "hand-written: binary / text query vector (per-query)",
       ],
       rows,
     });
@@ -78,8 +81,9 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     params: { sizes, queries: queryCount, k: K, family: ctx.family },
     tables,
     notes: [
-      "Hand-written = the statement the library sends for the plan it chose (read from the settings it sent), written by hand and run with `$queryRawUnsafe` on the same client: one statement, the HNSW settings inside it as the library sends them (src/query/run-search.ts).",
+      "Hand-written = the statement the library sends for the plan it chose (read from the settings it sent), written by hand and run with `$queryRawUnsafe` on the same client: one statement, the HNSW settings inside it and the query vector in binary, as the library sends them (src/query/run-search.ts, src/sql/vector-binary.ts).",
       "One statement / batch transaction: the hand-written HNSW vector statement against the same statement with its settings sent first in a batch transaction (`BEGIN; set_config; query; COMMIT`, how the library ran HNSW plans before), median per-query ratio; exact plans need no settings (-).",
+      "Binary / text query vector: the hand-written vector statement with the query vector bound in pgvector's binary form (as the library and the hand-written side send it) against the same statement with it in text (as pgvector-node's `toSql` sends it), median per-query ratio.",
       "Per-query ratio: the median over queries of library time / hand-written time for the same query (both run in the same round of variants), which cancels load drifting during the run; the target is judged on it.",
       "Recall@10: vector search against exact top-10 computed in JavaScript; hybrid against the same fusion over an exact vector list; text search is exact by construction, so its column shows agreement with the hand-written statement.",
       "The library's extra time per search is argument validation, filter compilation and its plan choice: EXPLAIN row estimates (the total, and the filter's), each remembered for 10 s per store, so only the first search with a given filter pays those round trips.",
@@ -97,6 +101,8 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
   );
   const vec = (q: number) => Array.from(vectorOf(queries.vectors, q));
   const vtext = (q: number) => vectorText(vectorOf(queries.vectors, q));
+  // Hand-written statements send the query vector as the library does: binary (src/sql/vector-binary.ts).
+  const vbin = (q: number) => vectorToBinary(vectorOf(queries.vectors, q));
   const ids = (rows: { id: string }[]) => rows.map((r) => indexOfId(r.id));
   const rows: string[][] = [];
   const raw: unknown[] = [];
@@ -113,12 +119,12 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
     const hybridPlan = await observePlan(() => lib.hybrid(0));
     const hand = {
       vector: (q: number) =>
-        runStatement(prisma, vectorSearch(vtext(q), c.sql, K, vectorPlan.final.kind, vectorPlan.final.efSearch)),
+        runStatement(prisma, vectorSearch(vbin(q), c.sql, K, vectorPlan.final.kind, vectorPlan.final.efSearch)),
       text: (q: number) => runStatement(prisma, textSearch(queries.texts[q]!, c.sql, K)),
       hybrid: (q: number) =>
         runStatement(
           prisma,
-          hybridSearch(vtext(q), queries.texts[q]!, c.sql, K, hybridPlan.final.kind, hybridPlan.final.efSearch),
+          hybridSearch(vbin(q), queries.texts[q]!, c.sql, K, hybridPlan.final.kind, hybridPlan.final.efSearch),
         ),
     };
     const variants: Record<string, Variant> = {
@@ -128,8 +134,11 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
       "hand vector in transaction": (q) =>
         runStatement(
           prisma,
-          vectorSearch(vtext(q), c.sql, K, vectorPlan.final.kind, vectorPlan.final.efSearch, "transaction"),
+          vectorSearch(vbin(q), c.sql, K, vectorPlan.final.kind, vectorPlan.final.efSearch, "transaction"),
         ),
+      // The same statement with the query vector in pgvector's text form, as pgvector-node sends it.
+      "hand vector as text": (q) =>
+        runStatement(prisma, vectorSearch(vtext(q), c.sql, K, vectorPlan.final.kind, vectorPlan.final.efSearch)),
       "library text": async (q) => ids(await lib.text(q)),
       "hand text": hand.text,
       "library hybrid": async (q) => ids(await lib.hybrid(q)),
@@ -154,6 +163,7 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
       const inTransaction = runs["hand vector in transaction"]!;
       const oneStatement =
         kind === "vector" && vectorPlan.final.kind !== "exact" ? pairedRatio(h, inTransaction) : null;
+      const binary = kind === "vector" ? pairedRatio(h, runs["hand vector as text"]!) : null;
       const plan =
         kind === "vector" ? planLabel(vectorPlan) : kind === "hybrid" ? planLabel(hybridPlan) : "GIN (tsvector)";
       rows.push([
@@ -168,6 +178,7 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
         fmt(recall, 3),
         fmt(mean(l.results.map((r) => r.length)), 1),
         oneStatement === null ? "-" : `${oneStatement.toFixed(2)}x`,
+        binary === null ? "-" : `${binary.toFixed(2)}x`,
       ]);
       raw.push({
         case: c.name,
@@ -179,6 +190,7 @@ async function runSize(ctx: SuiteContext, size: number, queryCount: number) {
         recall,
         handRecall: mean(h.results.map((got, q) => recallAt(truth[kind][q]!, got))),
         oneStatementVsTransaction: oneStatement,
+        binaryVsTextVector: binary,
       });
       ctx.log(
         `    ${kind}: library ${fmt(ls.p50, 2)} ms vs hand-written ${fmt(hs.p50, 2)} ms -> ${overhead.toFixed(2)}x (per query ${paired.toFixed(2)}x), recall ${fmt(recall, 3)}`,
