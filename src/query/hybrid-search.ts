@@ -102,29 +102,38 @@ export function buildHybridQuery(
     `WHERE ${sv} @@ "q"."query"${and} ORDER BY "score" DESC, ${tid} LIMIT ${n}`;
   // A row of either list carries its distance or text score from there; only a row missing from
   // that list has it computed again (a 384-d distance and a ts_rank_cd per row add up).
-  const distance = `coalesce("f"."distance", ${emb} <=> ${vector})`;
-  const textScore = `coalesce("f"."textScore", CASE WHEN ${sv} @@ "q"."query" THEN ts_rank_cd(${sv}, "q"."query") END)`;
-  const fusion = r.fusion ?? { type: "rrf", k: 60 };
-  let fused: string;
-  if (fusion.type === "rrf") {
-    const k = params.param(fusion.k, "float8");
-    fused = `coalesce(1.0 / (${k} + "f"."vectorRank"), 0) + coalesce(1.0 / (${k} + "f"."textRank"), 0)`;
-  } else {
-    const a = params.param(fusion.alpha, "float8");
-    fused =
-      `${a} * coalesce(1 - ${distance}, 0) + ` +
-      `(1 - ${a}) * coalesce(${textScore} / nullif((SELECT max("score") FROM "x"), 0), 0)`;
-  }
-  return params.finish(
+  const distanceIn = (a: string) => `coalesce("${a}"."distance", ${emb} <=> ${vector})`;
+  const textScoreIn = (a: string) =>
+    `coalesce("${a}"."textScore", CASE WHEN ${sv} @@ "q"."query" THEN ts_rank_cd(${sv}, "q"."query") END)`;
+  const lists =
     `WITH "q" AS (SELECT ${query} AS "query"), ` +
-      `"v" AS (SELECT ${id}, "distance", (row_number() OVER (ORDER BY "distance", ${id}))::int AS "rank" FROM (${vectorList}) AS "c"), ` +
-      `"x" AS (SELECT ${id}, "score", (row_number() OVER (ORDER BY "score" DESC, ${id}))::int AS "rank" FROM (${textList}) AS "c"), ` +
-      `"f" AS (SELECT coalesce("v".${id}, "x".${id}) AS ${id}, "v"."rank" AS "vectorRank", "x"."rank" AS "textRank", ` +
-      `"v"."distance", "x"."score" AS "textScore" ` +
-      `FROM "v" FULL OUTER JOIN "x" ON "x".${id} = "v".${id}) ` +
-      `SELECT ${selectFields(model, ROOT_ALIAS)}, "f"."vectorRank", "f"."textRank", ${distance} AS "distance", ` +
-      `${textScore} AS "textScore", (${fused}) AS "score", (SELECT count(*) FROM "v")::int AS "vectorCandidates" ` +
-      `FROM "f" JOIN ${table} ON ${tid} = "f".${id} CROSS JOIN "q" ` +
+    `"v" AS (SELECT ${id}, "distance", (row_number() OVER (ORDER BY "distance", ${id}))::int AS "rank" FROM (${vectorList}) AS "c"), ` +
+    `"x" AS (SELECT ${id}, "score", (row_number() OVER (ORDER BY "score" DESC, ${id}))::int AS "rank" FROM (${textList}) AS "c"), ` +
+    `"f" AS (SELECT coalesce("v".${id}, "x".${id}) AS ${id}, "v"."rank" AS "vectorRank", "x"."rank" AS "textRank", ` +
+    `"v"."distance", "x"."score" AS "textScore" ` +
+    `FROM "v" FULL OUTER JOIN "x" ON "x".${id} = "v".${id})`;
+  const row = (a: string, score: string) =>
+    `SELECT ${selectFields(model, ROOT_ALIAS)}, "${a}"."vectorRank", "${a}"."textRank", ${distanceIn(a)} AS "distance", ` +
+    `${textScoreIn(a)} AS "textScore", ${score} AS "score", (SELECT count(*) FROM "v")::int AS "vectorCandidates" ` +
+    `FROM "${a}" JOIN ${table} ON ${tid} = "${a}".${id} CROSS JOIN "q"`;
+  const fusion = r.fusion ?? { type: "rrf", k: 60 };
+  if (fusion.type === "rrf") {
+    // Ranks alone make the score, so the page is cut first: the values missing from a list are
+    // then computed for the page's rows only, not for every row of the two lists.
+    const k = params.param(fusion.k, "float8");
+    const fused = `coalesce(1.0 / (${k} + "f"."vectorRank"), 0) + coalesce(1.0 / (${k} + "f"."textRank"), 0)`;
+    const page =
+      `"p" AS (SELECT "f".*, (${fused}) AS "score" FROM "f" ` +
+      `ORDER BY "score" DESC, "f".${id} LIMIT ${params.param(r.take)} OFFSET ${params.param(r.skip ?? 0)})`;
+    return params.finish(`${lists}, ${page} ${row("p", `"p"."score"`)} ORDER BY "score" DESC, ${tid}`);
+  }
+  // Weighted: the score reads the distance and text score of every row of the two lists.
+  const a = params.param(fusion.alpha, "float8");
+  const fused =
+    `${a} * coalesce(1 - ${distanceIn("f")}, 0) + ` +
+    `(1 - ${a}) * coalesce(${textScoreIn("f")} / nullif((SELECT max("score") FROM "x"), 0), 0)`;
+  return params.finish(
+    `${lists} ${row("f", `(${fused})`)} ` +
       `ORDER BY "score" DESC, ${tid} LIMIT ${params.param(r.take)} OFFSET ${params.param(r.skip ?? 0)}`,
   );
 }

@@ -124,7 +124,16 @@ describe("hybrid search SQL", () => {
       q.sql,
       /\(coalesce\(1\.0 \/ \(\$5::float8 \+ "f"."vectorRank"\), 0\) \+ coalesce\(1\.0 \/ \(\$5::float8 \+ "f"."textRank"\), 0\)\) AS "score"/,
     );
-    assert.match(q.sql, /ORDER BY "score" DESC, "t0"."id" LIMIT \$6 OFFSET \$7$/);
+    assert.match(
+      q.sql,
+      /"p" AS \(SELECT "f"\.\*, \(coalesce.{0,120}\) AS "score" FROM "f" ORDER BY "score" DESC, "f"."id" LIMIT \$6 OFFSET \$7\) SELECT /,
+      "RRF cuts the page from the fused ranks first",
+    );
+    assert.match(
+      q.sql,
+      /coalesce\("p"."distance", "t0"."embedding" <=> \$1::vector\) AS "distance".* FROM "p" JOIN "Annotation" AS "t0" ON "t0"."id" = "p"."id" CROSS JOIN "q" ORDER BY "score" DESC, "t0"."id"$/,
+      "then computes what a list lacks for the page's rows only",
+    );
     assert.match(
       q.sql,
       /<=> \$1::vector\) \+ 0 AS "distance" FROM "Annotation" AS "t0" WHERE .{0,80} ORDER BY "distance", "t0"."id" LIMIT \$4\) AS "c"/,
