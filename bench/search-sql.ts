@@ -94,7 +94,11 @@ export function textSearch(text: string, filter: SqlFilter, k: number): Statemen
   return { sql, values: [text, ...filter.values, k] };
 }
 
-/** Reciprocal rank fusion (k = 60) of `candidates` vector and `candidates` text results. */
+/**
+ * Reciprocal rank fusion (k = 60) of `candidates` vector and `candidates` text results, with the
+ * columns the library returns (both ranks, the distance and the text score, each computed for a
+ * page row that one list lacks): the page is cut from the fused ranks first.
+ */
 export function hybridSearch(
   vector: QueryVectorParam,
   text: string,
@@ -117,10 +121,13 @@ export function hybridSearch(
     `WHERE t."searchVector" @@ q.query AND ${f} ORDER BY score DESC, t.id LIMIT ${n}`;
   const sql =
     `WITH q AS (SELECT websearch_to_tsquery('english', $2::text) AS query), ` +
-    `v AS (SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM (${vectorList}) AS c), ` +
-    `x AS (SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (${textList}) AS c), ` +
-    `f AS (SELECT coalesce(v.id, x.id) AS id, v.rank AS vr, x.rank AS xr FROM v FULL OUTER JOIN x ON x.id = v.id) ` +
-    `SELECT ${COLUMNS}, coalesce(1.0 / (60 + f.vr), 0) + coalesce(1.0 / (60 + f.xr), 0) AS score ` +
-    `FROM f JOIN "Annotation" AS t ON t.id = f.id ORDER BY score DESC, t.id LIMIT ${lim}`;
+    `v AS (SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (${vectorList}) AS c), ` +
+    `x AS (SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (${textList}) AS c), ` +
+    `p AS (SELECT coalesce(v.id, x.id) AS id, v.rank AS vr, x.rank AS xr, v.distance, x.score AS ts, ` +
+    `coalesce(1.0 / (60 + v.rank), 0) + coalesce(1.0 / (60 + x.rank), 0) AS score ` +
+    `FROM v FULL OUTER JOIN x ON x.id = v.id ORDER BY score DESC, id LIMIT ${lim}) ` +
+    `SELECT ${COLUMNS}, p.vr, p.xr, coalesce(p.distance, t.embedding <=> $1::vector) AS distance, ` +
+    `coalesce(p.ts, CASE WHEN t."searchVector" @@ q.query THEN ts_rank_cd(t."searchVector", q.query) END) AS "textScore", p.score ` +
+    `FROM p JOIN "Annotation" AS t ON t.id = p.id CROSS JOIN q ORDER BY p.score DESC, t.id`;
   return { sql, values: [vector, text, ...filter.values, candidates, k] };
 }
