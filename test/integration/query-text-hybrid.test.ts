@@ -149,6 +149,39 @@ describe("hybridSearch", () => {
     }
   });
 
+  test("a row from one list carries its real value from the other, on every page", async () => {
+    // Lists of 2, so fused rows come from one list only: each one's distance and text score are
+    // checked against the row's own in full similarity and text searches.
+    const seen = { textOnly: 0, vectorOnlyMatching: 0 };
+    for (const query of ["fox", "lazy dog", "sleeping cat", "fox dog"]) {
+      const { vector: order, text } = await lists(query);
+      const all = await prisma.annotation.similaritySearch({ query, where: { label }, take: 100, plan: "exact" });
+      const distance = new Map(all.map((v) => [v.id, v.distance]));
+      const rank = new Map(text.map((t) => [t.id, t.rank]));
+      const fused = await prisma.annotation.hybridSearch({ query, where: { label }, take: 8, candidates: 2 });
+      const pages = [];
+      for (let skip = 0; skip < 8; skip += 3) {
+        pages.push(
+          ...(await prisma.annotation.hybridSearch({ query, where: { label }, skip, take: 3, candidates: 2 })),
+        );
+      }
+      assert.deepEqual(
+        pages.map((h) => h.id),
+        fused.map((h) => h.id),
+        `${query}: pages of 3 concatenate to one take of 8`,
+      );
+      for (const h of fused) {
+        const v = order.indexOf(h.id);
+        assert.equal(h.vectorRank, v >= 0 && v < 2 ? v + 1 : null, `${query}: vectorRank of ${h.rawText}`);
+        assert.equal(h.distance, distance.get(h.id), `${query}: distance of ${h.rawText}`);
+        assert.equal(h.textScore, rank.get(h.id) ?? null, `${query}: textScore of ${h.rawText}`);
+        if (h.vectorRank === null) seen.textOnly++;
+        if (h.textRank === null && h.textScore !== null) seen.vectorOnlyMatching++;
+      }
+    }
+    assert.ok(seen.textOnly > 0 && seen.vectorOnlyMatching > 0, JSON.stringify(seen));
+  });
+
   test("RRF k changes the scores", async () => {
     const [hit] = await prisma.annotation.hybridSearch({
       query: "fox",
