@@ -33,8 +33,9 @@ export type QueryVectorParam = string | Uint8Array;
  * How a hand-written HNSW statement carries its pgvector settings: `inline` as the library does
  * (in the index's order-by argument, one statement, see src/query/run-search.ts), `transaction`
  * as the library did before (`set_config(..., true)` and the query in one batch transaction),
- * `forced` = `transaction` plus `enable_sort = off`, a planner setting that must be set before
- * the statement is planned (so the planner walks the HNSW index even where it would sort).
+ * `forced` = `transaction` plus the library's planner settings (`enable_sort`, `enable_seqscan`
+ * and `jit` off), which must be set before the statement is planned (so the planner walks the
+ * HNSW index even where it would sort).
  */
 export type SettingsMode = "inline" | "transaction" | "forced";
 
@@ -44,7 +45,11 @@ const iterativeOf = (_plan: VectorPlan) => "relaxed_order";
 /** pgvector settings of a plan, as `SELECT set_config(...)` with `is_local = true`. */
 export function settingsFor(plan: VectorPlan, efSearch = 40, forceIndex = false): string | undefined {
   if (plan === "exact") return undefined;
-  const force = forceIndex ? ", set_config('enable_sort', 'off', true)" : "";
+  // As the library's FORCE_INDEX_SETTINGS (src/query/run-search.ts): without `jit` off, the cost
+  // that disabling sorts adds makes the server JIT-compile the statement (about 190 ms a query).
+  const force = forceIndex
+    ? ", set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+    : "";
   return `SELECT set_config('hnsw.ef_search', '${efSearch}', true), set_config('hnsw.iterative_scan', '${iterativeOf(plan)}', true)${force}`;
 }
 

@@ -73,7 +73,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     charts,
     notes: [
       `Best = the fastest hand-written plan (p50) that reaches the case's recall target (0.95 at 100%, 0.99 filtered) or at least the library's own recall - 0.02; a plan that returns too few rows is not "best" however fast.`,
-      "The HNSW variants run at the library's default ef_search (shown in their names) with enable_sort = off (so the planner uses the index even where it would rather sort); the plan column shows what EXPLAIN reported.",
+      "The HNSW variants run at the library's default ef_search (shown in their names) with the library's planner settings (enable_sort, enable_seqscan and jit off), so the planner uses the index even where it would rather sort; the plan column shows what EXPLAIN reported.",
       "library / best: the median over queries of library time / best plan time for the same query (all variants of a query run in one round), which cancels load drifting during the run.",
       "Library = `explainSearch({ query, where, take: 10 })` with no plan option: the plan it chose is listed with how often each ran.",
     ],
