@@ -2,7 +2,8 @@ import { DimensionMismatchError } from "../errors.ts";
 
 /**
  * Checks a caller's vector: an array (or Float32Array/Float64Array) of exactly `dimensions`
- * finite numbers that float4, what pgvector stores, can hold (within about ±3.4e38). Returns a plain copy so later changes by the caller cannot reach the database.
+ * finite numbers that float4, what pgvector stores, can hold (within about ±3.4e38). Returns a
+ * plain copy so later changes by the caller cannot reach the database.
  */
 export function validateVector(value: unknown, dimensions: number, where = "embedding"): number[] {
   const isArray = Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;

@@ -53,14 +53,14 @@ interface Scope {
 export function compileFilter(node: FilterNode, options: CompileOptions): string {
   const { schema, model, params } = options;
   const alias = options.alias ?? ROOT_ALIAS;
-  const key = `${alias}\u0000${params.values.length}`;
+  const start = params.values.length;
+  const key = `${alias}\u0000${start}`;
   let byPlace = compiled.get(node);
   const hit = byPlace?.get(key);
   if (hit && hit.schema === schema && hit.model === model) {
     params.append(hit.values);
     return hit.sql;
   }
-  const start = params.values.length;
   const sql = compile(node, { schema, model, params, alias, depth: 0, negated: false, reversed: false });
   if (!byPlace || byPlace.size >= MAX_PLACES) {
     byPlace = new Map();

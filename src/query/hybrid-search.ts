@@ -3,7 +3,7 @@ import { fullTextColumn, type ModelMeta, type StoreSchema } from "../schema/mode
 import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
 import { SqlParams } from "../sql/sql-params.ts";
-import { vectorToBinary } from "../sql/vector-binary.ts";
+import { vectorParam } from "../sql/vector-binary.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
@@ -78,7 +78,7 @@ export function buildHybridQuery(
   settings: SettingsAt = "statement",
 ): CompiledQuery {
   const params = new SqlParams();
-  const vector = params.param(vectorToBinary(r.vector), "vector");
+  const vector = vectorParam(params, r.vector);
   const query = tsQuery(params, r.text);
   const filter = compileFilter(r.filter, { schema, model, params });
   const n = params.param(candidatesFor(r));
@@ -116,26 +116,24 @@ export function buildHybridQuery(
     `SELECT ${selectFields(model, ROOT_ALIAS)}, "${a}"."vectorRank", "${a}"."textRank", ${distanceIn(a)} AS "distance", ` +
     `${textScoreIn(a)} AS "textScore", ${score} AS "score", (SELECT count(*) FROM "v")::int AS "vectorCandidates" ` +
     `FROM "${a}" JOIN ${table} ON ${tid} = "${a}".${id} CROSS JOIN "q"`;
+  // Best score first, ties by id (`tie`: the id column in scope); bound after the fusion's parameter.
+  const page = (tie: string) =>
+    `ORDER BY "score" DESC, ${tie} LIMIT ${params.param(r.take)} OFFSET ${params.param(r.skip ?? 0)}`;
   const fusion = r.fusion ?? { type: "rrf", k: 60 };
   if (fusion.type === "rrf") {
     // Ranks alone make the score, so the page is cut first: the values missing from a list are
     // then computed for the page's rows only, not for every row of the two lists.
     const k = params.param(fusion.k, "float8");
     const fused = `coalesce(1.0 / (${k} + "f"."vectorRank"), 0) + coalesce(1.0 / (${k} + "f"."textRank"), 0)`;
-    const page =
-      `"p" AS (SELECT "f".*, (${fused}) AS "score" FROM "f" ` +
-      `ORDER BY "score" DESC, "f".${id} LIMIT ${params.param(r.take)} OFFSET ${params.param(r.skip ?? 0)})`;
-    return params.finish(`${lists}, ${page} ${row("p", `"p"."score"`)} ORDER BY "score" DESC, ${tid}`);
+    const cut = `"p" AS (SELECT "f".*, (${fused}) AS "score" FROM "f" ${page(`"f".${id}`)})`;
+    return params.finish(`${lists}, ${cut} ${row("p", `"p"."score"`)} ORDER BY "score" DESC, ${tid}`);
   }
   // Weighted: the score reads the distance and text score of every row of the two lists.
   const a = params.param(fusion.alpha, "float8");
   const fused =
     `${a} * coalesce(1 - ${distanceIn("f")}, 0) + ` +
     `(1 - ${a}) * coalesce(${textScoreIn("f")} / nullif((SELECT max("score") FROM "x"), 0), 0)`;
-  return params.finish(
-    `${lists} ${row("f", `(${fused})`)} ` +
-      `ORDER BY "score" DESC, ${tid} LIMIT ${params.param(r.take)} OFFSET ${params.param(r.skip ?? 0)}`,
-  );
+  return params.finish(`${lists} ${row("f", `(${fused})`)} ${page(tid)}`);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ModelMeta, StoreSchema } from "../schema/model-meta.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
 import { qualified, quoteIdent, quoteTable } from "../sql/identifiers.ts";
 import { SqlParams } from "../sql/sql-params.ts";
-import { vectorToBinary } from "../sql/vector-binary.ts";
+import { vectorParam } from "../sql/vector-binary.ts";
 import { compileFilter, ROOT_ALIAS } from "./compile-filter.ts";
 import type { FilterNode } from "./filter-nodes.ts";
 import type { PlanChoice, PlanContext, SearchPlan } from "./plan.ts";
@@ -66,7 +66,7 @@ export function buildSimilarityQuery(
   settings: SettingsAt = "statement",
 ): CompiledQuery {
   const params = new SqlParams();
-  const vector = params.param(vectorToBinary(request.vector), "vector");
+  const vector = vectorParam(params, request.vector);
   const id = qualified("c", model.idField.name);
   const skip = request.skip ?? 0;
   if (plan.kind === "exact") {
@@ -142,7 +142,7 @@ export function buildCursorQuery(
   settings: SettingsAt = "statement",
 ): CompiledQuery {
   const params = new SqlParams();
-  const vector = params.param(vectorToBinary(request.vector), "vector");
+  const vector = vectorParam(params, request.vector);
   // Typed as the id column, so the tie order by id is the column's own (numbers as numbers).
   const idType = model.idField.type;
   const cursor = params.param(request.cursor, idType === "Int" ? "int" : idType === "BigInt" ? "numeric" : "text");

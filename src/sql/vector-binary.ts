@@ -1,3 +1,5 @@
+import type { SqlParams } from "./sql-params.ts";
+
 /**
  * pgvector's binary form (`vector_recv`): the dimension count and a zero as big-endian int16,
  * then each value as a big-endian float4. node-postgres sends a `Buffer` parameter in binary
@@ -18,4 +20,12 @@ export function vectorToBinary(vector: ArrayLike<number>): Buffer {
   out.writeUInt16BE(0, 2);
   for (let i = 0; i < vector.length; i++) out.writeFloatBE(vector[i] as number, 4 + 4 * i);
   return out;
+}
+
+/**
+ * Binds a query vector in its binary form, with the `::vector` cast that types the parameter:
+ * without it PostgreSQL would not know to read the bytes as a vector.
+ */
+export function vectorParam(params: SqlParams, vector: ArrayLike<number>): string {
+  return params.param(vectorToBinary(vector), "vector");
 }
