@@ -14,6 +14,11 @@ export const CALIBRATION_MAX_AGE_MS = 10 * 60_000;
 export const CALIBRATION_ROW_CHANGE = 0.2;
 /** A measurement that failed is tried again after this long (searches use the defaults meanwhile). */
 export const CALIBRATION_RETRY_MS = 30_000;
+/**
+ * A stale calibration is refreshed in the background while the row count is within this factor
+ * of the measured one; beyond it, the search waits for the new measurement.
+ */
+export const CALIBRATION_WAIT_FACTOR = 2;
 
 /** The recall options of `hybridStore({ recall })`. */
 export interface RecallOptions {
@@ -51,11 +56,15 @@ interface Entry extends CalibrationState {
  * Per store: what recall the HNSW index reaches on each vector column at each ef_search, measured on
  * the table's own rows (see {@link measureRecall}) the first time a search would use the index,
  * and again when it is older than `maxAgeMs` or the row count moved by more than 20%. The search
- * that finds it missing or stale waits for the measurement; concurrent ones share it. A failed
- * measurement leaves the defaults in place, says why in the plan, and is tried again after
- * {@link CALIBRATION_RETRY_MS}. Only searches on a
- * client that can open its own batch transaction measure (not one inside a caller's
- * interactive transaction); they still use a measurement made earlier.
+ * that finds it missing waits for the measurement (concurrent ones share it). A stale one is
+ * measured again in the background while searches go on using it, as long as the row count is
+ * within {@link CALIBRATION_WAIT_FACTOR}x of the measured one: at a million rows a measurement
+ * takes seconds, which no search every ten minutes should wait for, and a modest change moves
+ * recall little; a table that doubled or halved waits, as its old measurement says little. A
+ * failed measurement keeps the last good one (or the defaults), says why in the plan when there
+ * is none, and is tried again after {@link CALIBRATION_RETRY_MS}. Only searches on a client that
+ * can open its own batch transaction measure (not one inside a caller's interactive
+ * transaction); they still use a measurement made earlier.
  */
 export class RecallCalibration {
   readonly targets: { readonly unfiltered: number; readonly filtered: number };
@@ -72,9 +81,10 @@ export class RecallCalibration {
   }
 
   /**
-   * The table's calibration, measured first if it is missing or stale. `total` is the planner's
-   * row estimate; `filterShare` the smallest share of rows under which a filtered search would
-   * walk the index; `index` the HNSW index searches on the table walk (measured as they use it).
+   * The table's calibration, measured first if it is missing or far off (or refreshed in the
+   * background if merely stale). `total` is the planner's row estimate; `filterShare` the
+   * smallest share of rows under which a filtered search would walk the index; `index` the HNSW
+   * index searches on the table walk (measured as they use it).
    */
   async get(
     client: SearchClient,
@@ -90,11 +100,12 @@ export class RecallCalibration {
     if (typeof client.$transaction !== "function") return entry ?? {};
     let running = this.#running.get(key);
     if (!running) {
-      running = this.#measure(client, model, total, filterShare, index, settings).finally(() =>
+      running = this.#measure(client, model, total, filterShare, index, settings, entry).finally(() =>
         this.#running.delete(key),
       );
       this.#running.set(key, running);
     }
+    if (entry?.calibration && withinFactor(total, entry.rows, CALIBRATION_WAIT_FACTOR)) return entry;
     return running;
   }
 
@@ -110,6 +121,7 @@ export class RecallCalibration {
     filterShare: number,
     index: VectorIndex,
     settings: SettingsAt,
+    previous: Entry | undefined,
   ): Promise<Entry> {
     const at = Date.now();
     let entry: Entry;
@@ -117,12 +129,20 @@ export class RecallCalibration {
       const measured = await measureRecall(client, model, total, filterShare, index, settings);
       entry = { calibration: measured && { ...measured, rows: total, at: new Date(at) }, rows: total, at };
     } catch (cause) {
-      // Calibration only tunes ef_search: without it searches run at the defaults (and say why),
-      // and the search's own statement reports any real database problem.
+      // Calibration only tunes ef_search: without it searches run at the last measurement or the
+      // defaults (and say why), and the search's own statement reports any real database problem.
       const failure = cause instanceof Error ? cause.message.split("\n").find((line) => line.trim()) : String(cause);
-      entry = { failure: failure?.trim() || "unknown error", rows: total, at };
+      entry = {
+        calibration: previous?.calibration,
+        failure: failure?.trim() || "unknown error",
+        rows: previous?.rows ?? total,
+        at,
+      };
     }
     this.#entries.set(calibrationKey(model), entry);
     return entry;
   }
 }
+
+const withinFactor = (a: number, b: number, factor: number): boolean =>
+  Math.max(a, 1) <= factor * Math.max(b, 1) && Math.max(b, 1) <= factor * Math.max(a, 1);

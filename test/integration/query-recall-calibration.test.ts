@@ -145,9 +145,34 @@ describe("calibration refresh", () => {
       await pg.query(`ANALYZE "Annotation"`);
     });
     await sleep(ESTIMATE_TTL_MS + 500);
-    const later = (await store.annotation.explainSearch({ query, take: K, plan: "hnsw" })).plan;
+    // The search that finds it stale does not wait: it runs on the old measurement, and the new
+    // one is made in the background for the searches after it.
+    const stale = (await store.annotation.explainSearch({ query, take: K, plan: "hnsw" })).plan;
+    assert.equal(stale.recall.calibratedAt?.getTime(), first.recall.calibratedAt.getTime(), "served while measured");
+    let later = stale;
+    for (let i = 0; i < 600 && later.recall.calibratedAt?.getTime() === first.recall.calibratedAt.getTime(); i++) {
+      await sleep(100);
+      later = (await store.annotation.explainSearch({ query, take: K, plan: "hnsw" })).plan;
+    }
     assert.ok(later.recall.calibratedAt instanceof Date);
     assert.ok(later.recall.calibratedAt.getTime() > first.recall.calibratedAt.getTime(), "measured again");
+  });
+
+  test("a table that more than doubled is measured again before the search that finds it", async () => {
+    const { documentId } = await load("lowrank", 1500, 12);
+    const store = base.$extends(hybridStore({ embedder }));
+    const space = createSpace({ family: "lowrank", seed: 12 });
+    const query = Array.from(vectorOf(generateQueries(space, 1).vectors, 0));
+    const first = (await store.annotation.explainSearch({ query, take: K, plan: "hnsw" })).plan;
+    assert.ok(first.recall.calibratedAt instanceof Date);
+    await withPg(async (pg) => {
+      await insert(pg, documentId, generateDataset(space, 4000), 1500, 4000);
+      await pg.query(`ANALYZE "Annotation"`);
+    });
+    await sleep(ESTIMATE_TTL_MS + 500);
+    const later = (await store.annotation.explainSearch({ query, take: K, plan: "hnsw" })).plan;
+    assert.ok(later.recall.calibratedAt instanceof Date);
+    assert.ok(later.recall.calibratedAt.getTime() > first.recall.calibratedAt.getTime(), "measured before the search");
   });
 
   test("bad recall options are rejected when the extension is made", () => {
