@@ -12,6 +12,7 @@ export type CitusTableKind = "local" | "reference" | "distributed";
  */
 export class CitusTables {
   readonly #kinds = new Map<string, Promise<CitusTableKind>>();
+  readonly #shards = new Map<string, Promise<number>>();
 
   /** `relation`: the table as SQL names it, quoted and schema-qualified (`quoteTable`). */
   kind(client: RawClient, relation: string): Promise<CitusTableKind> {
@@ -23,6 +24,32 @@ export class CitusTables {
     }
     return found;
   }
+
+  /**
+   * The shards of a distributed table (each has its own HNSW graph, which a search walks on its
+   * own); 1 for any other table. Read once, like the kind: a shard split is rare and only
+   * makes the plan's cost estimate a little off.
+   */
+  shards(client: RawClient, relation: string): Promise<number> {
+    let found = this.#shards.get(relation);
+    if (!found) {
+      found = this.kind(client, relation).then((kind) => (kind === "distributed" ? readShards(client, relation) : 1));
+      found.catch(() => this.#shards.delete(relation));
+      this.#shards.set(relation, found);
+    }
+    return found;
+  }
+}
+
+async function readShards(client: RawClient, relation: string): Promise<number> {
+  const params = new SqlParams();
+  const [row] = await queryRows<{ shards: number }>(
+    client,
+    params.finish(
+      `SELECT count(*)::int AS "shards" FROM pg_catalog.pg_dist_shard WHERE logicalrelid = to_regclass(${params.param(relation)})`,
+    ),
+  );
+  return Math.max(1, Number(row?.shards ?? 1));
 }
 
 async function readKind(client: RawClient, relation: string): Promise<CitusTableKind> {

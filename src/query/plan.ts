@@ -158,7 +158,7 @@ export async function choosePlan(
   }
   const total = await estimatedRows(client, ctx, model, TRUE);
   const kept = filtered ? await estimatedRows(client, ctx, model, filter) : total;
-  const counts = { total, kept: Math.min(kept, total) };
+  const counts = { total, kept: Math.min(kept, total), graphs: await ctx.estimates.graphs(client, model) };
   const plan = decidePlan(request, filtered, counts, { targets });
   if (!calibrate || plan.kind === "exact") return withIndex(plan);
   const settings = await settingsAt(client, ctx, model);
@@ -222,16 +222,21 @@ export interface RecallInput extends CalibrationState {
   readonly targets?: { readonly unfiltered: number; readonly filtered: number } | undefined;
 }
 
-/** Estimated rows with a vector, and those that pass the filter. */
+/** Estimated rows with a vector, those that pass the filter, and the HNSW graphs a search walks. */
 export interface RowCounts {
   readonly total: number;
   readonly kept: number;
+  /**
+   * The shards of a distributed table (default 1): each walks its own graph until it has `limit`
+   * rows, so an HNSW plan costs that many walks, while an exact scan still reads each kept row once.
+   */
+  readonly graphs?: number;
 }
 
 /**
  * The plan by estimated cost: an exact scan reads every row the filter keeps; an HNSW scan
- * visits about max(ef_search, limit / selectivity) candidates, each worth
- * {@link HNSW_VISIT_COST} rows. Without `counts` (a forced plan) it follows `request.choice`.
+ * visits about max(ef_search, limit / selectivity) candidates in each graph it walks, each
+ * visit worth {@link HNSW_VISIT_COST} rows. Without `counts` (a forced plan) it follows `request.choice`.
  * ef_search: the caller's, else the smallest calibrated value whose measured recall clears the
  * target with half the allowed misses to spare, else the default. When no calibrated value
  * reaches the target, an auto plan scans exactly.
@@ -267,15 +272,16 @@ export function decidePlan(
   if (request.choice === "hnsw" || !counts) {
     return hnsw(filtered ? "hnsw-iterative" : "hnsw", null, "HNSW requested");
   }
-  const { total, kept } = counts;
+  const { total, kept, graphs = 1 } = counts;
   const selectivity = total > 0 ? kept / total : 1;
   const about = `about ${Math.round(kept)} rows${filtered ? ` (${pct(selectivity)})` : ""}`;
   const plain = !filtered || selectivity >= KEEPS_ALL;
   const t = tune(request, filtered, plain ? "hnsw" : "hnsw-iterative", target, recall);
   if (t.ef === null) return exactPlan(kept, `${about}${t.note}: an exact scan`);
   const visits = Math.max(t.ef, request.limit / Math.max(selectivity, 1 / Math.max(total, 1)));
-  if (kept <= visits * HNSW_VISIT_COST) {
-    return exactPlan(kept, `${about} to compare: an exact scan costs less than an HNSW scan and is exact`);
+  if (kept <= graphs * visits * HNSW_VISIT_COST) {
+    const walks = graphs > 1 ? ` walking ${graphs} shards' graphs` : "";
+    return exactPlan(kept, `${about} to compare: an exact scan costs less than an HNSW scan${walks} and is exact`);
   }
   if (plain) {
     return hnsw("hnsw", kept, `${about}${filtered ? ", the filter keeps nearly all" : ", no filter"}: HNSW index`);

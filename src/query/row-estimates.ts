@@ -44,6 +44,11 @@ export class RowEstimates {
     return this.#citus.kind(client, quoteTable(model));
   }
 
+  /** The HNSW graphs a search on `model` walks: the shards of a distributed table, else 1. */
+  graphs(client: RawClient, model: ModelMeta): Promise<number> {
+    return this.#citus.shards(client, quoteTable(model));
+  }
+
   /** Rows of `model` with a vector that pass `filter`, as the planner estimates them. */
   async rows(client: RawClient, schema: StoreSchema, model: ModelMeta, filter: FilterNode): Promise<number> {
     const query = estimateQuery(schema, model, filter);

@@ -89,6 +89,31 @@ describe("row estimates from the shards", { skip }, () => {
     );
   });
 
+  test("unfiltered over several shards: each shard's graph walk is counted, so 2,000 rows are scanned exactly", async () => {
+    const shards = await withPg(async (pg) => {
+      const r = await pg.query(
+        `SELECT count(*)::int AS n FROM pg_dist_shard WHERE logicalrelid = '"Annotation"'::regclass`,
+      );
+      return r.rows[0].n as number;
+    });
+    const { rows: found, plan } = await prisma.annotation.explainSearch({ query: centres[2]!, take: 10 });
+    // One server walks its one graph above 40 x 32 = 1,280 rows; here every shard walks its own.
+    assert.ok(shards >= 2 && plan.estimatedRows !== null && plan.estimatedRows > 1280, plan.reason);
+    assert.ok(plan.estimatedRows <= shards * 1280, `${plan.estimatedRows} rows, ${shards} shards`);
+    assert.equal(plan.kind, "exact", plan.reason);
+    assert.match(plan.reason, new RegExp(`walking ${shards} shards' graphs`));
+    const all = await withPg(async (pg) => {
+      const r = await pg.query(`SELECT id, embedding::text AS v FROM "Annotation" WHERE embedding IS NOT NULL`);
+      return r.rows.map((row) => ({ id: row.id as string, vector: JSON.parse(row.v as string) as number[] }));
+    });
+    assert.deepEqual(
+      found.map((r) => r.id),
+      bruteForce(all, centres[2]!)
+        .slice(0, 10)
+        .map((t) => t.id),
+    );
+  });
+
   test("values with %, quotes and lists reach the shards' EXPLAIN intact", async () => {
     const where = {
       OR: [{ rawText: { contains: "50% share, it's" } }, { label: { in: [`${label}-none`, `${label}-1pct`] } }],

@@ -123,9 +123,16 @@ describe("per-query settings on the shards", { skip }, () => {
       where: { label },
       take: 10,
       efSearch: 10,
+      plan: "hnsw",
     });
     const { inside, seen } = await prisma.$transaction(async (tx) => {
-      const rows = await tx.annotation.similaritySearch({ query: vector, where: { label }, take: 10, efSearch: 10 });
+      const rows = await tx.annotation.similaritySearch({
+        query: vector,
+        where: { label },
+        take: 10,
+        efSearch: 10,
+        plan: "hnsw",
+      });
       return { inside: rows, seen: await settingsSeen(tx) };
     });
     assert.deepEqual(

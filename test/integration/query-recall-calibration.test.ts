@@ -87,7 +87,7 @@ for (const family of ["clustered", "lowrank", "isotropic"] as const) {
       let plan: Awaited<ReturnType<typeof calibrated.annotation.explainSearch>>["plan"] | undefined;
       for (const query of queries) {
         fixedRows.push((await fixed.annotation.similaritySearch({ query, take: K })).map((r) => r.id));
-        const r = await calibrated.annotation.explainSearch({ query, take: K });
+        const r = await calibrated.annotation.explainSearch({ query, take: K, plan: "hnsw" });
         got.push(r.rows.map((x) => x.id));
         plan ??= r.plan;
       }

@@ -28,6 +28,17 @@ describe("plan choice by estimated cost", () => {
     assert.equal(at(1_000).estimatedRows, 1_000);
   });
 
+  test("on a distributed table each shard walks its own graph: the HNSW cost counts every walk", () => {
+    const at = (graphs: number) => decidePlan(auto, true, { total: 100_000, kept: 10_000, graphs });
+    assert.equal(at(1).kind, "hnsw-iterative");
+    assert.equal(at(2).kind, "hnsw-iterative", "2 x 100 visits x 32 = 6,400 rows < 10,000");
+    assert.equal(at(4).kind, "exact", "4 x 100 visits x 32 = 12,800 rows > 10,000");
+    assert.match(at(4).reason, /walking 4 shards' graphs/);
+    const breakEven = DEFAULT_EF_SEARCH.unfiltered * HNSW_VISIT_COST * 32;
+    const unfiltered = (total: number) => decidePlan(auto, false, { total, kept: total, graphs: 32 }).kind;
+    assert.deepEqual([unfiltered(breakEven), unfiltered(breakEven + 1)], ["exact", "hnsw"]);
+  });
+
   test("a filter that keeps nearly every row runs as plain HNSW", () => {
     assert.equal(decidePlan(auto, true, { total: 100_000, kept: 99_500 }).kind, "hnsw");
     assert.equal(decidePlan(auto, true, { total: 100_000, kept: 90_000 }).kind, "hnsw-iterative");
