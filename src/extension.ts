@@ -43,8 +43,8 @@ export interface HybridStoreOptions {
    * `INSERT ... SELECT * FROM unnest(...)` instead of through Prisma's `createMany`: the same
    * rows and the same `{ count }`, with much less client time per row (Prisma's query compiler
    * works through every vector). Likewise a `document.create` with plain nested
-   * `annotations: { create }`: one statement for the document and its annotations, then the row
-   * read back by Prisma with the call's select/include/omit. Anything else, and any batch the database rejects, still goes
+   * `annotations: { create }`: one statement for the document and its annotations, returning the
+   * row (or read back by Prisma with the call's select/include/omit). Anything else, and any batch the database rejects, still goes
    * through Prisma's `createMany`, so its errors are Prisma's. Default true; set false when a
    * query extension or Prisma's query log must see each `createMany` as Prisma runs it.
    */

@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { ColumnInfo } from "../db/table-columns.ts";
 import { isPlainObject } from "../plain-object.ts";
 import type { ClientDefaults } from "../schema/client-defaults.ts";
-import type { StoreSchema } from "../schema/model-meta.ts";
+import type { StoreSchema, TableMeta } from "../schema/model-meta.ts";
 import type { CompiledQuery } from "../sql/compiled-query.ts";
+import { quoteIdent } from "../sql/identifiers.ts";
 import { SqlParams } from "../sql/sql-params.ts";
 import { bulkCreateSql } from "./bulk-create.ts";
 
@@ -13,6 +14,11 @@ export interface NestedCreate {
   readonly id: string;
   /** `select` / `include` / `omit` of the call, for reading the row back as Prisma shapes it. */
   readonly shape: Record<string, unknown>;
+  /**
+   * The statement returns the document's scalar fields, named as Prisma names them (asked for
+   * and the call has no select/include/omit); else it returns nothing.
+   */
+  readonly returnsRow: boolean;
 }
 
 const SHAPE_KEYS = new Set(["select", "include", "omit"]);
@@ -24,7 +30,8 @@ const SHAPE_KEYS = new Set(["select", "include", "omit"]);
  * value (vector text included) costs more than the statements. Only plain arguments take this
  * path, each half under the same rules as the fast `createMany` (compileBulkCreate); anything
  * else returns undefined and goes to Prisma. The foreign key sees the document: PostgreSQL
- * checks it at the end of the statement.
+ * checks it at the end of the statement. With `returnRow`, a call without select/include/omit
+ * gets `WITH d AS (INSERT ... RETURNING <fields>), a AS (INSERT ...) SELECT * FROM d` instead.
  */
 export function compileNestedCreate(
   schema: StoreSchema,
@@ -32,6 +39,7 @@ export function compileNestedCreate(
   columns: { readonly Document: ReadonlyMap<string, ColumnInfo>; readonly Annotation: ReadonlyMap<string, ColumnInfo> },
   args: unknown,
   now: Date,
+  returnRow = false,
 ): NestedCreate | undefined {
   if (!isPlainObject(args) || !isPlainObject(args.data)) return undefined;
   const shape: Record<string, unknown> = {};
@@ -78,5 +86,22 @@ export function compileNestedCreate(
     "unnest",
   );
   if (!child) return undefined;
-  return { query: params.finish(`WITH d AS (${parent}) ${child}`), id, shape };
+  if (returnRow && Object.keys(shape).length === 0) {
+    const sql = `WITH d AS (${parent} RETURNING ${rowColumns(meta.parent)}), a AS (${child}) SELECT * FROM d`;
+    return { query: params.finish(sql), id, shape, returnsRow: true };
+  }
+  return { query: params.finish(`WITH d AS (${parent}) ${child}`), id, shape, returnsRow: false };
+}
+
+/**
+ * The model's scalar fields under their Prisma names, in schema order; enums as text, which is
+ * how Prisma returns them (a raw enum column would come back as the driver reads an unknown type).
+ */
+function rowColumns(model: TableMeta): string {
+  return [...model.fields.values()]
+    .map(
+      (f) =>
+        `${quoteIdent(f.column)}${f.type === "Enum" ? (f.isList ? "::text[]" : "::text") : ""} AS ${quoteIdent(f.name)}`,
+    )
+    .join(", ");
 }

@@ -120,6 +120,58 @@ describe("nested create in one statement matches Prisma's nested write", {
     });
   }
 
+  test("without select/include/omit the statement returns the row, once it proved equal to Prisma's read-back", async () => {
+    const store = base.$extends(hybridStore({ embedder: tinyEmbedder() }));
+    const readBacks = () => statements.filter((s) => s.startsWith('SELECT "public"."Document"')).length;
+    // The first call compares; so does the first with a value in a field that was null until then.
+    const expected = [1, 0, 0, 1, 0];
+    for (const [i, reads] of expected.entries()) {
+      const label = uniqueLabel("r");
+      statements.length = 0;
+      const made = await store.document.create({
+        data: {
+          content: `returned ${i}`,
+          label,
+          metadata: { i },
+          ...(i >= 3 ? { title: `title ${i}` } : {}),
+          annotations: { create: children(label, 2) },
+        },
+      });
+      assert.ok(oneStatement());
+      assert.equal(readBacks(), reads, `call ${i}`);
+      assert.deepStrictEqual(made, await base.document.findUniqueOrThrow({ where: { id: made.id } }));
+      assert.deepEqual(Object.keys(made), Object.keys(await base.document.findFirstOrThrow()), "Prisma's key order");
+    }
+  });
+
+  test("a client whose results differ from the row (global omit, another extension's fields) keeps Prisma's read-back", async () => {
+    const omitting = new PrismaClient({
+      adapter: new PrismaPg({ connectionString: databaseUrl(), max: 2, idleTimeoutMillis: 1000 }),
+      omit: { document: { content: true } },
+    });
+    try {
+      const computed = base.$extends({
+        result: { document: { shout: { needs: { content: true }, compute: (d) => d.content.toUpperCase() } } },
+      });
+      const omitStore = omitting.$extends(hybridStore({ embedder: tinyEmbedder() }));
+      const computedStore = computed.$extends(hybridStore({ embedder: tinyEmbedder() }));
+      for (let i = 0; i < 3; i++) {
+        const label = uniqueLabel("o");
+        const data = { content: `differs ${i}`, label, annotations: { create: children(label, 2) } };
+        const withoutContent = await omitStore.document.create({ data });
+        assert.ok(!("content" in withoutContent), "the global omit holds on every call");
+        assert.deepStrictEqual(
+          withoutContent,
+          await omitting.document.findUniqueOrThrow({ where: { id: withoutContent.id } }),
+        );
+        const shouted = await computedStore.document.create({ data: { ...data, label: `${label}-c` } });
+        assert.equal(shouted.shout, `DIFFERS ${i}`, "the other extension's field is there on every call");
+      }
+    } finally {
+      await omitting.$disconnect();
+    }
+  });
+
   test("whatever is not plain goes to Prisma, with Prisma's errors; nothing half-written", async () => {
     const label = uniqueLabel("n");
     const parent = await base.document.create({ data: { content: "other" } });
