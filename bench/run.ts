@@ -1,5 +1,6 @@
 /**
  * `npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--family clustered,lowrank,isotropic] [--quick]`
+ * `scale` also takes `--index halfvec,vector` (which HNSW indexes to build) and `--hnsw-m 16` (their `m`).
  *
  * Runs the chosen suites (default: all) against BENCH_DATABASE_URL / DATABASE_URL (a scratch
  * database is created there and dropped after) or an embedded PGlite in a temporary directory.
@@ -8,6 +9,7 @@
  */
 import { FAMILIES, type Family } from "./data.ts";
 import { loadNow, printTables, saveResult } from "./report.ts";
+import { INDEX_KINDS, type IndexKind } from "./scale-load.ts";
 import type { Suite } from "./suite.ts";
 import { citus } from "./suites/citus.ts";
 import { efsearch } from "./suites/efsearch.ts";
@@ -28,6 +30,8 @@ interface Args {
   apiRows: number | undefined;
   families: Family[];
   quick: boolean;
+  indexes: IndexKind[] | undefined;
+  hnswM: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -36,6 +40,8 @@ function parseArgs(argv: readonly string[]): Args {
   let apiRows: number | undefined;
   let quick = false;
   let families: Family[] = ["clustered"];
+  let indexes: IndexKind[] | undefined;
+  let hnswM: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") quick = true;
@@ -52,6 +58,15 @@ function parseArgs(argv: readonly string[]): Args {
       const names = (value ?? "").split(",").map((s) => s.trim());
       if (names.some((n) => !FAMILIES.includes(n as Family))) usage(`bad --family value: ${value}`);
       families = names as Family[];
+    } else if (a === "--index" || a.startsWith("--index=")) {
+      const value = a.includes("=") ? a.slice(8) : argv[++i];
+      const kinds = (value ?? "").split(",").map((s) => s.trim());
+      if (kinds.some((k) => !INDEX_KINDS.includes(k as IndexKind))) usage(`bad --index value: ${value}`);
+      indexes = kinds as IndexKind[];
+    } else if (a === "--hnsw-m" || a.startsWith("--hnsw-m=")) {
+      const value = a.includes("=") ? a.slice(9) : argv[++i];
+      hnswM = Number(value);
+      if (!Number.isInteger(hnswM) || hnswM < 2 || hnswM > 100) usage(`bad --hnsw-m value: ${value}`);
     } else if (a === "--help" || a === "-h") usage();
     else if (a.startsWith("-")) usage(`unknown option ${a}`);
     else names.push(a);
@@ -60,13 +75,13 @@ function parseArgs(argv: readonly string[]): Args {
     names.length === 0
       ? [...SUITES]
       : names.map((n) => [...SUITES, ...OPT_IN].find((s) => s.name === n) ?? usage(`unknown suite ${n}`));
-  return { suites, rows, apiRows, families, quick };
+  return { suites, rows, apiRows, families, quick, indexes, hnswM };
 }
 
 function usage(problem?: string): never {
   if (problem) console.error(problem);
   console.error(
-    `usage: npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--family ${FAMILIES.join(",")}] [--quick]\nsuites:`,
+    `usage: npm run bench -- [suite...] [--rows 10000,100000] [--api-rows 10000] [--family ${FAMILIES.join(",")}] [--quick] [--index ${INDEX_KINDS.join(",")}] [--hnsw-m 16]\nsuites:`,
   );
   for (const s of [...SUITES, ...OPT_IN]) console.error(`  ${s.name.padEnd(8)} ${s.summary}`);
   process.exit(problem ? 2 : 0);
@@ -87,6 +102,8 @@ try {
       args.rows ? `--rows ${args.rows.join(",")}` : "",
       args.apiRows && suite.name === "peers" ? `--api-rows ${args.apiRows}` : "",
       args.quick ? "--quick" : "",
+      args.indexes && suite.name === "scale" ? `--index ${args.indexes.join(",")}` : "",
+      args.hnswM && suite.name === "scale" ? `--hnsw-m ${args.hnswM}` : "",
     ].filter(Boolean);
     const server = target.name === "postgres" ? "DATABASE_URL=postgresql://... " : "";
     const command = `${server}npm run bench -- ${[suite.name, ...flags].join(" ")}`;
@@ -100,11 +117,19 @@ try {
         apiRows: args.apiRows,
         family,
         quick: args.quick,
+        indexes: args.indexes,
+        hnswM: args.hnswM,
         log,
         command,
       });
       const variant =
-        [family === "clustered" ? "" : family, args.rows?.join("-"), args.quick ? "quick" : ""]
+        [
+          family === "clustered" ? "" : family,
+          args.rows?.join("-"),
+          args.quick ? "quick" : "",
+          suite.name === "scale" && args.indexes ? args.indexes.join("-") : "",
+          suite.name === "scale" && args.hnswM ? `m${args.hnswM}` : "",
+        ]
           .filter(Boolean)
           .join("-") || undefined;
       const result = { ...run, variant, load: [loadAtStart, loadNow()] as const };

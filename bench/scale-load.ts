@@ -8,17 +8,21 @@ import type pg from "pg";
 import { type Dataset, DIMS, documentCount } from "./data.ts";
 import { annotationInsert, CHUNK, dropIndexes } from "./load.ts";
 
-export type IndexKind = "vector" | "halfvec";
+export const INDEX_KINDS = ["halfvec", "vector"] as const;
+export type IndexKind = (typeof INDEX_KINDS)[number];
+/** The migrations' graph. */
+export const MIGRATIONS_M = 16;
 
 /**
- * The migrations' graph (m 16, ef_construction 128), on the column or on its halfvec cast, under
- * the one name either way (as docs/scaling.md's migration swaps them, so scripts/check-migrations.ts
- * sees the protected index recreated).
+ * The migrations' graph (m 16, ef_construction 128, or another `m`), on the column or on its
+ * halfvec cast, under the one name either way (as docs/scaling.md's migration swaps them, so
+ * scripts/check-migrations.ts sees the protected index recreated).
  */
-export const INDEX_SQL: Record<IndexKind, string> = {
-  vector: `CREATE INDEX "Annotation_embedding_hnsw_idx" ON "Annotation" USING hnsw ("embedding" vector_cosine_ops) WITH (m = 16, ef_construction = 128)`,
-  halfvec: `CREATE INDEX "Annotation_embedding_hnsw_idx" ON "Annotation" USING hnsw (("embedding"::halfvec(${DIMS})) halfvec_cosine_ops) WITH (m = 16, ef_construction = 128)`,
-};
+export function indexSql(kind: IndexKind, m = MIGRATIONS_M): string {
+  const on =
+    kind === "vector" ? `("embedding" vector_cosine_ops)` : `(("embedding"::halfvec(${DIMS})) halfvec_cosine_ops)`;
+  return `CREATE INDEX "Annotation_embedding_hnsw_idx" ON "Annotation" USING hnsw ${on} WITH (m = ${Number(m)}, ef_construction = 128)`;
+}
 const INDEX_NAME = "Annotation_embedding_hnsw_idx";
 
 /** Empties the tables, drops their HNSW and GIN indexes (the text search is not measured here). */
@@ -79,6 +83,7 @@ export async function buildIndex(
   kind: IndexKind,
   memory: string,
   workers: number,
+  m = MIGRATIONS_M,
 ): Promise<IndexBuild> {
   const c = await connect();
   try {
@@ -86,7 +91,7 @@ export async function buildIndex(
     await c.query(`SET maintenance_work_mem = '${memory}'`);
     await c.query(`SET max_parallel_maintenance_workers = ${workers}`);
     const t = performance.now();
-    await c.query(INDEX_SQL[kind]);
+    await c.query(indexSql(kind, m));
     const seconds = (performance.now() - t) / 1000;
     const size = await c.query<{ b: string }>(`SELECT pg_relation_size($1::regclass)::text AS b`, [`"${INDEX_NAME}"`]);
     return {

@@ -1,5 +1,6 @@
 import type { Family } from "./data.ts";
 import type { SuiteResult } from "./report.ts";
+import type { IndexKind } from "./scale-load.ts";
 import type { Target } from "./target.ts";
 
 export interface SuiteContext {
@@ -12,6 +13,10 @@ export interface SuiteContext {
   readonly family: Family;
   /** `--quick`: fewer queries and rounds, for a smoke run. */
   readonly quick: boolean;
+  /** `--index` (scale): the HNSW indexes to build, default both. */
+  readonly indexes?: readonly IndexKind[] | undefined;
+  /** `--hnsw-m` (scale): the graphs' `m`, default the migrations' 16. */
+  readonly hnswM?: number | undefined;
   readonly log: (line: string) => void;
   /** The command that reproduces this suite's run, for the doc. */
   readonly command: string;
