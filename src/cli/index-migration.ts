@@ -8,14 +8,17 @@ import { packagePaths } from "./package-paths.ts";
 export type IndexMigrationKind = "halfvec" | "vector";
 
 const TABLES = ["Document", "Annotation"] as const;
+/** The bundled migrations' graph: each node keeps up to m neighbours (2m on the bottom layer). */
+export const BUNDLED_M = 16;
 
 /**
  * The migration that rebuilds both tables' HNSW indexes as `kind`, under the names the bundled
  * migrations give them (so scripts/check-migrations.ts sees the protected indexes recreated and
  * `prisma migrate diff` between schema files leaves them alone), with the bundled graph
- * (m 16, ef_construction 128). No `;` in the comments: Prisma's adapter splits at every one.
+ * (m 16, ef_construction 128) or a denser one (`m`). No `;` in the comments: Prisma's adapter
+ * splits at every one.
  */
-export function indexMigrationSql(kind: IndexMigrationKind): string {
+export function indexMigrationSql(kind: IndexMigrationKind, m = BUNDLED_M): string {
   const models = schemaModels(readFileSync(packagePaths.schema, "utf8"));
   /** The HNSW key of a table; for halfvec, with its `embedding` column's dimensions in the bundled schema. */
   const key = (table: string) => {
@@ -33,25 +36,38 @@ export function indexMigrationSql(kind: IndexMigrationKind): string {
           "-- re-rank its candidates by the full-precision distance (docs/scaling.md).",
         ]
       : ['-- HNSW indexes on "embedding" itself, as the bundled migrations build them.'];
+  const graph =
+    m === BUNDLED_M
+      ? []
+      : [
+          `-- A graph of m ${m} (the bundled migrations have ${BUNDLED_M}): more edges per node, a larger index`,
+          "-- and a slower build, for recall on large tables (docs/scaling.md).",
+        ];
   return [
     `-- Written by \`prisma-hybrid-store index --${kind}\`.`,
     ...about,
+    ...graph,
     "-- Each rebuild blocks writes to its table while it runs: on a large live table see",
     "-- docs/migrations.md for the CREATE INDEX CONCURRENTLY way.",
     ...TABLES.flatMap((t) => [
       `DROP INDEX "${t}_embedding_hnsw_idx";`,
-      `CREATE INDEX "${t}_embedding_hnsw_idx" ON "${t}" USING hnsw ${key(t)} WITH (m = 16, ef_construction = 128);`,
+      `CREATE INDEX "${t}_embedding_hnsw_idx" ON "${t}" USING hnsw ${key(t)} WITH (m = ${m}, ef_construction = 128);`,
     ]),
     "",
   ].join("\n");
 }
 
 /** Writes the migration as `<dir>/<UTC timestamp>_<kind>_index/migration.sql`; returns its path. */
-export async function writeIndexMigration(dir: string, kind: IndexMigrationKind, now = new Date()): Promise<string> {
+export async function writeIndexMigration(
+  dir: string,
+  kind: IndexMigrationKind,
+  m = BUNDLED_M,
+  now = new Date(),
+): Promise<string> {
   const stamp = now.toISOString().replace(/\D/g, "").slice(0, 14);
   const folder = join(resolve(dir), `${stamp}_${kind}_index`);
   await mkdir(folder, { recursive: true });
   const file = join(folder, "migration.sql");
-  await writeFile(file, indexMigrationSql(kind), { flag: "wx" });
+  await writeFile(file, indexMigrationSql(kind, m), { flag: "wx" });
   return file;
 }
