@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from "node:util";
 import { CitusTables } from "../db/citus-tables.ts";
 import { connectionFailure } from "../db/connect.ts";
 import type { RawClient } from "../db/execute.ts";
@@ -12,6 +11,7 @@ import { type Insert, type InsertColumn, insertSql } from "../sql/insert.ts";
 import { SqlParams } from "../sql/sql-params.ts";
 import { defaultValue, type Element, NO, prismaFills, timestampText } from "./default-values.ts";
 import { compileNestedCreate } from "./nested-create.ts";
+import { ReturnedRows } from "./returned-rows.ts";
 
 /**
  * `createMany` as one `INSERT ... SELECT * FROM unnest($1::text[], $2::int4[], ...)`: one array
@@ -118,34 +118,6 @@ export class BulkCreate {
 }
 
 type Row = Record<string, unknown>;
-
-/**
- * Whether the row a nested create's statement returns is what Prisma's read-back would return.
- * A row is trusted once a read-back equalled one (deep, strict: keys, types, prototypes) and
- * each of its non-null fields has been compared non-null before: a field that was null until
- * now may be of a type the raw row returns otherwise (a `@db.Time`, say), so its first value is
- * compared too. One difference and the client reads back for good (a global `omit`, another
- * extension's computed fields, a field the raw row lacks).
- */
-class ReturnedRows {
-  differ = false;
-  #proven: Set<string> | undefined;
-
-  trusts(row: unknown): boolean {
-    const proven = this.#proven;
-    if (this.differ || !proven || !isPlainObject(row)) return false;
-    return Object.entries(row).every(([k, v]) => v === null || proven.has(k));
-  }
-
-  compare(row: unknown, readBack: unknown): void {
-    if (!isDeepStrictEqual(row, readBack) || !isPlainObject(row)) {
-      this.differ = true;
-      return;
-    }
-    this.#proven ??= new Set();
-    for (const [k, v] of Object.entries(row)) if (v !== null) this.#proven.add(k);
-  }
-}
 
 /** The statement for `createMany(args)`, or undefined when it must go through Prisma. */
 export function compileBulkCreate(
