@@ -8,6 +8,7 @@
  * table divides each size's p50 by the 100k figure of the same index and filter.
  */
 import pg from "pg";
+import { HNSW_EF_CONSTRUCTION, HNSW_M } from "../../src/schema/hybrid-sql.ts";
 import { basePrisma, precomputedEmbedder, SEARCH_TRANSACTION_TIMEOUT_MS, storePrisma } from "../clients.ts";
 import { createSpace, FILTERS, generateDataset, generateQueries, vectorOf } from "../data.ts";
 import { fmt, interleave, type LatencyStats, latencyStats, mean } from "../measure.ts";
@@ -19,7 +20,6 @@ import {
   INDEX_KINDS,
   type IndexBuild,
   type IndexKind,
-  MIGRATIONS_M,
   prepareEmpty,
   tableMiB,
 } from "../scale-load.ts";
@@ -28,8 +28,6 @@ import { exactAll, indexOfId, recallAt } from "../truth.ts";
 
 const K = 10;
 const BASE = 100_000;
-// halfvec first: at 1M rows on a loaded machine its build is the one that must finish.
-const KINDS: readonly IndexKind[] = INDEX_KINDS;
 const CASES = [
   { name: "unfiltered", where: undefined, keep: undefined, target: 0.95 },
   { name: "10%", where: FILTERS["10%"].where, keep: FILTERS["10%"].keep, target: 0.99 },
@@ -65,7 +63,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
   const sizes = [...new Set([Math.min(BASE, ...requested), ...requested])].sort((a, b) => a - b);
   const max = sizes.at(-1)!;
   const queryCount = ctx.quick ? 30 : 100;
-  const m = ctx.hnswM ?? MIGRATIONS_M;
+  const m = ctx.hnswM ?? HNSW_M;
   const space = createSpace({ family: ctx.family });
   ctx.log(`  generating ${max} rows (${ctx.family}, seed ${space.options.seed})`);
   const data = generateDataset(space, max);
@@ -88,7 +86,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
       const view = { ...data, size };
       const truths = CASES.map((c) => exactAll(view, queries, K, c.keep));
       const builds: Step["builds"] = [];
-      for (const kind of ctx.indexes ?? KINDS) {
+      for (const kind of ctx.indexes ?? INDEX_KINDS) {
         const build = await buildIndex(connect, kind, BUILD_MEMORY, BUILD_WORKERS, m);
         ctx.log(
           `  ${kind} index: ${fmt(build.seconds)} s, ${fmt(build.indexMiB, 0)} MiB, backend peak ${fmt(build.backendPeakMiB ?? Number.NaN, 0)} MiB`,
@@ -122,7 +120,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
     },
     tables: tables(steps, queryCount, ctx.family, m),
     notes: [
-      `Rows are appended without HNSW or GIN indexes (multi-row INSERTs of 1000 through the save-hook trigger); each HNSW index (m ${m}, ef_construction 128${m === MIGRATIONS_M ? ", as the migrations" : "; the migrations have m 16"}) is then built alone with the maintenance_work_mem and parallel workers in params, measured, and dropped, so the library plans on the one index present.`,
+      `Rows are appended without HNSW or GIN indexes (multi-row INSERTs of 1000 through the save-hook trigger); each HNSW index (m ${m}, ef_construction ${HNSW_EF_CONSTRUCTION}${m === HNSW_M ? ", as the migrations" : `; the migrations have m ${HNSW_M}`}) is then built alone with the maintenance_work_mem and parallel workers in params, measured, and dropped, so the library plans on the one index present.`,
       'halfvec = `CREATE INDEX ... USING hnsw (("embedding"::halfvec(384)) halfvec_cosine_ops)`: the library reads which index exists once per table and orders candidates by the same expression, then re-ranks them by the full-precision distance (docs/scaling.md).',
       "Library = `explainSearch({ query, where, take: 10 })` with no plan option, recall calibration on (its first search measures the table); recall@10 against a brute-force scan of the generated vectors in JavaScript.",
       "Backend peak RSS: VmHWM of the backend that ran CREATE INDEX (shared memory it touched included; a parallel worker's own memory not), read from /proc on the machine running the server.",
@@ -175,7 +173,7 @@ async function measure(
 }
 
 function tables(steps: Step[], queryCount: number, family: string, m: number): Table[] {
-  const graph = m === MIGRATIONS_M ? "" : `, HNSW m ${m}`;
+  const graph = m === HNSW_M ? "" : `, HNSW m ${m}`;
   const first = steps[0];
   const baseOf = (kind: IndexKind, name: string) =>
     first?.builds.find((b) => b.build.kind === kind)?.cases.find((c) => c.name === name)?.latency.p50;

@@ -1,15 +1,13 @@
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { schemaModels, vectorDimensions } from "../tooling/index.ts";
+import { HNSW_EF_CONSTRUCTION, HNSW_M, schemaModels, vectorDimensions } from "../tooling/index.ts";
 import { packagePaths } from "./package-paths.ts";
 
 /** The HNSW index kinds a migration can switch the tables to (see src/query/vector-index.ts). */
 export type IndexMigrationKind = "halfvec" | "vector";
 
 const TABLES = ["Document", "Annotation"] as const;
-/** The bundled migrations' graph: each node keeps up to m neighbours (2m on the bottom layer). */
-export const BUNDLED_M = 16;
 
 /**
  * The migration that rebuilds both tables' HNSW indexes as `kind`, under the names the bundled
@@ -18,7 +16,7 @@ export const BUNDLED_M = 16;
  * (m 16, ef_construction 128) or a denser one (`m`). No `;` in the comments: Prisma's adapter
  * splits at every one.
  */
-export function indexMigrationSql(kind: IndexMigrationKind, m = BUNDLED_M): string {
+export function indexMigrationSql(kind: IndexMigrationKind, m = HNSW_M): string {
   const models = schemaModels(readFileSync(packagePaths.schema, "utf8"));
   /** The HNSW key of a table; for halfvec, with its `embedding` column's dimensions in the bundled schema. */
   const key = (table: string) => {
@@ -37,10 +35,10 @@ export function indexMigrationSql(kind: IndexMigrationKind, m = BUNDLED_M): stri
         ]
       : ['-- HNSW indexes on "embedding" itself, as the bundled migrations build them.'];
   const graph =
-    m === BUNDLED_M
+    m === HNSW_M
       ? []
       : [
-          `-- A graph of m ${m} (the bundled migrations have ${BUNDLED_M}): more edges per node, a larger index`,
+          `-- A graph of m ${m} (the bundled migrations have ${HNSW_M}): more edges per node, a larger index`,
           "-- and a slower build, for recall on large tables (docs/scaling.md).",
         ];
   return [
@@ -51,7 +49,7 @@ export function indexMigrationSql(kind: IndexMigrationKind, m = BUNDLED_M): stri
     "-- docs/migrations.md for the CREATE INDEX CONCURRENTLY way.",
     ...TABLES.flatMap((t) => [
       `DROP INDEX "${t}_embedding_hnsw_idx";`,
-      `CREATE INDEX "${t}_embedding_hnsw_idx" ON "${t}" USING hnsw ${key(t)} WITH (m = ${m}, ef_construction = 128);`,
+      `CREATE INDEX "${t}_embedding_hnsw_idx" ON "${t}" USING hnsw ${key(t)} WITH (m = ${m}, ef_construction = ${HNSW_EF_CONSTRUCTION});`,
     ]),
     "",
   ].join("\n");
@@ -61,7 +59,7 @@ export function indexMigrationSql(kind: IndexMigrationKind, m = BUNDLED_M): stri
 export async function writeIndexMigration(
   dir: string,
   kind: IndexMigrationKind,
-  m = BUNDLED_M,
+  m = HNSW_M,
   now = new Date(),
 ): Promise<string> {
   const stamp = now.toISOString().replace(/\D/g, "").slice(0, 14);

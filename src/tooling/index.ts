@@ -24,7 +24,7 @@ export { connectionFailure } from "../db/connect.ts";
 export { toHybridStoreError } from "../db/execute.ts";
 export { type ResolvedMiniLmOptions, resolveMiniLmOptions } from "../embed/minilm-options.ts";
 export { formatMarkingIssue } from "../errors.ts";
-export { hybridSql, type SqlPart } from "../schema/hybrid-sql.ts";
+export { HNSW_EF_CONSTRUCTION, HNSW_M, hybridSql, type SqlPart } from "../schema/hybrid-sql.ts";
 export { type Markings, readMarkings, type VectorMarking } from "../schema/markings.ts";
 export { type MigratedIndex, type MigratedObjects, readMigratedObjects } from "../schema/migrated-objects.ts";
 export { datasourceProvider, modelSignature, type SchemaBlock, schemaBlocks } from "../schema/schema-blocks.ts";
