@@ -10,18 +10,23 @@ import { isPlainObject } from "../plain-object.ts";
  * extension's computed fields, a field the raw row lacks).
  */
 export class ReturnedRows {
-  differ = false;
+  #differ = false;
   #proven: Set<string> | undefined;
+
+  /** A read-back differed from a returned row: this client always reads back. */
+  get differ(): boolean {
+    return this.#differ;
+  }
 
   trusts(row: unknown): boolean {
     const proven = this.#proven;
-    if (this.differ || !proven || !isPlainObject(row)) return false;
+    if (this.#differ || !proven || !isPlainObject(row)) return false;
     return Object.entries(row).every(([k, v]) => v === null || proven.has(k));
   }
 
   compare(row: unknown, readBack: unknown): void {
     if (!isDeepStrictEqual(row, readBack) || !isPlainObject(row)) {
-      this.differ = true;
+      this.#differ = true;
       return;
     }
     this.#proven ??= new Set();
