@@ -173,8 +173,8 @@ export async function exactNeighbours(
   }
   for (const [q, vector] of queries.entries()) {
     if (bounds[q] !== undefined) continue;
-    unfiltered[q] = await ids(client, probeQuery(model, vector, "exact", null, VECTOR_INDEX, null));
-    filtered[q] = await ids(client, probeQuery(model, vector, "exact", share, VECTOR_INDEX, null));
+    unfiltered[q] = await ids(client, exactQuery(model, vector, null));
+    filtered[q] = await ids(client, exactQuery(model, vector, share));
   }
   return { unfiltered, filtered };
 }
@@ -255,39 +255,45 @@ async function sampleRows(client: SearchClient, model: ModelMeta, total: number,
 }
 
 /**
- * The top K ids (and distances) for one probe vector: exactly, or through the index as a search
- * does (a halfvec index's candidates re-ranked by the exact distance, as searches do).
+ * The top K+1 ids (and distances) for one probe vector through the index, as a search walks it
+ * (a halfvec index's candidates re-ranked by the exact distance, as searches do).
  */
 function probeQuery(
   model: ModelMeta,
   probe: string,
-  mode: "exact" | "plain" | "iterative",
+  mode: "plain" | "iterative",
   share: number | null,
   index: VectorIndex,
-  ef: number | null,
+  ef: number,
 ): CompiledQuery {
   const params = new SqlParams();
   const vector = params.param(probe, "vector");
   const emb = qualified("t", model.embeddingColumn);
   const id = qualified("t", model.idField.column);
   const filter = share === null ? "" : ` AND ${hashFilter(id, params, share)}`;
-  const inner =
-    `SELECT ${id}::text AS "id", ${emb} <=> ${vector} AS "distance" FROM ${quoteTable(model)} AS "t" ` +
-    `WHERE ${emb} IS NOT NULL${filter}`;
-  if (mode === "exact") {
-    // `+ 0`: no index orders by it, so the rows are sorted exactly, in one flat ORDER BY ... LIMIT
-    // that Citus pushes to every shard (a fenced subquery would bring every row to the coordinator).
-    return params.finish(
-      `SELECT ${id}::text AS "id", (${emb} <=> ${vector}) + 0 AS "distance" FROM ${quoteTable(model)} AS "t" ` +
-        `WHERE ${emb} IS NOT NULL${filter} ORDER BY "distance", ${id} LIMIT ${params.param(RECALL_K)}`,
-    );
-  }
   // One more than K: the neighbour probe drops the sampled row itself.
   const k = RECALL_K + 1;
   const order = indexOrder(index, "t", model.embeddingColumn, vector);
   const candidates = params.param(candidateLimit(index, k, ef, mode === "iterative"));
   return params.finish(
-    `SELECT "id", "distance" FROM (${inner} ORDER BY ${order} LIMIT ${candidates}) AS "c" ORDER BY "distance", "id" LIMIT ${params.param(k)}`,
+    `SELECT "id", "distance" FROM (SELECT ${id}::text AS "id", ${emb} <=> ${vector} AS "distance" ` +
+      `FROM ${quoteTable(model)} AS "t" WHERE ${emb} IS NOT NULL${filter} ORDER BY ${order} LIMIT ${candidates}) AS "c" ` +
+      `ORDER BY "distance", "id" LIMIT ${params.param(k)}`,
+  );
+}
+
+/** The exact top K ids for one probe vector, optionally under the hash filter. */
+function exactQuery(model: ModelMeta, probe: string, share: number | null): CompiledQuery {
+  const params = new SqlParams();
+  const vector = params.param(probe, "vector");
+  const emb = qualified("t", model.embeddingColumn);
+  const id = qualified("t", model.idField.column);
+  const filter = share === null ? "" : ` AND ${hashFilter(id, params, share)}`;
+  // `+ 0`: no index orders by it, so the rows are sorted exactly, in one flat ORDER BY ... LIMIT
+  // that Citus pushes to every shard (a fenced subquery would bring every row to the coordinator).
+  return params.finish(
+    `SELECT ${id}::text AS "id", (${emb} <=> ${vector}) + 0 AS "distance" FROM ${quoteTable(model)} AS "t" ` +
+      `WHERE ${emb} IS NOT NULL${filter} ORDER BY "distance", ${id} LIMIT ${params.param(RECALL_K)}`,
   );
 }
 
