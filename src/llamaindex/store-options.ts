@@ -2,6 +2,7 @@ import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import { Settings } from "@llamaindex/core/global";
 import { clientSchemaText } from "../compat/prisma-client.ts";
 import { createStoreContext, type StoreContext } from "../context.ts";
+import type { RawClient } from "../db/execute.ts";
 import type { Embedder } from "../embed/embedder.ts";
 import { validateText } from "../embed/text.ts";
 import type { ValidationIssue } from "../errors.ts";
@@ -26,12 +27,7 @@ import { resolveStoreModels, type StoreModels } from "./store-models.ts";
  * The raw-SQL surface the store needs; every Prisma client has it (6 or 7, base or extended,
  * or an interactive-transaction client, where writes join the caller's transaction).
  */
-export interface PrismaLikeClient {
-  /** Runs a parameterized query (`$1`, `$2`, ...) and resolves to its rows. */
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
-  /** Runs a parameterized statement and resolves to the number of rows it changed. */
-  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
-}
+export type PrismaLikeClient = RawClient;
 
 /**
  * Options of `PrismaHybridVectorStore`.
