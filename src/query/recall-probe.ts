@@ -15,9 +15,9 @@ export const RECALL_K = 10;
  * Sampled rows that serve as queries, whatever the table's size. Fewer were used above 62,500
  * rows to bound the exact scans, but at a million rows 4 probes read recall 1.0 at an
  * ef_search where the bench's queries found 0.927 (the graph loses whole queries there, so
- * recall is 0 or 1 per query and 4 samples rarely see a loss). At 1M rows the 16 exact scans
- * make a measurement take 45-75 s on 2 cores; only the first search waits for it (refreshes
- * run in the background).
+ * recall is 0 or 1 per query and 4 samples rarely see a loss; with 16 the bench's queries met
+ * 0.991). At 1M rows a measurement takes about 44 s on 2 cores; only the first search waits
+ * for it (refreshes run in the background).
  */
 export const PROBE_QUERIES = 16;
 /** Fewer than this and a measurement says too little: calibration is skipped. */
@@ -137,8 +137,8 @@ export interface ExactNeighbours {
  * real rows' real distances, so no nearer than the true 10th) keeps only the rows that can be
  * among its true neighbours, and the scan returns the rows within some query's bound, with
  * every query's distance, sorted per query here. One pass computing 16 distances a row instead
- * of 32 sorted scans (16 queries, plain and filtered): at a million rows the scans made most of
- * a calibration's 45-75 s. Every row within a query's bound comes back, so its top
+ * of 32 sorted scans (16 queries, plain and filtered), which alone took 6.4-6.8 s of a
+ * calibration at 100k rows on 2 loaded cores. Every row within a query's bound comes back, so its top
  * {@link RECALL_K} are exact; rows past the bound (kept for another query) rank after them. A
  * query without a bound (its index answer had fewer than {@link RECALL_K} rows) gets its own
  * exact scans. `share` is the filter's share of 1024 hash buckets, as the index probes use it.
